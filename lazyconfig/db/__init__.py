@@ -1,0 +1,1 @@
+"""Database models, column types, engine setup and schema migration."""

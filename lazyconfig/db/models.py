@@ -1,0 +1,84 @@
+"""The four tables; migrations/ mirrors them exactly (tests/migrations checks it)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, BigId, JSONValue, UTCDateTime, utcnow
+
+
+class RuleRow(Base):
+    """Validation-rule metadata for one key; a key without a row does not exist."""
+
+    __tablename__ = "config_rules"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value_type: Mapped[str] = mapped_column(String(16))
+    default: Mapped[Any] = mapped_column(JSONValue, nullable=True)
+    min_value: Mapped[float | None]
+    max_value: Mapped[float | None]
+    min_exclusive: Mapped[bool] = mapped_column(default=False)
+    choices: Mapped[Any] = mapped_column(JSONValue, nullable=True)
+    pattern: Mapped[str | None] = mapped_column(String(500))
+    required: Mapped[bool] = mapped_column(default=False)
+    sensitive: Mapped[bool] = mapped_column(default=False)
+    unit: Mapped[str | None] = mapped_column(String(32))
+    description: Mapped[str | None] = mapped_column(Text)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class ValueRow(Base):
+    """A value in one persisted layer (service or runtime) for one key."""
+
+    __tablename__ = "config_values"
+    __table_args__ = (UniqueConstraint("key", "source"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), ForeignKey("config_rules.key", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(16))
+    value: Mapped[Any] = mapped_column(JSONValue, nullable=True)
+    revision: Mapped[int] = mapped_column(BigId)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class SnapshotRow(Base):
+    """The persisted layers at one revision, as one JSON blob {key: {source: value}}."""
+
+    __tablename__ = "snapshots"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[Any] = mapped_column(JSONValue)
+    pinned: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    revision: Mapped[int] = mapped_column(BigId)
+    key_count: Mapped[int]
+    data: Mapped[Any] = mapped_column(JSONValue)
+
+
+class ChangeRow(Base):
+    """The append-only change log; its id is the global revision."""
+
+    __tablename__ = "changes"
+    __table_args__ = (Index("ix_changes_key_id", "key", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    key: Mapped[str] = mapped_column(String(128))
+    old_value: Mapped[Any] = mapped_column(JSONValue, nullable=True)
+    new_value: Mapped[Any] = mapped_column(JSONValue, nullable=True)
+    source: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    batch_id: Mapped[str | None] = mapped_column(String(36))
+    request_id: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,48 @@
+"""The shapes lazyconfig hands out and takes in: changes, snapshot records, export documents."""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from .domain import Change, ConfigEntry
+from .errors import InvalidDocument
+
+EXPORT_VERSION = 1
+
+
+def to_change(row) -> Change:
+    return Change(revision=row.id, timestamp=row.at, key=row.key, old_value=row.old_value,
+                  new_value=row.new_value, source=row.source, action=row.action, user=row.actor,
+                  description=row.description, batch_id=row.batch_id, request_id=row.request_id)
+
+
+def snapshot_info(row) -> dict[str, Any]:
+    """A snapshot's metadata; `timestamp` is the spec's name for its creation time."""
+    created = row.created_at.isoformat()
+    return {"id": row.id, "description": row.description, "tags": list(row.tags or []),
+            "timestamp": created, "created_at": created, "created_by": row.created_by,
+            "revision": row.revision, "key_count": row.key_count, "pinned": row.pinned}
+
+
+def export_document(revision: int, entries: Mapping[str, ConfigEntry],
+                    mask: Callable[[str, Any], Any]) -> dict[str, Any]:
+    keys = sorted(entries)
+    return {"version": EXPORT_VERSION, "revision": revision,
+            "values": {k: mask(k, entries[k].value) for k in keys},
+            "sources": {k: entries[k].source for k in keys}}
+
+
+def read_import_document(document: Any) -> dict[str, Any]:
+    """The values of an import document: {"version": 1, "values": {key: value, ...}}."""
+    if not isinstance(document, Mapping):
+        raise InvalidDocument("an import document must be a JSON object")
+    version = document.get("version")
+    if version != EXPORT_VERSION or isinstance(version, bool):
+        raise InvalidDocument(f"unsupported import document version {version!r}; "
+                              f"expected {EXPORT_VERSION}")
+    values = document.get("values")
+    if not isinstance(values, Mapping):
+        raise InvalidDocument("an import document needs a 'values' object of key to value")
+    unexpected = set(document) - {"version", "revision", "values", "sources"}
+    if unexpected:
+        raise InvalidDocument(f"unexpected fields in import document: {', '.join(sorted(unexpected))}")
+    return dict(values)

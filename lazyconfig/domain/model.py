@@ -1,0 +1,44 @@
+"""Plain records the engine hands out: a change-log entry and a key's current entry."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+SOURCES = ("default", "service", "file", "environment", "runtime")  # lowest to highest
+WRITABLE_SOURCES = ("service", "runtime")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One row of the change log; `revision` is its global, increasing id."""
+
+    revision: int
+    timestamp: datetime
+    key: str
+    old_value: Any
+    new_value: Any
+    source: str
+    action: str
+    user: str | None
+    description: str | None
+    batch_id: str | None = None
+    request_id: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["timestamp"] = self.timestamp.isoformat()
+        return data
+
+
+@dataclass(frozen=True)
+class ConfigEntry:
+    """A key's effective value, where it came from, and every layer present."""
+
+    key: str
+    value: Any
+    source: str
+    layers: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+    updated_at: datetime | None = None
+    updated_by: str | None = None

@@ -1,0 +1,114 @@
+"""The service-manager integration: services that provide configuration values.
+
+A service registers the keys and values it provides, and optionally a callback for changes
+to those keys. An integrated engine writes the values as the `service` layer (validated;
+a refused value is reported by validate_configuration and not applied), takes in the values
+a service updates later, and calls the service's callback when any of its keys change.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .domain import Change
+
+log = logging.getLogger(__name__)
+ValuesListener = Callable[["RegisteredService"], None]
+
+
+@dataclass
+class RegisteredService:
+    name: str
+    values: dict[str, Any] = field(default_factory=dict)
+    on_change: Callable[[Change], object] | None = None
+
+
+class ServiceManager:
+    """A registry of services and the configuration values they provide."""
+
+    def __init__(self) -> None:
+        self._services: dict[str, RegisteredService] = {}
+        self._listeners: list[ValuesListener] = []
+        self._lock = threading.RLock()
+
+    def register_service(self, name: str, values: dict[str, Any] | None = None,
+                         on_change: Callable[[Change], object] | None = None) -> RegisteredService:
+        service = RegisteredService(name, dict(values or {}), on_change)
+        with self._lock:
+            self._services[name] = service
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(service)
+        return service
+
+    def update_service(self, name: str, values: dict[str, Any]) -> None:
+        """A service's new values; integrated engines take them in at once."""
+        with self._lock:
+            service = self._services[name]
+            service.values.update(values)
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(RegisteredService(name, dict(values), service.on_change))
+
+    def unregister_service(self, name: str) -> None:
+        with self._lock:
+            self._services.pop(name, None)
+
+    def services(self) -> list[RegisteredService]:
+        with self._lock:
+            return list(self._services.values())
+
+    def add_listener(self, listener: ValuesListener) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+
+_default_manager = ServiceManager()
+
+
+def get_service_manager() -> ServiceManager:
+    """The process-wide manager `integrate_with_service_manager()` uses by default."""
+    return _default_manager
+
+
+class ServiceIntegration:
+    """Wires one engine to one manager."""
+
+    def __init__(self, engine, manager: ServiceManager):
+        self.engine = engine
+        self.manager = manager
+        self._subscribed: set[str] = set()
+
+    def start(self) -> dict[str, dict[str, list[str]]]:
+        """Load every registered service now; returns the refused values per service."""
+        self.manager.add_listener(self._take_in)
+        return {service.name: self._take_in(service) for service in self.manager.services()}
+
+    def _take_in(self, service: RegisteredService) -> dict[str, list[str]]:
+        refused = {key: problems for key, value in service.values.items()
+                   if (problems := self.engine.validate(key, value))}
+        if refused:
+            log.error("service %s provided invalid values, not applied: %s", service.name, refused)
+            self.engine.record_service_errors(
+                {key: [f"service {service.name} value rejected: {m}" for m in problems]
+                 for key, problems in refused.items()})
+        entries = self.engine.entries()
+        changed = {key: value for key, value in service.values.items()
+                   if key not in refused and not _layer_holds(entries[key].layers, value)}
+        if changed:
+            self.engine.write_values(changed, source="service", user=f"service:{service.name}",
+                                     description=f"provided by service {service.name}")
+        if service.on_change is not None and service.name not in self._subscribed:
+            self._subscribed.add(service.name)
+            self.engine.subscribe(service.on_change, keys=list(service.values))
+        return refused
+
+
+def _layer_holds(layers: dict[str, Any], value: Any) -> bool:
+    current = layers.get("service", _ABSENT)
+    return type(current) is type(value) and current == value
+
+
+_ABSENT = object()

@@ -1,0 +1,77 @@
+"""The engine's in-memory view: rules, layers and effective values at one revision.
+
+A State is never changed after it is built; writers build the next one and swap it in, so a
+reader holds a consistent picture without taking a lock.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable
+
+from .domain import SOURCES, ConfigEntry, ConfigurationValidationRule
+from .sources import ExternalLayers
+
+
+@dataclass(frozen=True)
+class KeyMeta:
+    """The last change to a key: its revision is the key's version."""
+
+    version: int = 0
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+
+@dataclass(frozen=True)
+class State:
+    revision: int
+    rules: dict[str, ConfigurationValidationRule]
+    persisted: dict[str, dict[str, Any]]  # key -> {source: value} for service and runtime
+    meta: dict[str, KeyMeta]
+    entries: dict[str, ConfigEntry] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)  # effective values: the read path
+    key_errors: dict[str, list[str]] = field(default_factory=dict)  # rejected file/env values
+    external_errors: dict[str, list[str]] = field(default_factory=dict)  # bad file, unknown names
+
+
+def effective(layers: dict[str, Any]) -> tuple[Any, str]:
+    """The value of the highest layer present, and its source."""
+    for source in reversed(SOURCES):
+        if source in layers:
+            return layers[source], source
+    raise LookupError("no layer present")
+
+
+def entry_for(rule: ConfigurationValidationRule, persisted: dict[str, Any],
+              external: dict[str, Any], meta: KeyMeta) -> ConfigEntry:
+    layers = {"default": rule.default_value, **persisted, **external}
+    layers = {s: layers[s] for s in SOURCES if s in layers}
+    value, source = effective(layers)
+    return ConfigEntry(rule.key, value, source, layers, meta.version, meta.updated_at,
+                       meta.updated_by)
+
+
+def build(revision: int, rules: dict[str, ConfigurationValidationRule],
+          persisted: dict[str, dict[str, Any]], meta: dict[str, KeyMeta],
+          external: ExternalLayers, previous: State | None = None,
+          touched: Iterable[str] | None = None) -> State:
+    """A new State; with `previous` and `touched`, only the touched keys are recomputed."""
+    if previous is None or touched is None:
+        entries: dict[str, ConfigEntry] = {}
+        errors: dict[str, list[str]] = {}
+        touched = rules.keys()
+    else:
+        entries, errors = dict(previous.entries), dict(previous.key_errors)
+    for key in touched:
+        errors.pop(key, None)
+        rule = rules.get(key)
+        if rule is None:
+            entries.pop(key, None)
+            continue
+        found, problems = external.values_for(rule)
+        if problems:
+            errors[key] = problems
+        entries[key] = entry_for(rule, persisted.get(key, {}), found, meta.get(key, KeyMeta()))
+    general = {**external.errors, **external.unknown_keys(set(rules))}
+    values = {key: entry.value for key, entry in entries.items()}
+    return State(revision, rules, persisted, meta, entries, values, errors, general)

@@ -1,0 +1,57 @@
+"""Keeps an engine current with writes made by other processes.
+
+On PostgreSQL it LISTENs for the writers' NOTIFY and refreshes at once (with a slow poll as a
+safety net); on SQLite it polls the change log's head, which is one indexed lookup.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Callable
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from .repositories import NOTIFY_CHANNEL
+
+log = logging.getLogger(__name__)
+
+
+class RevisionWatcher:
+    def __init__(self, refresh: Callable[[], object], database_url: str, poll_interval: float):
+        self._refresh = refresh
+        self._url = make_url(database_url)
+        self._poll_interval = poll_interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lazyconfig-watcher", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        listen = self._url.get_backend_name() == "postgresql"
+        while not self._stop.is_set():
+            try:
+                self._listen() if listen else self._poll()
+            except Exception as exc:  # database gone: keep serving memory, try again soon
+                log.warning("change watcher lost the database (%s); retrying", exc)
+                self._stop.wait(1.0)
+
+    def _poll(self) -> None:
+        while not self._stop.wait(self._poll_interval):
+            self._refresh()
+
+    def _listen(self) -> None:
+        url = self._url.set(drivername="postgresql")
+        dsn = url.render_as_string(hide_password=False)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            self._refresh()  # catch up on anything written before LISTEN took effect
+            while not self._stop.is_set():
+                for _ in conn.notifies(timeout=1.0, stop_after=1):
+                    break
+                self._refresh()

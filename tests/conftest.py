@@ -1,0 +1,91 @@
+"""Shared fixtures: a fresh database per test (SQLite file, or the PostgreSQL database named
+by LAZYCONFIG_TEST_DATABASE_URL, emptied between tests) and engines on it."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from lazyconfig.engine import ConfigurationEngine, close_configuration_engines
+from lazyconfig.settings import Settings
+
+PG_URL = os.environ.get("LAZYCONFIG_TEST_DATABASE_URL")
+TABLES = ("changes", "config_values", "snapshots", "config_rules")
+
+
+def pytest_report_header(config):
+    return f"lazyconfig database: {PG_URL or 'SQLite (a file per test)'}"
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """The PostgreSQL URL; when one is configured and unreachable the run fails, not skips."""
+    if not PG_URL:
+        return None
+    probe = create_engine(PG_URL)
+    try:
+        with probe.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # pragma: no cover - the point is to fail loudly in CI
+        pytest.fail(f"LAZYCONFIG_TEST_DATABASE_URL is set but PostgreSQL is unreachable: {exc}",
+                    pytrace=False)
+    finally:
+        probe.dispose()
+    return PG_URL
+
+
+def empty_postgres(url: str) -> None:
+    """Drop every lazyconfig table (and Alembic's record) so the next engine migrates afresh."""
+    db = create_engine(url)
+    with db.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS " + ", ".join(TABLES + ("alembic_version",))
+                          + " CASCADE"))
+    db.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path, postgres_url):
+    if postgres_url:
+        empty_postgres(postgres_url)
+        return postgres_url
+    return f"sqlite:///{tmp_path / 'lazyconfig.db'}"
+
+
+@pytest.fixture
+def engine_env(database_url, tmp_path):
+    """The environment an engine under test sees (no stray LAZYCONFIG_* from the shell)."""
+    return {"LAZYCONFIG_DATABASE_URL": database_url,
+            "LAZYCONFIG_INSTANCE_PATH": str(tmp_path / "instance"),
+            "LAZYCONFIG_POLL_INTERVAL": "0.05"}
+
+
+@pytest.fixture
+def make_engine(engine_env):
+    """Build engines on the test database; extra env entries become LAZYCONFIG_* layers."""
+    made: list[ConfigurationEngine] = []
+
+    def factory(extra_env: dict[str, str] | None = None, **overrides) -> ConfigurationEngine:
+        env = {**engine_env, **(extra_env or {})}
+        engine = ConfigurationEngine(Settings.from_env(env, **overrides), env=env)
+        made.append(engine)
+        return engine
+
+    yield factory
+    for engine in made:
+        engine.close()
+
+
+@pytest.fixture
+def engine(make_engine) -> ConfigurationEngine:
+    return make_engine()
+
+
+@pytest.fixture
+def spec_engine(engine_env, monkeypatch):
+    """The process engine that get_configuration_engine() returns, on the test database."""
+    for name, value in engine_env.items():
+        monkeypatch.setenv(name, value)
+    from lazyconfig import get_configuration_engine
+    yield get_configuration_engine()
+    close_configuration_engines()
