@@ -25,6 +25,11 @@ _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 
 
+def _number(x: float) -> str:
+    """A bound as people write it: 1125899906842624, not 1.1259e+15; 0.5, not 0.500000."""
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
 def _type_name(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
@@ -124,9 +129,9 @@ class ConfigurationValidationRule:
         if self.value_type in (ValueType.INT, ValueType.FLOAT):
             low, high = self.min_value, self.max_value
             if low is not None and (value <= low if self.min_exclusive else value < low):
-                errors.append(f"must be {'greater than' if self.min_exclusive else 'at least'} {low:g}")
+                errors.append(f"must be {'greater than' if self.min_exclusive else 'at least'} {_number(low)}")
             if high is not None and value > high:
-                errors.append(f"must be at most {high:g}")
+                errors.append(f"must be at most {_number(high)}")
         if isinstance(value, str):
             if self.choices is not None and value not in self.choices:
                 errors.append(f"must be one of {', '.join(self.choices)}, got {value!r}")
