@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Callable
 
 import psycopg
@@ -51,7 +52,11 @@ class RevisionWatcher:
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
             self._refresh()  # catch up on anything written before LISTEN took effect
+            last = time.monotonic()
             while not self._stop.is_set():
-                for _ in conn.notifies(timeout=1.0, stop_after=1):
-                    break
-                self._refresh()
+                # Short waits keep stop() quick; the refresh runs on a notification, or once a
+                # second as a safety net for a notification lost with a dropped connection.
+                notified = any(True for _ in conn.notifies(timeout=0.25, stop_after=1))
+                if notified or time.monotonic() - last >= 1.0:
+                    self._refresh()
+                    last = time.monotonic()
