@@ -313,6 +313,8 @@ class ConfigurationEngine:
                         *, user: str | None = None, pinned: bool = False) -> int:
         """Capture the persisted layers; returns the new snapshot's id. Old unpinned
         snapshots beyond the retention limits are deleted in the same transaction."""
+        if isinstance(tags, str):  # list("nightly") would silently tag it n, i, g, h...
+            raise ValidationFailed({"tags": ["tags must be a list of strings, not one string"]})
         tags = list(tags or [])
         if not all(isinstance(tag, str) for tag in tags):
             raise ValidationFailed({"tags": ["tags must be strings"]})
@@ -608,8 +610,9 @@ class ConfigurationEngine:
                     f"{source} value: {m}" for m in rule.check(value)[1])
         errors = {k: v for k, v in errors.items() if v}
         if errors:
+            detail = "; ".join(f"{k}: {', '.join(errors[k])}" for k in sorted(errors))
             raise ValidationFailed(errors, f"snapshot {snapshot_id} cannot be restored under "
-                                           f"today's rules: {', '.join(sorted(errors))}")
+                                           f"today's rules: {detail}")
 
     @staticmethod
     def _rollback_writes(state: State, target: dict, chosen: set | None) -> list[LayerWrite]:

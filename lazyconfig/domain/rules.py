@@ -34,6 +34,24 @@ def _type_name(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
+def _text_problem(value: Any) -> str | None:
+    """Why a string (or a string inside a JSON value) cannot be stored, or None. PostgreSQL
+    refuses NUL characters and unpaired surrogates that SQLite would keep, so both refuse."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "must not contain NUL characters"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "must be valid Unicode text (it holds a lone surrogate)"
+        return None
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, (list, tuple)):
+        return next((p for item in value if (p := _text_problem(item))), None)
+    return None
+
+
 def _infer_type(default: Any) -> ValueType:
     if isinstance(default, bool):
         return ValueType.BOOL
@@ -122,7 +140,7 @@ class ConfigurationValidationRule:
                 json.dumps(value, allow_nan=False)
             except (TypeError, ValueError) as exc:
                 return value, f"must be JSON-serialisable ({exc})"
-        return value, None
+        return value, _text_problem(value)
 
     def _check_bounds(self, value: Any) -> list[str]:
         errors = []
