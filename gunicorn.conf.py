@@ -1,0 +1,39 @@
+"""gunicorn settings for lazyconfig: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Override any of them on the command line (`--bind 0.0.0.0:7000`, `--workers 4`) or with
+GUNICORN_CMD_ARGS; WEB_CONCURRENCY sets the worker count.
+"""
+import multiprocessing
+import os
+import sys
+
+bind = "127.0.0.1:7000"  # the spec's port; loopback unless told otherwise
+# Workers from the CPU count, capped: each holds its own engine (memory, a watcher thread,
+# a few database connections), so more than a handful buys nothing for a config service.
+workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * multiprocessing.cpu_count() + 1, 8))
+worker_class = "gthread"
+threads = 4
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+# Every worker builds its own engine after the fork: a preloaded one would share database
+# connections across processes and lose its watcher thread in the children.
+preload_app = False
+# No gunicornc control socket: it lives at one path per user, which several servers on
+# one host (or the test suite's) would fight over.
+control_socket_disable = True
+accesslog = "-"
+errorlog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss rid=%({x-request-id}o)s'
+
+
+def on_starting(server):
+    """Before any worker starts: refuse to run without a proper signing secret, and tell a
+    new user how to get a token (an admin token on the embedded default)."""
+    from lazyconfig.auth import SecretError
+    from lazyconfig.cli import startup_notice
+    try:
+        startup_notice()
+    except SecretError as exc:
+        print(f"lazyconfig: refusing to start: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None

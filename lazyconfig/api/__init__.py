@@ -1,0 +1,31 @@
+"""The REST API: flask-smorest blueprints over the ConfigurationEngine."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+from ..engine import ConfigurationEngine
+from . import auth, context, docs, errors, health
+from .configuration import blp as configuration
+from .notifications import blp as notifications
+from .rules import blp as rules
+from .snapshots import blp as snapshots
+from .status import blp as status
+from .validation import blp as validation
+from .values import blp as values
+
+RESOURCES = (status, values, validation, snapshots, notifications, configuration, rules)
+
+
+def init_app(app: Flask, configuration_engine: ConfigurationEngine, secret: str,
+             token_ttl: int) -> Api:
+    """Mount the API, its docs and its error handling on `app`."""
+    context.init_app(app, configuration_engine)
+    auth.init_app(app, secret, token_ttl)
+    docs.init_app(app)
+    api = Api(app)
+    errors.init_app(app)
+    api.register_blueprint(health.blp)
+    for blueprint in RESOURCES:
+        api.register_blueprint(blueprint)
+    return api

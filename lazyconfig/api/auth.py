@@ -1,0 +1,76 @@
+"""JWT verification for the API: Bearer tokens only, HS256, a role claim, always an expiry.
+
+Every failure is a 401 in our error shape: flask-jwt-extended would otherwise answer 422 for
+a bad signature or `alg: none`, and 400 for a failed claims check.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, g
+from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
+from flask_smorest import abort
+
+from ..auth import ALGORITHM, ROLES, role_at_least
+
+jwt = JWTManager()
+
+
+def init_app(app: Flask, secret: str, token_ttl: int) -> None:
+    """Configure flask-jwt-extended on `app` with our signing rules and 401 answers."""
+    app.config.update(
+        JWT_SECRET_KEY=secret, JWT_ALGORITHM=ALGORITHM, JWT_DECODE_ALGORITHMS=[ALGORITHM],
+        JWT_TOKEN_LOCATION=["headers"], JWT_HEADER_TYPE="Bearer",
+        JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=token_ttl))
+    jwt.init_app(app)
+
+
+def _unauthorized(message: str):
+    return ({"code": 401, "status": "Unauthorized", "message": message}, 401,
+            {"WWW-Authenticate": 'Bearer realm="lazyconfig"'})
+
+
+@jwt.unauthorized_loader
+def _missing_token(reason: str):
+    return _unauthorized(f"a Bearer token is required ({reason})")
+
+
+@jwt.invalid_token_loader
+def _invalid_token(reason: str):
+    return _unauthorized(f"invalid token ({reason})")
+
+
+@jwt.expired_token_loader
+def _expired_token(_header, _payload):
+    return _unauthorized("the token has expired")
+
+
+@jwt.token_verification_loader
+def _has_expiry_and_role(_header, payload) -> bool:
+    # A token that never expires, or names no role we know, is not one we signed.
+    return "exp" in payload and payload.get("role") in ROLES
+
+
+@jwt.token_verification_failed_loader
+def _bad_claims(_header, _payload):
+    return _unauthorized("invalid token (it needs an expiry and a role of "
+                         f"{', '.join(ROLES)})")
+
+
+def authorize(role: str) -> None:
+    """Verify the request's token and require `role` or above (403 when below)."""
+    verify_jwt_in_request()
+    claims = get_jwt()
+    g.user, g.role = claims["sub"], claims["role"]
+    if not role_at_least(g.role, role):
+        abort(403, message=f"this needs the {role} role; your token has {g.role}")
+
+
+def current_user() -> str:
+    """The authenticated user (the token's `sub`), to attribute changes to."""
+    return g.user
+
+
+def sees_sensitive() -> bool:
+    """Only admins see sensitive values unmasked."""
+    return role_at_least(g.get("role"), "admin")

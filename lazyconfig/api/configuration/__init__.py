@@ -1,0 +1,4 @@
+"""Whole-configuration operations: reset, export and import."""
+from .routes import blp
+
+__all__ = ["blp"]

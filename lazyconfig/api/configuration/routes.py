@@ -1,0 +1,52 @@
+"""POST /reset, /export and /import."""
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from .. import presenters
+from ..auth import current_user, sees_sensitive
+from ..blueprint import Blueprint
+from ..context import engine, request_id
+from .schemas import (EXPORT_EXAMPLE, DocumentSchema, ImportQuerySchema, ImportResultSchema,
+                      ResetResultSchema, ResetSchema)
+
+blp = Blueprint("configuration", __name__, "Reset, export and import the whole configuration")
+
+
+@blp.route("/reset")
+class Reset(MethodView):
+    @blp.requires("admin")
+    @blp.arguments(ResetSchema, required=False)
+    @blp.response(200, ResetResultSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def post(self, body):
+        """Remove runtime overrides (of `keys`, or all) after a safety snapshot"""
+        result = engine().reset(body["keys"], user=current_user(),
+                                description=body["description"], request_id=request_id())
+        return presenters.write_result(result)
+
+
+@blp.route("/export")
+class Export(MethodView):
+    @blp.requires("viewer")
+    @blp.response(200, DocumentSchema, example=EXPORT_EXAMPLE)
+    def post(self):
+        """Effective values and sources as a document /import takes (sensitive values
+        masked unless you are an admin)"""
+        return engine().export(include_sensitive=sees_sensitive())
+
+
+@blp.route("/import")
+class Import(MethodView):
+    @blp.requires("admin")
+    @blp.arguments(ImportQuerySchema, location="query")
+    @blp.arguments(DocumentSchema, example=EXPORT_EXAMPLE)
+    @blp.response(200, ImportResultSchema)
+    @blp.alt_response(400, response="BAD_REQUEST", description="a value breaks its rule; "
+                                                               "nothing is applied")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def post(self, query, document):
+        """Apply a document's values as runtime overrides, all or nothing"""
+        result = engine().import_configuration(document, query["dry_run"], user=current_user(),
+                                               request_id=request_id())
+        return presenters.write_result(result)

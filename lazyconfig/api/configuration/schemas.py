@@ -1,0 +1,47 @@
+"""Reset, export and import bodies."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from ..schemas import ChangeSchema, DiffSchema
+
+EXPORT_EXAMPLE = {"version": 1, "revision": 12,
+                  "values": {"lazy_loading_unloading_check_interval": 30.0},
+                  "sources": {"lazy_loading_unloading_check_interval": "runtime"}}
+
+
+class ResetSchema(Schema):
+    keys = fields.List(fields.String(), load_default=None, allow_none=True,
+                       metadata={"description": "reset only these keys (default: all)"})
+    description = fields.String(load_default=None, allow_none=True)
+
+
+class ResetResultSchema(Schema):
+    reset = fields.List(fields.String(), metadata={"description": "keys whose runtime "
+                                                                 "override was removed"})
+    snapshot_id = fields.Integer(metadata={"description": "snapshot taken before the reset"})
+    revision = fields.Integer()
+    changes = fields.List(fields.Nested(ChangeSchema))
+
+
+class DocumentSchema(Schema):
+    """An export document; import takes the same shape."""
+
+    version = fields.Integer(required=True, strict=True, metadata={"example": 1})
+    revision = fields.Integer(strict=True)
+    values = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), required=True)
+    sources = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class ImportQuerySchema(Schema):
+    dry_run = fields.Boolean(load_default=False,
+                             metadata={"description": "only report what would change"})
+
+
+class ImportResultSchema(Schema):
+    dry_run = fields.Boolean()
+    diff = fields.List(fields.Nested(DiffSchema))
+    snapshot_id = fields.Integer(allow_none=True,
+                                 metadata={"description": "snapshot taken before the import"})
+    revision = fields.Integer()
+    changes = fields.List(fields.Nested(ChangeSchema))

@@ -1,0 +1,52 @@
+"""What a view needs from the request: the engine, the request id and the caller's view."""
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+
+from flask import Flask, current_app, g, request
+
+from ..engine import ConfigurationEngine
+
+log = logging.getLogger(__name__)
+EXTENSION = "lazyconfig"
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def engine() -> ConfigurationEngine:
+    """The ConfigurationEngine this app serves."""
+    return current_app.extensions[EXTENSION]
+
+
+def request_id() -> str:
+    return g.request_id
+
+
+def init_app(app: Flask, configuration_engine: ConfigurationEngine) -> None:
+    app.extensions[EXTENSION] = configuration_engine
+    app.before_request(_start_request)
+    app.after_request(_tag_response)
+
+
+def _start_request() -> None:
+    # Keep a caller's X-Request-ID when it is harmless to log, so traces line up.
+    offered = request.headers.get("X-Request-ID", "")
+    g.request_id = offered if _SAFE_ID.match(offered) else uuid.uuid4().hex
+    if request.path.startswith("/api/lazy-loading-config"):
+        _catch_up()
+
+
+def _catch_up() -> None:
+    # Reads are served from memory, which follows other workers' writes by polling or
+    # LISTEN; catching up first means a read that follows an acknowledged write on any
+    # worker sees it. If the database is down we keep serving what memory holds.
+    try:
+        engine().refresh()
+    except Exception as exc:
+        log.warning("could not catch up with the database before a request: %s", exc)
+
+
+def _tag_response(response):
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    return response

@@ -1,0 +1,4 @@
+"""Change notifications: the change log."""
+from .routes import blp
+
+__all__ = ["blp"]

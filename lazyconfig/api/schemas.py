@@ -1,0 +1,30 @@
+"""Schemas more than one resource answers with."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+
+class ChangeSchema(Schema):
+    """One change-log entry: a notification."""
+
+    revision = fields.Integer(metadata={"description": "global, increasing change number"})
+    timestamp = fields.String(metadata={"format": "date-time"})
+    key = fields.String()
+    old_value = fields.Raw(allow_none=True)
+    new_value = fields.Raw(allow_none=True)
+    source = fields.String()
+    action = fields.String(metadata={
+        "description": "set, unset, batch, reset, rollback, import or rule"})
+    user = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    batch_id = fields.String(allow_none=True)
+    request_id = fields.String(allow_none=True)
+
+
+class DiffSchema(Schema):
+    """What an operation does (or would do) to a key's effective value."""
+
+    key = fields.String()
+    old_value = fields.Raw(allow_none=True)
+    new_value = fields.Raw(allow_none=True)
+    source = fields.String()

@@ -1,0 +1,69 @@
+"""Routes of the snapshots resource."""
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from .. import presenters
+from ..auth import current_user, sees_sensitive
+from ..blueprint import Blueprint
+from ..context import engine, request_id
+from .schemas import (CREATE_EXAMPLE, RollbackResultSchema, RollbackSchema,
+                      SnapshotCreateSchema, SnapshotDetailSchema, SnapshotPageSchema)
+
+blp = Blueprint("snapshots", __name__, "Snapshots and rollback")
+
+
+@blp.route("/snapshots")
+class Snapshots(MethodView):
+    @blp.requires("viewer")
+    @blp.response(200, SnapshotPageSchema)
+    @blp.paginate(page_size=20, max_page_size=100)
+    def get(self, pagination_parameters):
+        """Snapshot metadata, newest first, a page at a time"""
+        page = pagination_parameters
+        items, total = engine().snapshot_page(page.page_size, page.first_item)
+        page.item_count = total
+        return {"snapshots": items, "total": total, "page": page.page,
+                "page_size": page.page_size}
+
+    @blp.requires("editor")
+    @blp.arguments(SnapshotCreateSchema, example=CREATE_EXAMPLE, required=False)
+    @blp.response(201, SnapshotDetailSchema)
+    def post(self, body):
+        """Capture the persisted layers now"""
+        snapshot_id = engine().create_snapshot(body["description"], body["tags"],
+                                               user=current_user())
+        return engine().get_snapshot(snapshot_id, include_sensitive=sees_sensitive())
+
+
+@blp.route("/snapshots/<int:snapshot_id>")
+class Snapshot(MethodView):
+    @blp.requires("viewer")
+    @blp.response(200, SnapshotDetailSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, snapshot_id):
+        """One snapshot with the values it holds"""
+        return engine().get_snapshot(snapshot_id, include_sensitive=sees_sensitive())
+
+    @blp.requires("admin")
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def delete(self, snapshot_id):
+        """Delete a snapshot"""
+        engine().delete_snapshot(snapshot_id, user=current_user())
+
+
+@blp.route("/snapshots/<int:snapshot_id>/rollback")
+class Rollback(MethodView):
+    @blp.requires("editor")
+    @blp.arguments(RollbackSchema, required=False)
+    @blp.response(200, RollbackResultSchema)
+    @blp.alt_response(400, response="BAD_REQUEST",
+                      description="a value no longer passes its rule; nothing is restored")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def post(self, body, snapshot_id):
+        """Restore the snapshot's values atomically (a safety snapshot is taken first)"""
+        result = engine().rollback_to_snapshot(
+            snapshot_id, user=current_user(), keys=body["keys"], dry_run=body["dry_run"],
+            description=body["description"], request_id=request_id())
+        return presenters.write_result(result)

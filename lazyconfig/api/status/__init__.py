@@ -1,0 +1,4 @@
+"""The configuration system's status: summary statistics and validation status."""
+from .routes import blp
+
+__all__ = ["blp"]

@@ -1,0 +1,37 @@
+"""If-Match on a value: honoured when sent, never required (the spec's PUT sends none)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from flask import request
+from flask_smorest import abort
+
+from ...errors import Conflict
+
+ETAG_HEADER = {"ETag": {"description": 'the key\'s version, quoted: send it back as If-Match',
+                        "schema": {"type": "string", "example": '"42"'}}}
+_NO_VERSION = -1  # matches no key's version, so a malformed If-Match always fails
+
+
+def etag(version: int) -> dict[str, str]:
+    return {"ETag": f'"{version}"'}
+
+
+def if_match_version() -> int | None:
+    """The version an If-Match header insists on; None when absent or `*`."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    tag = header.split(",")[0].strip().removeprefix("W/").strip('"')
+    return int(tag) if tag.isdigit() else _NO_VERSION
+
+
+@contextmanager
+def precondition(expected: int | None):
+    """Turn a version conflict into 412 when the caller set If-Match."""
+    try:
+        yield
+    except Conflict as exc:
+        if expected is None:
+            raise
+        abort(412, message=f"If-Match failed: {exc.message}")

@@ -1,0 +1,104 @@
+"""Routes of the values resource: each parses, calls the engine once, serializes."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import abort
+
+from .. import presenters
+from ..auth import current_user, sees_sensitive
+from ..blueprint import Blueprint
+from ..context import engine, request_id
+from .preconditions import ETAG_HEADER, etag, if_match_version, precondition
+from .schemas import (BATCH_EXAMPLE, PUT_EXAMPLE, BatchResultSchema, BatchSchema,
+                      EntryListSchema, EntrySchema, HistoryQuerySchema, HistorySchema,
+                      ValueUpdateSchema)
+
+blp = Blueprint("values", __name__, "Configuration values and their history")
+
+
+@blp.route("/values")
+class Values(MethodView):
+    @blp.requires("viewer")
+    @blp.response(200, EntryListSchema)
+    def get(self):
+        """Every key's effective value, source and layers"""
+        entries = engine().entries()
+        return {"values": [presenters.entry(entries[k]) for k in sorted(entries)],
+                "count": len(entries)}
+
+
+@blp.route("/values/<string:key>")
+class Value(MethodView):
+    @blp.requires("viewer")
+    @blp.response(200, EntrySchema, headers=ETAG_HEADER)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, key):
+        """One key's effective value, source, layers and version"""
+        item = engine().get_entry(key)
+        return presenters.entry(item), 200, etag(item.version)
+
+    @blp.requires("editor")
+    @blp.arguments(ValueUpdateSchema, example=PUT_EXAMPLE)
+    @blp.response(200, EntrySchema, headers=ETAG_HEADER)
+    @blp.alt_response(400, response="BAD_REQUEST", description="the value breaks its rule")
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT", description="body key differs from the path")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    def put(self, body, key):
+        """Set one value (If-Match: "<version>" is honoured when sent)"""
+        if body.get("key", key) != key:
+            abort(409, message=f"the body's key {body['key']!r} is not the path's {key!r}",
+                  errors={"key": ["must match the key in the path"]})
+        expected = if_match_version()
+        with precondition(expected):
+            engine().write_values(
+                [(key, body["value"], body["description"])], source=body["source"],
+                user=current_user(), description=body["description"], action="set",
+                expected_versions=None if expected is None else {key: expected},
+                request_id=request_id())
+        item = engine().get_entry(key)
+        return presenters.entry(item), 200, etag(item.version)
+
+    @blp.requires("editor")
+    @blp.response(200, EntrySchema, headers=ETAG_HEADER)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    def delete(self, key):
+        """Remove the key's runtime override; the next layer down takes effect"""
+        expected = if_match_version()
+        with precondition(expected):
+            engine().unset(key, user=current_user(), expected_version=expected,
+                           request_id=request_id())
+        item = engine().get_entry(key)
+        return presenters.entry(item), 200, etag(item.version)
+
+
+@blp.route("/values/batch")
+class Batch(MethodView):
+    @blp.requires("editor")
+    @blp.arguments(BatchSchema, example=BATCH_EXAMPLE)
+    @blp.response(200, BatchResultSchema)
+    @blp.alt_response(400, response="BAD_REQUEST", description="a value breaks its rule; "
+                                                               "nothing is applied")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def post(self, write):
+        """Apply several values atomically, optionally after a snapshot"""
+        changes = engine().write_values(**write, user=current_user(), action="batch",
+                                        request_id=request_id())
+        return {"success": True, "results": {key: True for key, _, _ in write["updates"]},
+                "revision": max(c.revision for c in changes),
+                "snapshot_created": write["snapshot_description"] is not None,
+                "changes": presenters.changes(changes)}
+
+
+@blp.route("/values/<string:key>/history")
+class History(MethodView):
+    @blp.requires("viewer")
+    @blp.arguments(HistoryQuerySchema, location="query")
+    @blp.response(200, HistorySchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, query, key):
+        """A key's changes, newest first"""
+        items, total = engine().get_history(key, query["limit"], query["offset"],
+                                            include_sensitive=sees_sensitive())
+        return {"key": key, "total": total, "history": items}

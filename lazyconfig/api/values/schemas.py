@@ -1,0 +1,103 @@
+"""Request and response bodies of the values resource, with the spec's examples."""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from ..schemas import ChangeSchema
+
+PUT_EXAMPLE = {
+    "key": "lazy_loading_unloading_check_interval",
+    "value": 30.0,
+    "source": "runtime",
+    "description": "Reduced check interval for faster response",
+}
+
+BATCH_EXAMPLE = {
+    "updates": [
+        {"key": "lazy_loading_unloading_enabled", "value": True, "source": "runtime",
+         "description": "Enable unloading system"},
+        {"key": "lazy_loading_unloading_strategy", "value": "BALANCED", "source": "runtime",
+         "description": "Set balanced unloading strategy"},
+    ],
+    "create_snapshot": True,
+    "snapshot_description": "Batch configuration update",
+}
+
+
+class EntrySchema(Schema):
+    """A key's effective value, where it came from, and its last change."""
+
+    key = fields.String()
+    value = fields.Raw(allow_none=True, metadata={"description": "the effective value"})
+    source = fields.String(metadata={"description": "the layer the value comes from: default, "
+                                                    "service, file, environment or runtime"})
+    layers = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True),
+                         metadata={"description": "every layer present, lowest first"})
+    version = fields.Integer(metadata={"description": "revision of the key's last change; "
+                                                     "also its ETag"})
+    updated_at = fields.DateTime(allow_none=True)
+    updated_by = fields.String(allow_none=True)
+    sensitive = fields.Boolean()
+
+
+class EntryListSchema(Schema):
+    values = fields.List(fields.Nested(EntrySchema))
+    count = fields.Integer()
+
+
+class ValueUpdateSchema(Schema):
+    """PUT body. `key` may be left out; when given it must match the path."""
+
+    key = fields.String()
+    value = fields.Raw(required=True, allow_none=True)
+    source = fields.String(load_default="runtime",
+                           metadata={"description": "runtime (default) or service"})
+    description = fields.String(load_default=None, allow_none=True)
+
+
+class BatchUpdateSchema(ValueUpdateSchema):
+    key = fields.String(required=True)
+
+
+class BatchSchema(Schema):
+    """POST values/batch body; loads as the keyword arguments of engine.write_values."""
+
+    updates = fields.List(fields.Nested(BatchUpdateSchema), required=True,
+                          validate=validate.Length(min=1, max=1000))
+    create_snapshot = fields.Boolean(load_default=False)
+    snapshot_description = fields.String(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _one_source(self, data, **_kwargs):
+        # One batch is one atomic write into one layer.
+        if len({u["source"] for u in data.get("updates", [])}) > 1:
+            raise ValidationError("all updates of one batch must name the same source",
+                                  "updates")
+
+    @post_load
+    def _as_write(self, data, **_kwargs):
+        snapshot = None
+        if data["create_snapshot"]:
+            snapshot = data["snapshot_description"] or "Batch configuration update"
+        return {"updates": [(u["key"], u["value"], u["description"]) for u in data["updates"]],
+                "source": data["updates"][0]["source"], "snapshot_description": snapshot}
+
+
+class BatchResultSchema(Schema):
+    success = fields.Boolean()
+    results = fields.Dict(keys=fields.String(), values=fields.Boolean(),
+                          metadata={"description": "key -> applied (all or none)"})
+    revision = fields.Integer()
+    snapshot_created = fields.Boolean()
+    changes = fields.List(fields.Nested(ChangeSchema))
+
+
+class HistoryQuerySchema(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=1000))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class HistorySchema(Schema):
+    key = fields.String()
+    total = fields.Integer()
+    history = fields.List(fields.Nested(ChangeSchema), metadata={"description": "newest first"})

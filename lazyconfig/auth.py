@@ -1,0 +1,93 @@
+"""Roles, the token signing secret and token creation; no Flask here, so the CLI can use it.
+
+The API (lazyconfig.api.auth) verifies what this module signs: HS256, claims `sub` (the
+user) and `role`, always with an expiry.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Mapping
+
+import jwt
+
+ROLES = ("viewer", "editor", "admin")  # lowest to highest
+ALGORITHM = "HS256"
+MIN_SECRET_BYTES = 32
+DEFAULT_TOKEN_TTL = 3600
+SECRET_FILE = "jwt-secret"
+
+
+class SecretError(RuntimeError):
+    """No usable signing secret: the server must not start."""
+
+
+def role_at_least(role: str | None, needed: str) -> bool:
+    """True when `role` is `needed` or above it in viewer < editor < admin."""
+    return role in ROLES and ROLES.index(role) >= ROLES.index(needed)
+
+
+@dataclass(frozen=True)
+class SigningSecret:
+    value: str
+    generated_at: Path | None = None  # the instance file it came from, when we made it
+
+
+def _is_production(env: Mapping[str, str], database_url: str) -> bool:
+    return (env.get("LAZYCONFIG_ENV", "").lower() == "production"
+            or not database_url.startswith("sqlite"))
+
+
+def resolve_secret(env: Mapping[str, str], database_url: str, instance_path: Path) -> SigningSecret:
+    """LAZYCONFIG_JWT_SECRET; else, on the embedded default only, a secret generated once in
+    the instance folder. PostgreSQL or LAZYCONFIG_ENV=production demand a configured secret
+    of at least 32 bytes (a shared database means several servers must share the secret)."""
+    configured = env.get("LAZYCONFIG_JWT_SECRET") or ""
+    if _is_production(env, database_url):
+        if len(configured.encode()) < MIN_SECRET_BYTES:
+            raise SecretError(
+                f"LAZYCONFIG_JWT_SECRET must be set to at least {MIN_SECRET_BYTES} bytes with "
+                "PostgreSQL or LAZYCONFIG_ENV=production (try: python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))')")
+        return SigningSecret(configured)
+    if configured:
+        return SigningSecret(configured)
+    path = Path(instance_path) / SECRET_FILE
+    return SigningSecret(_read_or_create(path), generated_at=path)
+
+
+def _read_or_create(path: Path) -> str:
+    """The secret in `path`, created first if missing. Several gunicorn workers may race
+    here: each writes a private temp file and links it into place; only one link wins."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            pass
+        finally:
+            temp.unlink()
+    return path.read_text().strip()
+
+
+def create_token(secret: str, user: str, role: str, expires_in: int = DEFAULT_TOKEN_TTL) -> str:
+    """A signed access token for `user` with `role`, valid for `expires_in` seconds."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    if not user:
+        raise ValueError("a token needs a user name")
+    if expires_in <= 0:
+        raise ValueError("expires_in must be a positive number of seconds")
+    now = datetime.now(timezone.utc)
+    claims = {"sub": user, "role": role, "iat": now, "nbf": now,
+              "exp": now + timedelta(seconds=expires_in), "jti": str(uuid.uuid4()),
+              "type": "access", "fresh": False}
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)

@@ -1,0 +1,111 @@
+"""Bearer tokens and the role matrix: viewer < editor < admin."""
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+import jwt
+import pytest
+
+from lazyconfig.auth import ROLES
+
+from .conftest import PREFIX, SECRET
+
+KEY = "lazy_loading_unloading_check_interval"
+# Every API route: method, path, body, the lowest role allowed.
+ROUTES = [
+    ("GET", "/status", None, "viewer"),
+    ("GET", "/values", None, "viewer"),
+    ("GET", f"/values/{KEY}", None, "viewer"),
+    ("GET", f"/values/{KEY}/history", None, "viewer"),
+    ("POST", "/validate", {"key": KEY, "value": 1.0}, "viewer"),
+    ("GET", "/snapshots", None, "viewer"),
+    ("GET", "/snapshots/1", None, "viewer"),
+    ("GET", "/notifications", None, "viewer"),
+    ("POST", "/export", None, "viewer"),
+    ("GET", "/rules", None, "viewer"),
+    ("GET", f"/rules/{KEY}", None, "viewer"),
+    ("PUT", f"/values/{KEY}", {"value": 30.0}, "editor"),
+    ("DELETE", f"/values/{KEY}", None, "editor"),
+    ("POST", "/values/batch", {"updates": [{"key": KEY, "value": 30.0}]}, "editor"),
+    ("POST", "/snapshots", {"description": "d"}, "editor"),
+    ("POST", "/snapshots/1/rollback", None, "editor"),
+    ("POST", "/reset", None, "admin"),
+    ("POST", "/import", {"version": 1, "values": {}}, "admin"),
+    ("DELETE", "/snapshots/1", None, "admin"),
+    ("PUT", f"/rules/{KEY}", {"type": "float", "default": 60.0, "min": 0}, "admin"),
+]
+
+
+def call(client, method, path, body, headers=None):
+    return client.open(f"{PREFIX}{path}", method=method, json=body, headers=headers or {})
+
+
+@pytest.mark.parametrize("method,path,body,needed", ROUTES,
+                         ids=[f"{m} {p}" for m, p, _, _ in ROUTES])
+def test_role_matrix(client, engine, as_role, method, path, body, needed):
+    engine.create_snapshot("fixture", user="setup")  # snapshot 1 exists
+    assert call(client, method, path, body).status_code == 401
+    for role in ROLES:
+        status = call(client, method, path, body, as_role(role)).status_code
+        if ROLES.index(role) < ROLES.index(needed):
+            assert status == 403, (role, status)
+        else:
+            assert status < 400, (role, status)
+
+
+def test_matrix_covers_every_route_the_app_serves(app):
+    served = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(PREFIX):
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule[len(PREFIX):])
+            served |= {(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    listed = {(m, p.replace(KEY, "{key}").replace("/1", "/{snapshot_id}"))
+              for m, p, _, _ in ROUTES}
+    assert served == listed
+
+
+def test_forbidden_names_the_role_needed(client, viewer):
+    response = client.post(f"{PREFIX}/reset", headers=viewer)
+    assert response.status_code == 403
+    assert response.json["code"] == 403 and "admin" in response.json["message"]
+
+
+def forge(claims, secret=SECRET, alg="HS256"):
+    return jwt.encode(claims, secret, algorithm=alg)
+
+
+def unsigned(claims):
+    part = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()  # noqa: E731
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+
+
+@pytest.mark.parametrize("make_token", [
+    lambda t: forge({"sub": "mallory", "role": "admin", "exp": 4102444800},
+                    secret="another-secret-that-is-long-enough!"),
+    lambda t: unsigned({"sub": "mallory", "role": "admin", "exp": 4102444800}),
+    lambda t: forge({"sub": "mallory", "role": "admin", "exp": 1}),
+    lambda t: forge({"sub": "mallory", "role": "admin"}),
+    lambda t: forge({"sub": "mallory", "role": "owner", "exp": 4102444800}),
+    lambda t: forge({"role": "admin", "exp": 4102444800}),
+    lambda t: "not-a-jwt",
+    lambda t: t("admin")[:-4] + "AAAA",
+], ids=["wrong-secret", "alg-none", "expired", "no-expiry", "unknown-role", "no-sub",
+        "garbage", "tampered"])
+def test_bad_tokens_are_401_in_our_error_shape(client, token, make_token):
+    response = client.get(f"{PREFIX}/status",
+                          headers={"Authorization": f"Bearer {make_token(token)}"})
+    assert response.status_code == 401
+    assert response.json["code"] == 401 and response.json["status"] == "Unauthorized"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_wrong_scheme_is_401(client, token):
+    response = client.get(f"{PREFIX}/status", headers={"Authorization": f"Basic {token('admin')}"})
+    assert response.status_code == 401
+
+
+def test_open_endpoints_need_no_token(client):
+    for path in ("/api/health", "/api/openapi.json", "/api/docs"):
+        assert client.get(path).status_code == 200, path
