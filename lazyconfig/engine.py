@@ -475,7 +475,12 @@ class ConfigurationEngine:
         return ServiceIntegration(self, manager or get_service_manager()).start()
 
     def record_service_errors(self, errors: dict[str, list[str]]) -> None:
-        self._service_errors.update(errors)
+        """Replace the reported service problems of each key given; [] clears a key's."""
+        for key, messages in errors.items():
+            if messages:
+                self._service_errors[key] = list(messages)
+            else:
+                self._service_errors.pop(key, None)
 
     # -- internals -------------------------------------------------------------------------
     def _swap(self, state: State) -> None:

@@ -91,9 +91,11 @@ class ServiceIntegration:
                    if (problems := self.engine.validate(key, value))}
         if refused:
             log.error("service %s provided invalid values, not applied: %s", service.name, refused)
-            self.engine.record_service_errors(
-                {key: [f"service {service.name} value rejected: {m}" for m in problems]
-                 for key, problems in refused.items()})
+        # Every key the service just provided gets its report replaced: a good value clears
+        # an earlier rejection.
+        self.engine.record_service_errors(
+            {key: [f"service {service.name} value rejected: {m}" for m in refused.get(key, [])]
+             for key in service.values})
         entries = self.engine.entries()
         changed = {key: value for key, value in service.values.items()
                    if key not in refused and not _layer_holds(entries[key].layers, value)}
@@ -102,8 +104,17 @@ class ServiceIntegration:
                                      description=f"provided by service {service.name}")
         if service.on_change is not None and service.name not in self._subscribed:
             self._subscribed.add(service.name)
-            self.engine.subscribe(service.on_change, keys=list(service.values))
+            self.engine.subscribe(self._forwarder(service.name))
         return refused
+
+    def _forwarder(self, name: str) -> Callable[[Change], None]:
+        """Delivers a change to the service's callback if the key is one the service provides
+        now: keys it adds later count, and a re-registration's new callback is the one used."""
+        def forward(change: Change) -> None:
+            service = next((s for s in self.manager.services() if s.name == name), None)
+            if service is not None and service.on_change and change.key in service.values:
+                service.on_change(change)
+        return forward
 
 
 def _layer_holds(layers: dict[str, Any], value: Any) -> bool:

@@ -1,0 +1,90 @@
+"""set/update results, the update() idiom of the spec, attribution, unset and notifications."""
+from __future__ import annotations
+
+import pytest
+
+from lazyconfig.errors import Conflict, UnknownKey, ValidationFailed
+
+INTERVAL = "lazy_loading_unloading_check_interval"
+STRATEGY = "lazy_loading_unloading_strategy"
+LOADS = "max_concurrent_loads"
+
+
+def test_update_result_idiom_when_all_apply(engine, tables):
+    results = engine.update({INTERVAL: 15, STRATEGY: "AGGRESSIVE"}, user="alice",
+                            description="tuning")
+    assert all(results.values()) and results == {INTERVAL: True, STRATEGY: True}
+    assert results.errors == {}
+    assert engine.get(INTERVAL) == 15.0 and type(engine.get(INTERVAL)) is float
+    rows = tables.changes()
+    assert {(c.key, c.actor, c.description, c.action) for c in rows} == {
+        (INTERVAL, "alice", "tuning", "batch"), (STRATEGY, "alice", "tuning", "batch")}
+    assert rows[0].batch_id == rows[1].batch_id is not None
+
+
+def test_update_result_idiom_when_one_is_refused(engine, tables):
+    results = engine.update({INTERVAL: 15.0, STRATEGY: "FAST", LOADS: 0})
+    assert not all(results.values()) and results == dict.fromkeys(results, False)
+    assert set(results.errors) == {STRATEGY, LOADS}
+    assert "must be one of" in results.errors[STRATEGY][0]
+    assert results.errors[LOADS] == ["must be at least 1"]
+    assert engine.get(INTERVAL) == 60.0 and tables.change_count() == 0
+
+
+def test_set_attributes_and_describes_the_change(engine, tables):
+    assert engine.set(INTERVAL, 30.0, user="alice", description="faster") is True
+    entry = engine.get_entry(INTERVAL)
+    assert (entry.value, entry.source, entry.updated_by) == (30.0, "runtime", "alice")
+    row = tables.changes()[-1]
+    assert entry.version == row.id == engine.revision
+    assert (row.key, row.old_value, row.new_value, row.actor, row.description) == \
+        (INTERVAL, 60.0, 30.0, "alice", "faster")
+
+
+def test_set_without_user_is_attributed_to_the_os_user(engine, tables):
+    engine.set(INTERVAL, 30.0)
+    assert tables.changes()[-1].actor == engine.default_user
+
+
+def test_strict_set_raises(engine):
+    with pytest.raises(ValidationFailed) as refused:
+        engine.set(INTERVAL, -1.0, strict=True)
+    assert refused.value.errors == {INTERVAL: ["must be greater than 0"]}
+    with pytest.raises(UnknownKey):
+        engine.set("nope", 1, strict=True)
+
+
+def test_get_of_an_unknown_key(engine):
+    with pytest.raises(UnknownKey, match="nope"):
+        engine.get("nope")
+    assert engine.get("nope", None) is None
+
+
+def test_write_values_with_a_stale_version_conflicts(engine, tables):
+    engine.set(INTERVAL, 30.0)
+    version = engine.get_entry(INTERVAL).version
+    engine.write_values({INTERVAL: 31.0}, expected_versions={INTERVAL: version})
+    count = tables.change_count()
+    with pytest.raises(Conflict, match="version"):
+        engine.write_values({INTERVAL: 32.0}, expected_versions={INTERVAL: version})
+    assert engine.get(INTERVAL) == 31.0 and tables.change_count() == count
+
+
+def test_unset_removes_one_layer(engine, tables):
+    engine.set(INTERVAL, 30.0)
+    engine.unset(INTERVAL, user="bob")
+    assert engine.get(INTERVAL) == 60.0 and tables.values() == {}
+    assert (tables.changes()[-1].action, tables.changes()[-1].new_value) == ("unset", 60.0)
+    assert engine.unset(INTERVAL) == []  # nothing to remove: nothing logged
+
+
+def test_notifications_since_and_by_key(engine, tables):
+    engine.set(INTERVAL, 1.0)
+    mark = engine.revision
+    engine.set(LOADS, 2)
+    engine.set(INTERVAL, 3.0)
+    assert [n["new_value"] for n in engine.get_notifications(since=mark)] == [2, 3.0]
+    assert [n["new_value"] for n in engine.get_notifications(key=INTERVAL)] == [1.0, 3.0]
+    assert [n["new_value"] for n in engine.get_notifications(limit=1)] == [3.0]
+    history, total = engine.get_history(INTERVAL)
+    assert total == 2 and [h["new_value"] for h in history] == [3.0, 1.0]
