@@ -37,3 +37,9 @@ def on_starting(server):
     except SecretError as exc:
         print(f"lazyconfig: refusing to start: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(1) from None
+
+
+def worker_exit(server, worker):
+    """Stop the worker's engine (its watcher thread and database connections) on the way out."""
+    from lazyconfig.engine import close_configuration_engines
+    close_configuration_engines()

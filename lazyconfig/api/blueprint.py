@@ -34,7 +34,9 @@ class Blueprint(SmorestBlueprint):
             def wrapper(*args, **kwargs):
                 authorize(role)
                 return func(*args, **kwargs)
-            wrapper = self.doc(security=[{"bearerAuth": []}], **{"x-required-role": role})(wrapper)
+            wrapper = self.doc(security=[{"bearerAuth": []}],
+                               description=f"Needs a Bearer token with role **{role}** or above.",
+                               **{"x-required-role": role})(wrapper)
             wrapper = self.alt_response(401, response="UNAUTHORIZED")(wrapper)
             return self.alt_response(403, response="FORBIDDEN")(wrapper)
         return decorator

@@ -76,9 +76,13 @@ def forge(claims, secret=SECRET, alg="HS256"):
     return jwt.encode(claims, secret, algorithm=alg)
 
 
+def _segment(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
 def unsigned(claims):
-    part = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()  # noqa: E731
-    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+    """A token with `alg: none` and no signature."""
+    return f"{_segment({'alg': 'none', 'typ': 'JWT'})}.{_segment(claims)}."
 
 
 @pytest.mark.parametrize("make_token", [

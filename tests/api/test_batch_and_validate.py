@@ -71,3 +71,5 @@ def test_validate_reports_without_applying(client, viewer, engine):
     assert engine.revision == 0
     assert client.post(f"{PREFIX}/validate", headers=viewer,
                        json={"key": "x"}).status_code == 422
+    unknown = client.post(f"{PREFIX}/validate", headers=viewer, json={"key": "x", "value": 1})
+    assert unknown.status_code == 404

@@ -64,7 +64,8 @@ def test_cli_token_works_against_a_server_with_a_generated_secret(capsys, postgr
                  "--expires-in", "120"]) == 0
     token = capsys.readouterr().out.strip()
     claims = jwt.decode(token, options={"verify_signature": False})
-    assert (claims["sub"], claims["role"], claims["exp"] - claims["iat"]) == ("carol", "editor", 120)
+    assert (claims["sub"], claims["role"]) == ("carol", "editor")
+    assert claims["exp"] - claims["iat"] == 120
     headers = {"Authorization": f"Bearer {token}"}
     response = client.put(f"{PREFIX}/values/load_timeout", json={"value": 5.0}, headers=headers)
     assert response.status_code == 200 and response.json["updated_by"] == "carol"

@@ -92,6 +92,10 @@ def test_malformed_requests_are_422(client, editor, engine):
                           headers=editor)
     assert not_json.status_code == 422
     assert not_json.json["errors"] == {"json": ["Invalid JSON body."]}
+    not_an_object = client.put(url, json=[1, 2], headers=editor)
+    assert not_an_object.status_code == 422
+    form = client.put(url, data={"value": "30"}, headers=editor)
+    assert form.status_code == 422
     assert engine.get(KEY) == 60.0
 
 

@@ -113,3 +113,4 @@ def server(tmp_path_factory, postgres_url):
         yield Server(url, env, log_path)
     finally:
         _stop(process)
+    assert "Traceback" not in log_path.read_text(errors="replace"), "gunicorn logged an error"

@@ -112,3 +112,7 @@ def test_docs_and_their_assets_are_served(server):
         url = f"{server.url}/api/docs/assets/{asset}"
         assert requests.get(url, timeout=TIMEOUT).status_code == 200
     assert requests.get(f"{server.url}/api/openapi.json", timeout=TIMEOUT).status_code == 200
+
+
+def test_the_server_logged_no_tracebacks(server):
+    assert "Traceback" not in server.log()
