@@ -21,7 +21,10 @@ def init_app(app: Flask, secret: str, token_ttl: int) -> None:
     app.config.update(
         JWT_SECRET_KEY=secret, JWT_ALGORITHM=ALGORITHM, JWT_DECODE_ALGORITHMS=[ALGORITHM],
         JWT_TOKEN_LOCATION=["headers"], JWT_HEADER_TYPE="Bearer",
-        JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=token_ttl))
+        JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=token_ttl),
+        # Tokens are often made on another host (`lazyconfig token create`): allow for
+        # a little clock skew on nbf and exp.
+        JWT_DECODE_LEEWAY=10)
     jwt.init_app(app)
 
 

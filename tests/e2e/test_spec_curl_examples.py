@@ -60,17 +60,22 @@ def test_snapshot_batch_validate_and_rollback(server):
         "updates": [
             {"key": "lazy_loading_unloading_enabled", "value": True, "source": "runtime",
              "description": "Enable unloading system"},
-            {"key": "lazy_loading_unloading_strategy", "value": "AGGRESSIVE",
-             "source": "runtime", "description": "Set balanced unloading strategy"}],
+            {"key": "lazy_loading_unloading_strategy", "value": "BALANCED", "source": "runtime",
+             "description": "Set balanced unloading strategy"}],
         "create_snapshot": True, "snapshot_description": "Batch configuration update"})
     assert batch.status_code == 200, batch.text
     strategy = call(server, "GET", "/values/lazy_loading_unloading_strategy", bob).json()
-    assert (strategy["value"], strategy["updated_by"]) == ("AGGRESSIVE", "bob")
+    assert (strategy["value"], strategy["source"], strategy["updated_by"]) == (
+        "BALANCED", "runtime", "bob")
+    batch_snapshot = call(server, "GET", "/snapshots?page_size=1", bob).json()["snapshots"][0]
+    assert batch_snapshot["description"] == "Batch configuration update"
 
-    validation = call(server, "POST", "/validate", bob, json={
-        "key": "lazy_loading_unloading_memory_pressure_threshold", "value": 0.8})
-    assert validation.json() == {"key": "lazy_loading_unloading_memory_pressure_threshold",
-                                 "is_valid": True, "validation_errors": []}
+    # The spec's "Validate Configuration Before Applying" (value 0.9) and its Validation body.
+    for value in (0.9, 0.8):
+        validation = call(server, "POST", "/validate", bob, json={
+            "key": "lazy_loading_unloading_memory_pressure_threshold", "value": value})
+        assert validation.json()["is_valid"] is True
+        assert validation.json()["validation_errors"] == []
 
     rollback = call(server, "POST", f"/snapshots/{snapshot_id}/rollback", bob)
     assert rollback.status_code == 200, rollback.text
