@@ -80,6 +80,7 @@ class ConfigurationEngine:
         self._validators: dict[str, ConfigurationValidationRule] = {}
         self._service_errors: dict[str, list[str]] = {}
         self._notifier = Notifier()
+        self._integrations: dict[int, Any] = {}  # id(manager) -> its ServiceIntegration
         self.default_user = _os_user()  # who a Python call without user= is attributed to
         self._external = ExternalLayers.load(env, self.settings.config_file)
         self._seed_builtin_rules()
@@ -92,6 +93,9 @@ class ConfigurationEngine:
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
+        for integration in list(self._integrations.values()):
+            integration.stop()  # a closed engine must not keep writing a manager's values
+        self._integrations.clear()
         if self._watcher is not None:
             self._watcher.stop()
         self._db.dispose()
@@ -472,7 +476,12 @@ class ConfigurationEngine:
         """Load the values registered services provide as the `service` layer and keep the
         two in sync both ways (see lazyconfig.service_manager)."""
         from .service_manager import ServiceIntegration, get_service_manager
-        return ServiceIntegration(self, manager or get_service_manager()).start()
+        manager = manager or get_service_manager()
+        with self._lock:  # one integration per manager: integrating again must not double up
+            integration = self._integrations.get(id(manager))
+            if integration is None:
+                integration = self._integrations[id(manager)] = ServiceIntegration(self, manager)
+        return integration.start()
 
     def record_service_errors(self, errors: dict[str, list[str]]) -> None:
         """Replace the reported service problems of each key given; [] clears a key's."""

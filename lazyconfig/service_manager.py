@@ -64,6 +64,11 @@ class ServiceManager:
         with self._lock:
             self._listeners.append(listener)
 
+    def remove_listener(self, listener: ValuesListener) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
 
 _default_manager = ServiceManager()
 
@@ -80,11 +85,25 @@ class ServiceIntegration:
         self.engine = engine
         self.manager = manager
         self._subscribed: set[str] = set()
+        self._subscriptions: list = []
+        self._listening = False
 
     def start(self) -> dict[str, dict[str, list[str]]]:
-        """Load every registered service now; returns the refused values per service."""
-        self.manager.add_listener(self._take_in)
+        """Load every registered service now; returns the refused values per service.
+        Starting again reloads them without listening or subscribing twice."""
+        if not self._listening:
+            self.manager.add_listener(self._take_in)
+            self._listening = True
         return {service.name: self._take_in(service) for service in self.manager.services()}
+
+    def stop(self) -> None:
+        """Stop taking in the manager's values and calling its services back."""
+        self.manager.remove_listener(self._take_in)
+        self._listening = False
+        for subscription in self._subscriptions:
+            self.engine.unsubscribe(subscription)
+        self._subscriptions.clear()
+        self._subscribed.clear()
 
     def _take_in(self, service: RegisteredService) -> dict[str, list[str]]:
         refused = {key: problems for key, value in service.values.items()
@@ -104,7 +123,7 @@ class ServiceIntegration:
                                      description=f"provided by service {service.name}")
         if service.on_change is not None and service.name not in self._subscribed:
             self._subscribed.add(service.name)
-            self.engine.subscribe(self._forwarder(service.name))
+            self._subscriptions.append(self.engine.subscribe(self._forwarder(service.name)))
         return refused
 
     def _forwarder(self, name: str) -> Callable[[Change], None]:

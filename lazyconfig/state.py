@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable
 
-from .domain import SOURCES, ConfigEntry, ConfigurationValidationRule
+from .domain import SOURCES, ConfigEntry, ConfigurationValidationRule, ValueType
 from .sources import ExternalLayers
 
 
@@ -42,9 +42,18 @@ def effective(layers: dict[str, Any]) -> tuple[Any, str]:
     raise LookupError("no layer present")
 
 
+def _as_stored(rule: ConfigurationValidationRule, value: Any) -> Any:
+    # PostgreSQL's JSONB prints a large float without a point (1e20 comes back as the int
+    # 100000000000000000000); a float key's values are floats whatever the backend.
+    if rule.value_type is ValueType.FLOAT and type(value) is int:
+        return float(value)
+    return value
+
+
 def entry_for(rule: ConfigurationValidationRule, persisted: dict[str, Any],
               external: dict[str, Any], meta: KeyMeta) -> ConfigEntry:
-    layers = {"default": rule.default_value, **persisted, **external}
+    persisted = {source: _as_stored(rule, value) for source, value in persisted.items()}
+    layers = {"default": _as_stored(rule, rule.default_value), **persisted, **external}
     layers = {s: layers[s] for s in SOURCES if s in layers}
     value, source = effective(layers)
     return ConfigEntry(rule.key, value, source, layers, meta.version, meta.updated_at,
