@@ -10,6 +10,10 @@ from ...errors import Conflict
 
 ETAG_HEADER = {"ETag": {"description": 'the key\'s version, quoted: send it back as If-Match',
                         "schema": {"type": "string", "example": '"42"'}}}
+IF_MATCH_PARAMETER = {"in": "header", "name": "If-Match", "required": False,
+                      "description": "the ETag you read; the write is refused with 412 if "
+                                     "the key changed since",
+                      "schema": {"type": "string", "example": '"42"'}}
 _NO_VERSION = -1  # matches no key's version, so a malformed If-Match always fails
 
 

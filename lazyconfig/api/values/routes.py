@@ -8,7 +8,7 @@ from .. import presenters
 from ..auth import current_user, sees_sensitive
 from ..blueprint import Blueprint
 from ..context import engine, request_id
-from .preconditions import ETAG_HEADER, etag, if_match_version, precondition
+from .preconditions import ETAG_HEADER, IF_MATCH_PARAMETER, etag, if_match_version, precondition
 from .schemas import (BATCH_EXAMPLE, PUT_EXAMPLE, BatchResultSchema, BatchSchema,
                       EntryListSchema, EntrySchema, HistoryQuerySchema, HistorySchema,
                       ValueUpdateSchema)
@@ -38,6 +38,7 @@ class Value(MethodView):
         return presenters.entry(item), 200, etag(item.version)
 
     @blp.requires("editor")
+    @blp.doc(parameters=[IF_MATCH_PARAMETER])
     @blp.arguments(ValueUpdateSchema, example=PUT_EXAMPLE)
     @blp.response(200, EntrySchema, headers=ETAG_HEADER)
     @blp.alt_response(400, response="BAD_REQUEST", description="the value breaks its rule")
@@ -60,6 +61,7 @@ class Value(MethodView):
         return presenters.entry(item), 200, etag(item.version)
 
     @blp.requires("editor")
+    @blp.doc(parameters=[IF_MATCH_PARAMETER])
     @blp.response(200, EntrySchema, headers=ETAG_HEADER)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
