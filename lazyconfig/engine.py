@@ -7,6 +7,7 @@ swaps in the next State and tells subscribers, in revision order.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import getpass
 import logging
@@ -15,7 +16,7 @@ import threading
 import uuid
 from collections import Counter
 from datetime import timedelta
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from sqlalchemy.exc import DBAPIError
 
@@ -496,8 +497,16 @@ class ConfigurationEngine:
         self._state = state
         self._values = state.values
 
-    def _reading(self) -> UnitOfWork:
-        return UnitOfWork(self._reader)
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[UnitOfWork]:
+        """A read-only unit of work; a database failure surfaces as StorageUnavailable, as
+        it does for writes."""
+        try:
+            with UnitOfWork(self._reader) as uow:
+                yield uow
+        except DBAPIError as exc:
+            log.error("database error during a read: %s", exc)
+            raise StorageUnavailable("the configuration database is unavailable") from exc
 
     def _write(self, operation: Callable[[UnitOfWork, State], Any], *,
                expected_revision: int | None = None) -> Any:
