@@ -156,10 +156,13 @@ class SnapshotRepository:
         """Delete unpinned snapshots past the age limit or beyond the newest `max_count`;
         the newest snapshot always stays."""
         newest = self.session.scalar(select(func.max(SnapshotRow.id)))
+        newest_pinned = bool(self.session.scalar(
+            select(SnapshotRow.pinned).where(SnapshotRow.id == newest)))
         unpinned = select(SnapshotRow.id).where(SnapshotRow.pinned.is_(False),
                                                 SnapshotRow.id != newest)
         expired = set(self.session.scalars(unpinned.where(SnapshotRow.created_at < older_than)))
-        kept = max(max_count - 1, 0)  # the newest takes one place
+        # An unpinned newest takes one of the max_count places; a pinned one takes none.
+        kept = max(max_count if newest_pinned else max_count - 1, 0)
         surplus = set(self.session.scalars(
             unpinned.order_by(SnapshotRow.id.desc()).offset(kept)))
         doomed = sorted(expired | surplus)

@@ -32,6 +32,13 @@ def test_pinned_snapshots_are_exempt_from_retention(make_engine, tables):
     assert engine.get_snapshot(pinned)["pinned"] is True
 
 
+def test_a_pinned_newest_snapshot_takes_no_unpinned_place(make_engine, tables):
+    engine = make_engine(snapshot_max_count=3)
+    ids = [engine.create_snapshot(f"s{i}") for i in range(5)]
+    pinned = engine.create_snapshot("keep me", pinned=True)
+    assert [s.id for s in tables.snapshots()] == ids[-3:] + [pinned]
+
+
 def test_the_newest_snapshot_is_never_deleted(make_engine, tables):
     engine = make_engine(snapshot_max_count=0, snapshot_max_age_days=0)
     for i in range(3):
