@@ -64,6 +64,13 @@ def _os_user() -> str:
         return "unknown"
 
 
+def _key_list(keys: Iterable[str] | str | None) -> list[str] | None:
+    """`keys` as a list; one key given as a plain string is that key, not its letters."""
+    if keys is None:
+        return None
+    return [keys] if isinstance(keys, str) else list(keys)
+
+
 def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
@@ -157,7 +164,8 @@ class ConfigurationEngine:
         names in those layers, and current values that break today's rules."""
         state = self._state
         errors = {k: list(v) for k, v in state.key_errors.items()}
-        for source in (state.external_errors, self._service_errors):
+        # A copy: a service integration may record errors from another thread meanwhile.
+        for source in (state.external_errors, dict(self._service_errors)):
             for key, messages in source.items():
                 errors.setdefault(key, []).extend(messages)
         for key, entry in state.entries.items():
@@ -300,7 +308,7 @@ class ConfigurationEngine:
               description: str | None = None, expected_revision: int | None = None,
               request_id: str | None = None) -> dict[str, Any]:
         """Remove runtime overrides (of `keys`, or all), after a safety snapshot."""
-        wanted = None if keys is None else list(keys)
+        wanted = _key_list(keys)
         for key in wanted or []:
             self.get_rule(key)
 
@@ -342,7 +350,7 @@ class ConfigurationEngine:
         Every value is checked against today's rules first; if any fails, nothing changes.
         Otherwise a safety snapshot of the replaced state is taken and each changed key is
         logged with action `rollback`. With dry_run, returns the diff and changes nothing."""
-        chosen = None if keys is None else set(keys)
+        chosen = None if keys is None else set(_key_list(keys))
 
         def operation(uow: UnitOfWork, state: State) -> dict[str, Any]:
             row = uow.snapshots.get(snapshot_id)
@@ -449,7 +457,7 @@ class ConfigurationEngine:
         """Call `callback(change)` for every later change (of `keys`, or all), made in this
         process or any other, in revision order, once each. Callbacks run on the thread that
         applied the change: keep them short."""
-        return self._notifier.subscribe(callback, keys)
+        return self._notifier.subscribe(callback, _key_list(keys))
 
     def unsubscribe(self, subscription: Subscription | int) -> bool:
         return self._notifier.unsubscribe(subscription)

@@ -161,6 +161,10 @@ CASES = {
         raises(ValidationFailed, lambda e: e.put_rule({**e.get_rule(LOADS).to_record(),
                                                        "value_type": "string", "default": "4"})),
         ("keeps its type",)),
+    "custom rule whose validator refuses its own default": Case(
+        raises(ValidationFailed, lambda e: e.add_validation_rule(ConfigurationValidationRule(
+            key="picky", validator=lambda v: v != "x", error_message="not x", default_value="x"))),
+        ("picky", "default value", "not x")),
     "snapshot tags that are not strings": Case(
         raises(ValidationFailed, lambda e: e.create_snapshot("x", tags=[1, 2])), ("tags",)),
     "snapshot tags given as one string": Case(

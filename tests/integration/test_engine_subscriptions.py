@@ -98,3 +98,18 @@ def test_threads_writing_deliver_in_order(engine, tables):
     for t in threads:
         t.join(timeout=60)
     assert got == [c.id for c in tables.changes(since=start)] and len(got) == 80
+
+
+def test_a_single_key_given_as_a_string_is_one_key(engine, tables):
+    got = []
+    engine.subscribe(got.append, keys=LOADS)
+    engine.set(LOADS, 6)
+    engine.set(TIMEOUT, 6.0)
+    assert [(c.key, c.new_value) for c in got] == [(LOADS, 6)]
+    engine.set(INTERVAL, 5.0)
+    engine.reset(LOADS)
+    assert engine.get(LOADS) == 4 and engine.get(INTERVAL) == 5.0
+    snapshot_id = engine.create_snapshot("with interval 5")
+    engine.update({INTERVAL: 7.0, TIMEOUT: 7.0})
+    engine.rollback_to_snapshot(snapshot_id, keys=INTERVAL)
+    assert engine.get(INTERVAL) == 5.0 and engine.get(TIMEOUT) == 7.0
