@@ -8,6 +8,7 @@ import uuid
 from flask import Flask, current_app, g, request
 
 from ..engine import ConfigurationEngine
+from ..errors import StorageUnavailable
 
 log = logging.getLogger(__name__)
 EXTENSION = "lazyconfig"
@@ -43,7 +44,7 @@ def _catch_up() -> None:
     # worker sees it. If the database is down we keep serving what memory holds.
     try:
         engine().refresh()
-    except Exception as exc:
+    except StorageUnavailable as exc:
         log.warning("could not catch up with the database before a request: %s", exc)
 
 

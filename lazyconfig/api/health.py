@@ -1,4 +1,5 @@
-"""Health checks: open to load balancers and probes, no token needed."""
+"""Health checks: open to load balancers and probes, no token needed. /health says the
+process serves; /health/ready also says its database answers (503 when it does not)."""
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -21,3 +22,12 @@ class Health(MethodView):
     def get(self):
         """The process is up and serving its in-memory configuration"""
         return {"status": "ok", "revision": engine().revision}
+
+
+@blp.route("/health/ready")
+class Ready(MethodView):
+    @blp.response(200, HealthSchema)
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+    def get(self):
+        """The database answers and this process has caught up with it"""
+        return {"status": "ready", "revision": engine().refresh()}

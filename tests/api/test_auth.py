@@ -111,5 +111,5 @@ def test_wrong_scheme_is_401(client, token):
 
 
 def test_open_endpoints_need_no_token(client):
-    for path in ("/api/health", "/api/openapi.json", "/api/docs"):
+    for path in ("/api/health", "/api/health/ready", "/api/openapi.json", "/api/docs"):
         assert client.get(path).status_code == 200, path
