@@ -15,8 +15,12 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if not parsed.database or parsed.database == ":memory:" or "mode=memory" in str(parsed):
+        # Every pooled connection would open its own empty database: the watcher and any
+        # second thread would see no tables, or another configuration.
+        raise ValueError(f"{url}: an in-memory SQLite database is not supported; "
+                         "use a file, e.g. sqlite:///instance/lazyconfig.db")
+    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
