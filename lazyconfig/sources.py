@@ -81,7 +81,9 @@ class ExternalLayers:
             try:
                 value, problems = rule.check(rule.parse(raw_values[name]))
             except ValueError as exc:
-                problems = [f"cannot parse {raw_values[name]!r}: {exc}"]
+                # The parser's message quotes the text: keep a sensitive key's text out of it.
+                problems = ([f"cannot parse the text as {rule.value_type.value}"] if rule.sensitive
+                            else [f"cannot parse {raw_values[name]!r}: {exc}"])
             if problems:
                 errors.extend(f"{source} value rejected: {p}" for p in problems)
             else:

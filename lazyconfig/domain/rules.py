@@ -152,7 +152,8 @@ class ConfigurationValidationRule:
                 errors.append(f"must be at most {_number(high)}")
         if isinstance(value, str):
             if self.choices is not None and value not in self.choices:
-                errors.append(f"must be one of {', '.join(self.choices)}, got {value!r}")
+                got = "" if self.sensitive else f", got {value!r}"  # never echo a secret
+                errors.append(f"must be one of {', '.join(self.choices)}{got}")
             if self._regex is not None and not self._regex.fullmatch(value):
                 errors.append(f"must match the pattern {self.pattern!r}")
             if self.required and not value:

@@ -148,3 +148,19 @@ def test_setting_names_are_never_configuration_overrides(make_engine, engine_env
     engine = make_engine({"LAZYCONFIG_SNAPSHOT_MAX_COUNT": "3"})
     assert engine.validate_configuration() == {}
     assert engine.settings.snapshot_max_count == 3
+
+
+def test_a_rejected_sensitive_value_is_not_shown_in_reports(make_engine):
+    first = make_engine()
+    first.put_rule({"key": "service_credentials", "value_type": "json", "default": None,
+                    "sensitive": True})
+    first.put_rule({"key": "vault_pin", "value_type": "int", "default": 0, "sensitive": True})
+    first.put_rule({"key": "secret_mode", "value_type": "enum", "default": "a",
+                    "choices": ["a", "b"], "sensitive": True})
+    engine = make_engine({"LAZYCONFIG_SERVICE_CREDENTIALS": '{"password": "hunter2"',
+                          "LAZYCONFIG_VAULT_PIN": "hunter2", "LAZYCONFIG_SECRET_MODE": "hunter2"})
+    errors = engine.validate_configuration()
+    assert set(errors) == {"service_credentials", "vault_pin", "secret_mode"}
+    summary = engine.get_configuration_summary()
+    assert "hunter2" not in repr(errors) and "hunter2" not in repr(summary)
+    assert "hunter2" not in repr(engine.validate("secret_mode", "hunter2"))
