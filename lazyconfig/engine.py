@@ -18,7 +18,7 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 
 from .db import migrate
 from .db.base import utcnow
@@ -26,8 +26,8 @@ from .db.connection import make_engine
 from .documents import export_document, read_import_document, snapshot_info, to_change
 from .domain import BUILTIN_RULES, MASK, SOURCES, WRITABLE_SOURCES, Change, ConfigEntry
 from .domain import ConfigurationValidationRule
-from .errors import (Conflict, InvalidSource, SnapshotNotFound, StorageUnavailable, UnknownKey,
-                     ValidationFailed)
+from .errors import (ConfigurationError, Conflict, InvalidSource, SnapshotNotFound,
+                     StorageUnavailable, UnknownKey, ValidationFailed)
 from .notifier import Notifier, Subscription
 from .repositories import UnitOfWork, session_factories
 from .settings import Settings
@@ -531,6 +531,10 @@ class ConfigurationEngine:
                     if own:
                         uow.notify(final.revision)
                     uow.commit()
+            except DataError as exc:  # the database refused a value: the caller's fault
+                reason = getattr(getattr(exc.orig, "diag", None), "message_primary", None)
+                raise ConfigurationError(f"the database refused a value ({reason or exc.orig}); "
+                                         "nothing was changed") from exc
             except DBAPIError as exc:
                 log.error("database error during a write: %s", exc)
                 raise StorageUnavailable("the configuration database is unavailable; "

@@ -88,3 +88,17 @@ def test_notifications_since_and_by_key(engine, tables):
     assert [n["new_value"] for n in engine.get_notifications(limit=1)] == [3.0]
     history, total = engine.get_history(INTERVAL)
     assert total == 2 and [h["new_value"] for h in history] == [3.0, 1.0]
+
+
+@pytest.mark.parametrize("kwargs", [{"user": "u" * 201}, {"description": "a\x00b"}],
+                         ids=["user longer than 200", "NUL in a description"])
+def test_text_the_database_refuses_is_a_bad_request_not_an_outage(engine, tables, kwargs):
+    from lazyconfig.errors import ConfigurationError, StorageUnavailable
+    if tables.db.dialect.name == "sqlite":  # SQLite keeps such text; PostgreSQL refuses it
+        assert engine.set(INTERVAL, 10.0, **kwargs) is True
+        return
+    before, count = engine.export(), tables.change_count()
+    with pytest.raises(ConfigurationError, match="the database refused a value") as refused:
+        engine.set(INTERVAL, 10.0, **kwargs)
+    assert not isinstance(refused.value, StorageUnavailable)
+    assert engine.export() == before and tables.change_count() == count
