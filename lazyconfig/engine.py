@@ -23,7 +23,8 @@ from sqlalchemy.exc import DataError, DBAPIError
 from .db import migrate
 from .db.base import utcnow
 from .db.connection import make_engine
-from .documents import export_document, read_import_document, snapshot_info, to_change
+from .documents import (export_document, layer_diff, read_import_document, snapshot_info,
+                        to_change)
 from .domain import BUILTIN_RULES, MASK, SOURCES, WRITABLE_SOURCES, Change, ConfigEntry
 from .domain import ConfigurationValidationRule
 from .errors import (ConfigurationError, Conflict, InvalidSource, SnapshotNotFound,
@@ -271,9 +272,7 @@ class ConfigurationEngine:
         """The strict form of set/update: raises UnknownKey, ValidationFailed or Conflict and
         changes nothing, or applies everything in one transaction and returns the changes.
         `updates` is a mapping, or (key, value, description) triples."""
-        if source not in WRITABLE_SOURCES:
-            raise InvalidSource(f"source {source!r} cannot be written; use one of "
-                                f"{', '.join(WRITABLE_SOURCES)}")
+        self._check_source(source)
         items = ([(k, v, None) for k, v in updates.items()] if isinstance(updates, Mapping)
                  else list(updates))
         duplicates = sorted({k for k, n in Counter(k for k, _, _ in items).items() if n > 1})
@@ -294,6 +293,7 @@ class ConfigurationEngine:
               request_id: str | None = None) -> list[Change]:
         """Remove `key`'s value from one persisted layer (its runtime override by default)."""
         self.get_rule(key)
+        self._check_source(source)
 
         def operation(uow: UnitOfWork, state: State) -> list[Change]:
             if expected_version is not None:
@@ -404,6 +404,47 @@ class ConfigurationEngine:
             return result
         return self._write(operation, expected_revision=expected_revision)
 
+    def revert(self, key: str, revision: int, *, user: str | None = None,
+               description: str | None = None, expected_version: int | None = None,
+               request_id: str | None = None) -> list[Change]:
+        """Set `key` back to the effective value it had at `revision`, as a runtime override:
+        checked against today's rules and logged with action `revert`."""
+        self.get_rule(key)
+
+        def operation(uow: UnitOfWork, state: State) -> list[Change]:
+            if expected_version is not None:
+                self._check_versions(state, {key: expected_version})
+            if not 0 <= revision <= state.revision:
+                raise ValidationFailed({"revision": [
+                    f"revision {revision} does not exist; the configuration is at revision "
+                    f"{state.revision}"]})
+            found, value = uow.changes.value_at(key, revision)
+            if not found:  # never changed: its value then is its value now
+                value = state.values[key]
+            writes = self._checked_writes(state, [(key, value, None)], "runtime")
+            return self._apply(uow, state, writes, action="revert", user=user,
+                               description=description or f"revert to revision {revision}",
+                               request_id=request_id)
+        return self._write(operation)
+
+    def diff_snapshots(self, snapshot_id: int, against: int | None = None,
+                       include_sensitive: bool = True) -> dict[str, Any]:
+        """Keys added, removed and changed in the persisted layers from one snapshot to
+        another (`against`), or to the current configuration when `against` is None."""
+        with self._reading() as uow:
+            old = self._snapshot_data(uow, snapshot_id)
+            new = uow.values.layers() if against is None else self._snapshot_data(uow, against)
+        mask = (lambda key, value: value) if include_sensitive else self.mask
+        return {"from": snapshot_id, "to": "current" if against is None else against,
+                **layer_diff(old, new, mask)}
+
+    @staticmethod
+    def _snapshot_data(uow: UnitOfWork, snapshot_id: int) -> dict[str, dict[str, Any]]:
+        row = uow.snapshots.get(snapshot_id)
+        if row is None:
+            raise SnapshotNotFound(snapshot_id)
+        return row.data
+
     # -- rules -----------------------------------------------------------------------------
     def add_validation_rule(self, rule: ConfigurationValidationRule, *,
                             user: str | None = None) -> bool:
@@ -471,6 +512,16 @@ class ConfigurationEngine:
                 self._swap(state)
                 self._notifier.publish(changes)
             return self._state.revision
+
+    def catch_up(self) -> int:
+        """Like refresh(), but cheap when nothing changed: one indexed query for the change
+        log's head, without the engine lock, so concurrent readers do not queue behind each
+        other or behind a writer. Returns a revision at least as new as every write committed
+        before the call."""
+        with self._reading() as uow:
+            head = uow.changes.head()
+        # Writers commit revisions in order, so a head we already hold means we hold it all.
+        return self._state.revision if head <= self._state.revision else self.refresh()
 
     def reload_sources(self, env: Mapping[str, str] | None = None) -> None:
         """Read the config file and environment again (after they changed)."""
@@ -621,6 +672,12 @@ class ConfigurationEngine:
         if errors:
             raise ValidationFailed(errors)
         return writes
+
+    @staticmethod
+    def _check_source(source: str) -> None:
+        if source not in WRITABLE_SOURCES:
+            raise InvalidSource(f"source {source!r} cannot be written; use one of "
+                                f"{', '.join(WRITABLE_SOURCES)}")
 
     @staticmethod
     def _check_versions(state: State, expected: Mapping[str, int]) -> None:

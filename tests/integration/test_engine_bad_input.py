@@ -132,6 +132,9 @@ CASES = {
         ("'environment'", "cannot be written")),
     "wrong source: made up": Case(raises(InvalidSource, lambda e: e.set(INTERVAL, 5.0, source="cli")),
                                   ("'cli'",)),
+    "wrong source for unset": Case(
+        raises(InvalidSource, lambda e: e.unset(INTERVAL, source="environment")),
+        ("'environment'", "cannot be written")),
     "import with one bad key among many": Case(
         raises(ValidationFailed, lambda e: e.import_configuration(
             {"version": 1, "values": {**GOOD_MANY, THRESHOLD: "high"}})),
