@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from .domain import Change, ConfigEntry
+from .domain import SOURCES, Change, ConfigEntry
 from .errors import InvalidDocument
 
 EXPORT_VERSION = 1
@@ -46,3 +46,29 @@ def read_import_document(document: Any) -> dict[str, Any]:
     if unexpected:
         raise InvalidDocument(f"unexpected fields in import document: {', '.join(sorted(unexpected))}")
     return dict(values)
+
+
+def _same_layers(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    # By type too: 1, 1.0 and True are different values to a configuration.
+    return a.keys() == b.keys() and all(type(a[s]) is type(b[s]) and a[s] == b[s] for s in a)
+
+
+def _top(layers: Mapping[str, Any]) -> Any:
+    return next((layers[s] for s in reversed(SOURCES) if s in layers), None)
+
+
+def layer_diff(old: Mapping[str, dict], new: Mapping[str, dict],
+               mask: Callable[[str, Any], Any]) -> dict[str, list[dict[str, Any]]]:
+    """Keys added, removed and changed between two sets of persisted layers
+    ({key: {source: value}}); each with the top old and new value and both layer sets."""
+    found: dict[str, list[dict[str, Any]]] = {"added": [], "removed": [], "changed": []}
+    for key in sorted(set(old) | set(new)):
+        before, after = old.get(key, {}), new.get(key, {})
+        if _same_layers(before, after):
+            continue
+        kind = "added" if not before else "removed" if not after else "changed"
+        found[kind].append({
+            "key": key, "old_value": mask(key, _top(before)), "new_value": mask(key, _top(after)),
+            "old_layers": {s: mask(key, v) for s, v in before.items()},
+            "new_layers": {s: mask(key, v) for s, v in after.items()}})
+    return found

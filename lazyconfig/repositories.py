@@ -117,6 +117,17 @@ class ChangeRepository:
             stmt = stmt.where(ChangeRow.key == key)
         return self.session.scalar(stmt) or 0
 
+    def value_at(self, key: str, revision: int) -> tuple[bool, Any]:
+        """(found, value): `key`'s effective value at `revision` as the log recorded it, the
+        new value of its last change up to there, else the old value of its first one after."""
+        upto = self.session.scalar(select(ChangeRow).where(
+            ChangeRow.key == key, ChangeRow.id <= revision).order_by(ChangeRow.id.desc()).limit(1))
+        if upto is not None:
+            return True, upto.new_value
+        after = self.session.scalar(select(ChangeRow).where(
+            ChangeRow.key == key, ChangeRow.id > revision).order_by(ChangeRow.id).limit(1))
+        return (True, after.old_value) if after is not None else (False, None)
+
     def last_per_key(self) -> list[ChangeRow]:
         newest = (select(func.max(ChangeRow.id).label("id")).group_by(ChangeRow.key)).subquery()
         return list(self.session.scalars(select(ChangeRow).join(newest, ChangeRow.id == newest.c.id)))

@@ -31,6 +31,8 @@ ROUTES = [
     ("POST", "/values/batch", {"updates": [{"key": KEY, "value": 30.0}]}, "editor"),
     ("POST", "/snapshots", {"description": "d"}, "editor"),
     ("POST", "/snapshots/1/rollback", None, "editor"),
+    ("POST", f"/values/{KEY}/revert", {"revision": 0}, "editor"),
+    ("GET", "/snapshots/1/diff", None, "viewer"),
     ("POST", "/reset", None, "admin"),
     ("POST", "/import", {"version": 1, "values": {}}, "admin"),
     ("DELETE", "/snapshots/1", None, "admin"),

@@ -8,7 +8,7 @@ from ..auth import current_user, sees_sensitive
 from ..blueprint import Blueprint
 from ..context import engine, request_id
 from .schemas import (EXPORT_EXAMPLE, DocumentSchema, ImportQuerySchema, ImportResultSchema,
-                      ResetResultSchema, ResetSchema)
+                      ImportSchema, ResetResultSchema, ResetSchema)
 
 blp = Blueprint("configuration", __name__, "Reset, export and import the whole configuration")
 
@@ -40,13 +40,15 @@ class Export(MethodView):
 class Import(MethodView):
     @blp.requires("admin")
     @blp.arguments(ImportQuerySchema, location="query")
-    @blp.arguments(DocumentSchema, example=EXPORT_EXAMPLE)
+    @blp.arguments(ImportSchema, example=EXPORT_EXAMPLE)
     @blp.response(200, ImportResultSchema)
     @blp.alt_response(400, response="BAD_REQUEST", description="a value breaks its rule; "
                                                                "nothing is applied")
     @blp.alt_response(404, response="NOT_FOUND")
     def post(self, query, document):
-        """Apply a document's values as runtime overrides, all or nothing"""
-        result = engine().import_configuration(document, query["dry_run"], user=current_user(),
+        """Apply a document's values as runtime overrides, all or nothing (`dry_run`, in the
+        query or the body, reports the diff and changes nothing)"""
+        dry_run = document.pop("dry_run") or query["dry_run"]
+        result = engine().import_configuration(document, dry_run, user=current_user(),
                                                request_id=request_id())
         return presenters.write_result(result)

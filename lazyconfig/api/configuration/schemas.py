@@ -33,6 +33,13 @@ class DocumentSchema(Schema):
     sources = fields.Dict(keys=fields.String(), values=fields.String())
 
 
+class ImportSchema(DocumentSchema):
+    """An import body: an export document, optionally with `dry_run`."""
+
+    dry_run = fields.Boolean(load_default=False, load_only=True,
+                             metadata={"description": "only report what would change"})
+
+
 class ImportQuerySchema(Schema):
     dry_run = fields.Boolean(load_default=False,
                              metadata={"description": "only report what would change"})

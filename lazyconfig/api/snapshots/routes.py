@@ -7,8 +7,9 @@ from .. import presenters
 from ..auth import current_user, sees_sensitive
 from ..blueprint import Blueprint
 from ..context import engine, request_id
-from .schemas import (CREATE_EXAMPLE, RollbackResultSchema, RollbackSchema,
-                      SnapshotCreateSchema, SnapshotDetailSchema, SnapshotPageSchema)
+from .schemas import (CREATE_EXAMPLE, DiffQuerySchema, RollbackResultSchema, RollbackSchema,
+                      SnapshotCreateSchema, SnapshotDetailSchema, SnapshotDiffSchema,
+                      SnapshotPageSchema)
 
 blp = Blueprint("snapshots", __name__, "Snapshots and rollback")
 
@@ -67,3 +68,16 @@ class Rollback(MethodView):
             snapshot_id, user=current_user(), keys=body["keys"], dry_run=body["dry_run"],
             description=body["description"], request_id=request_id())
         return presenters.write_result(result)
+
+
+@blp.route("/snapshots/<int:snapshot_id>/diff")
+class Diff(MethodView):
+    @blp.requires("viewer")
+    @blp.arguments(DiffQuerySchema, location="query")
+    @blp.response(200, SnapshotDiffSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, query, snapshot_id):
+        """Keys added, removed and changed in the persisted values from this snapshot to
+        another one, or to the current configuration"""
+        return engine().diff_snapshots(snapshot_id, query["against"],
+                                       include_sensitive=sees_sensitive())

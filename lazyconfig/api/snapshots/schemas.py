@@ -1,7 +1,7 @@
 """Snapshot bodies, with the spec's example."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, post_load, validate
 
 from ..schemas import ChangeSchema, DiffSchema
 
@@ -55,3 +55,30 @@ class RollbackResultSchema(Schema):
                                         metadata={"description": "snapshot of the state replaced"})
     revision = fields.Integer()
     changes = fields.List(fields.Nested(ChangeSchema))
+
+
+class DiffQuerySchema(Schema):
+    against = fields.String(load_default="current",
+                            validate=validate.Regexp(r"^(current|[0-9]+)$",
+                                                     error="a snapshot id or 'current'"),
+                            metadata={"description": "a snapshot id, or `current` (default)"})
+
+    @post_load
+    def _as_id(self, data, **_kwargs):
+        return {"against": None if data["against"] == "current" else int(data["against"])}
+
+
+class KeyDiffSchema(Schema):
+    key = fields.String()
+    old_value = fields.Raw(allow_none=True, metadata={"description": "top persisted value in A"})
+    new_value = fields.Raw(allow_none=True, metadata={"description": "top persisted value in B"})
+    old_layers = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+    new_layers = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+
+
+class SnapshotDiffSchema(Schema):
+    from_ = fields.Integer(attribute="from", data_key="from")
+    to = fields.Raw(metadata={"description": "a snapshot id, or `current`"})
+    added = fields.List(fields.Nested(KeyDiffSchema))
+    removed = fields.List(fields.Nested(KeyDiffSchema))
+    changed = fields.List(fields.Nested(KeyDiffSchema))

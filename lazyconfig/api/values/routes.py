@@ -11,7 +11,7 @@ from ..context import engine, request_id
 from .preconditions import ETAG_HEADER, IF_MATCH_PARAMETER, etag, if_match_version, precondition
 from .schemas import (BATCH_EXAMPLE, PUT_EXAMPLE, BatchResultSchema, BatchSchema,
                       EntryListSchema, EntrySchema, HistoryQuerySchema, HistorySchema,
-                      ValueUpdateSchema)
+                      RevertSchema, ValueUpdateSchema)
 
 blp = Blueprint("values", __name__, "Configuration values and their history")
 
@@ -104,3 +104,25 @@ class History(MethodView):
         items, total = engine().get_history(key, query["limit"], query["offset"],
                                             include_sensitive=sees_sensitive())
         return {"key": key, "total": total, "history": items}
+
+
+@blp.route("/values/<string:key>/revert")
+class Revert(MethodView):
+    @blp.requires("editor")
+    @blp.doc(parameters=[IF_MATCH_PARAMETER])
+    @blp.arguments(RevertSchema, example={"revision": 12, "description": "undo the change"})
+    @blp.response(200, EntrySchema, headers=ETAG_HEADER)
+    @blp.alt_response(400, response="BAD_REQUEST",
+                      description="no such revision, or its value breaks today's rule")
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    def post(self, body, key):
+        """Give the key back the value it had at a revision (a runtime override, logged
+        with action `revert`)"""
+        expected = if_match_version()
+        with precondition(expected):
+            engine().revert(key, body["revision"], user=current_user(),
+                            description=body["description"], expected_version=expected,
+                            request_id=request_id())
+        item = engine().get_entry(key)
+        return presenters.entry(item), 200, etag(item.version)

@@ -101,3 +101,12 @@ class HistorySchema(Schema):
     key = fields.String()
     total = fields.Integer()
     history = fields.List(fields.Nested(ChangeSchema), metadata={"description": "newest first"})
+
+
+class RevertSchema(Schema):
+    """POST values/{key}/revert body: the revision whose value the key gets back."""
+
+    revision = fields.Integer(required=True, strict=True, validate=validate.Range(min=0),
+                              metadata={"description": "a global revision, e.g. one from the "
+                                                       "key's history"})
+    description = fields.String(load_default=None, allow_none=True)

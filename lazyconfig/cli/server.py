@@ -1,0 +1,116 @@
+"""Running the service: `serve`, `db upgrade|downgrade|current`, `token create`."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ..auth import DEFAULT_TOKEN_TTL, ROLES, create_token, resolve_secret
+from ..db import migrate
+from ..db.connection import make_engine
+from ..settings import Settings
+from .root import Session, pass_session, root
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]  # where gunicorn.conf.py and wsgi.py live
+
+
+def _secret(settings: Settings | None = None):
+    settings = settings or Settings.from_env()
+    return resolve_secret(os.environ, settings.database_url, settings.instance_path)
+
+
+def startup_notice(stream=None) -> None:
+    """What `scripts/serve.sh` and gunicorn print at start-up: on the embedded default
+    without a configured secret, an admin token to follow the spec's curl examples."""
+    stream = stream or sys.stdout
+    secret = _secret()
+    if secret.generated_at is None:
+        print("lazyconfig: make a token with: lazyconfig token create --user NAME --role "
+              "viewer|editor|admin", file=stream)
+        return
+    token = create_token(secret.value, "admin", "admin", DEFAULT_TOKEN_TTL)
+    print(f"lazyconfig: no LAZYCONFIG_JWT_SECRET set; using the generated secret in "
+          f"{secret.generated_at}.\nAn admin token valid for {DEFAULT_TOKEN_TTL // 60} "
+          f"minutes (more: lazyconfig token create --user NAME --role ROLE):\n\n"
+          f"  export TOKEN={token}\n", file=stream, flush=True)
+
+
+@root.command(context_settings={"ignore_unknown_options": True})
+@click.option("--bind", default="127.0.0.1:7000", show_default=True, help="host:port to serve on")
+@click.option("--workers", type=click.IntRange(min=1), help="gunicorn workers (default: by CPU)")
+@click.argument("gunicorn_args", nargs=-1, type=click.UNPROCESSED)
+@pass_session
+def serve(session: Session, bind: str, workers: int | None, gunicorn_args: tuple[str, ...]) -> None:
+    """Upgrade the schema, then serve the REST API with gunicorn (extra arguments go to
+    gunicorn)."""
+    _migrate(session.settings, "upgrade", "head")
+    command = [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_ROOT / "gunicorn.conf.py"),
+               "--chdir", str(PROJECT_ROOT), "--bind", bind]
+    command += ["--workers", str(workers)] if workers else []
+    env = {**os.environ, "LAZYCONFIG_DATABASE_URL": session.settings.database_url}
+    os.execve(sys.executable, command + list(gunicorn_args) + ["wsgi:app"], env)
+
+
+@root.group()
+def db() -> None:
+    """The database schema (Alembic migrations)."""
+
+
+def _migrate(settings: Settings, action: str, revision: str) -> None:
+    engine = make_engine(settings.database_url)
+    try:
+        migrate.run(engine, action, revision)
+    finally:
+        engine.dispose()
+
+
+@db.command()
+@click.argument("revision", default="head")
+@pass_session
+def upgrade(session: Session, revision: str) -> None:
+    """Upgrade the schema (to the newest revision by default)."""
+    _migrate(session.settings, "upgrade", revision)
+    click.echo(f"schema upgraded to {revision}")
+
+
+@db.command()
+@click.argument("revision")
+@pass_session
+def downgrade(session: Session, revision: str) -> None:
+    """Downgrade the schema to REVISION (`-1` for one step, `base` for an empty database)."""
+    _migrate(session.settings, "downgrade", revision)
+    click.echo(f"schema downgraded to {revision}")
+
+
+@db.command()
+@pass_session
+def current(session: Session) -> None:
+    """Print the schema's revision and the newest one; exit 1 when they differ."""
+    engine = make_engine(session.settings.database_url)
+    try:
+        revision = migrate.current_revision(engine)
+    finally:
+        engine.dispose()
+    head = migrate.head_revision()
+    click.echo(f"current: {revision or 'none (empty database)'}\nhead:    {head}")
+    if revision != head:
+        click.get_current_context().exit(1)
+
+
+@root.group()
+def token() -> None:
+    """API tokens."""
+
+
+@token.command()
+@click.option("--user", "token_user", required=True, help="who changes are attributed to")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--expires-in", type=int, default=DEFAULT_TOKEN_TTL, metavar="SECONDS",
+              show_default=True, help="lifetime in seconds")
+@pass_session
+def create(session: Session, token_user: str, role: str, expires_in: int) -> None:
+    """Print a signed Bearer token the server accepts (same secret: LAZYCONFIG_JWT_SECRET,
+    or the one generated in the instance folder on the embedded default)."""
+    click.echo(create_token(_secret(session.settings).value, token_user, role, expires_in))

@@ -1,0 +1,122 @@
+"""Snapshots: create, list, show, rollback, delete; and `diff A [B]` between two of them."""
+from __future__ import annotations
+
+import click
+
+from .output import Progress, diff_rows, echo_json, table, text
+from .root import Session, pass_session, root
+from .values import json_option
+
+
+@root.group()
+def snapshot() -> None:
+    """Snapshots of the persisted values, and rolling back to them."""
+
+
+@snapshot.command()
+@click.option("--description", "-m", help="what the snapshot is for")
+@click.option("--tag", "-t", "tags", multiple=True, help="a tag (repeatable)")
+@click.option("--pin", is_flag=True, help="exempt it from retention")
+@pass_session
+def create(session: Session, description: str | None, tags: tuple[str, ...], pin: bool) -> None:
+    """Capture the persisted layers now; prints the new snapshot's id."""
+    click.echo(session.engine.create_snapshot(description, list(tags), user=session.actor,
+                                              pinned=pin))
+
+
+@snapshot.command("list")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@json_option
+@pass_session
+def list_snapshots(session: Session, limit: int, as_json: bool) -> None:
+    """Snapshots, newest first."""
+    items, total = session.engine.snapshot_page(limit)
+    if as_json:
+        echo_json(items)
+        return
+    table(("ID", "TAKEN", "BY", "REVISION", "KEYS", "TAGS", "DESCRIPTION"),
+          [(s["id"], s["timestamp"][:19], s["created_by"], s["revision"], s["key_count"],
+            ",".join(s["tags"]) + (" (pinned)" if s["pinned"] else ""), s["description"])
+           for s in items])
+    click.echo(f"({len(items)} of {total} snapshots)", err=True)
+
+
+@snapshot.command()
+@click.argument("snapshot_id", type=int)
+@json_option
+@pass_session
+def show(session: Session, snapshot_id: int, as_json: bool) -> None:
+    """A snapshot's metadata and the values it holds."""
+    info = session.engine.get_snapshot(snapshot_id)
+    if as_json:
+        echo_json(info)
+        return
+    click.echo(f"snapshot {info['id']}: {info['description'] or ''}\n"
+               f"taken {info['timestamp']} by {info['created_by']} at revision {info['revision']}"
+               f"; tags: {', '.join(info['tags']) or 'none'}")
+    table(("KEY", "SOURCE", "VALUE"), [(key, source, value)
+                                       for key, layers in sorted(info["values"].items())
+                                       for source, value in layers.items()])
+
+
+@snapshot.command()
+@click.argument("snapshot_id", type=int)
+@click.option("--key", "-k", "keys", multiple=True, help="restore only this key (repeatable)")
+@click.option("--dry-run", is_flag=True, help="show what would change; change nothing")
+@pass_session
+def rollback(session: Session, snapshot_id: int, keys: tuple[str, ...], dry_run: bool) -> None:
+    """Restore a snapshot's values (or only --key ones) atomically, after a safety snapshot."""
+    progress = Progress(1 if dry_run else 2)
+    progress.step(f"checking snapshot {snapshot_id} against today's rules")
+    chosen = list(keys) or None
+    plan = session.engine.rollback_to_snapshot(snapshot_id, keys=chosen, dry_run=True)
+    if not dry_run:
+        progress.step(f"restoring {len(plan['diff'])} key(s) in one transaction")
+        plan = session.engine.rollback_to_snapshot(snapshot_id, keys=chosen, user=session.actor)
+    diff_rows(plan["diff"])
+    if plan["changes"]:
+        click.echo(f"rolled back to snapshot {snapshot_id}: revision {plan['revision']} "
+                   f"(snapshot {plan['safety_snapshot_id']} holds the state before)")
+
+
+@snapshot.command()
+@click.argument("snapshot_id", type=int)
+@pass_session
+def delete(session: Session, snapshot_id: int) -> None:
+    """Delete a snapshot."""
+    session.engine.delete_snapshot(snapshot_id, user=session.actor)
+    click.echo(f"deleted snapshot {snapshot_id}")
+
+
+class SnapshotOrCurrent(click.ParamType):
+    name = "ID|current"
+
+    def convert(self, value, param, ctx):
+        if value is None or value == "current" or isinstance(value, int):
+            return None if value == "current" else value
+        try:
+            return int(value)
+        except ValueError:
+            self.fail(f"{value!r} is neither a snapshot id nor 'current'", param, ctx)
+
+
+@root.command()
+@click.argument("a", type=int)
+@click.argument("b", type=SnapshotOrCurrent(), default="current")
+@json_option
+@pass_session
+def diff(session: Session, a: int, b: int | None, as_json: bool) -> None:
+    """Keys added, removed and changed from snapshot A to snapshot B (default: the current
+    configuration)."""
+    result = session.engine.diff_snapshots(a, b)
+    if as_json:
+        echo_json(result)
+        return
+    marks = (("added", "+"), ("removed", "-"), ("changed", "~"))
+    rows = [(mark, d["key"], text(d["old_value"]) if kind != "added" else "",
+             text(d["new_value"]) if kind != "removed" else "")
+            for kind, mark in marks for d in result[kind]]
+    if not rows:
+        click.echo(f"no differences between snapshot {a} and {result['to']}")
+        return
+    table(("", "KEY", f"IN {a}", f"IN {result['to']}".upper()), rows)
