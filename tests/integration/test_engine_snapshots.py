@@ -17,8 +17,10 @@ THRESHOLD = "memory_pressure_threshold"
 LOADS = "max_concurrent_loads"
 
 
-def test_retention_keeps_the_newest_max_count(make_engine, tables):
-    engine = make_engine(snapshot_max_count=3)
+@pytest.mark.parametrize("how", ["setting", "environment"])
+def test_retention_keeps_the_newest_max_count(make_engine, tables, how):
+    engine = (make_engine(snapshot_max_count=3) if how == "setting"
+              else make_engine({"LAZYCONFIG_SNAPSHOT_MAX_COUNT": "3"}))
     ids = [engine.create_snapshot(f"s{i}") for i in range(6)]
     assert [s.id for s in tables.snapshots()] == ids[-3:]
     assert [s["id"] for s in engine.list_snapshots()] == list(reversed(ids[-3:]))
