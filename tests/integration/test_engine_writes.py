@@ -102,3 +102,27 @@ def test_text_the_database_refuses_is_a_bad_request_not_an_outage(engine, tables
         engine.set(INTERVAL, 10.0, **kwargs)
     assert not isinstance(refused.value, StorageUnavailable)
     assert engine.export() == before and tables.change_count() == count
+
+
+def test_reads_do_not_touch_the_database(engine):
+    from sqlalchemy import event
+    engine.set(INTERVAL, 30.0)
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    # Any statement by this engine on any thread counts, the watcher's polls included, so
+    # stop the watcher first.
+    engine._watcher.stop()
+    event.listen(engine.database, "before_cursor_execute", count)
+    try:
+        for _ in range(1000):
+            assert engine.get(INTERVAL) == 30.0
+            engine.get_entry(STRATEGY)
+        engine.export()
+        engine.get_configuration_summary()
+        engine.validate(LOADS, 3)
+    finally:
+        event.remove(engine.database, "before_cursor_execute", count)
+    assert statements == []
