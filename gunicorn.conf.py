@@ -22,14 +22,18 @@ preload_app = False
 # No gunicornc control socket: it lives at one path per user, which several servers on
 # one host (or the test suite's) would fight over.
 control_socket_disable = True
-accesslog = "-"
+# No access log: the app writes one JSON line per request itself (lazyconfig.api.observe),
+# with the user and request id gunicorn cannot see.
+accesslog = None
 errorlog = "-"
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss rid=%({x-request-id}o)s'
 
 
 def on_starting(server):
     """Before any worker starts: refuse to run without a proper signing secret, and tell a
-    new user how to get a token (an admin token on the embedded default)."""
+    new user how to get a token (an admin token on the embedded default). Also give the
+    workers a shared metrics directory, before anything imports prometheus_client."""
+    from lazyconfig import multiprocess_metrics
+    multiprocess_metrics.prepare()
     from lazyconfig.auth import SecretError
     from lazyconfig.cli import startup_notice
     try:
@@ -37,6 +41,17 @@ def on_starting(server):
     except SecretError as exc:
         print(f"lazyconfig: refusing to start: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(1) from None
+
+
+def child_exit(server, worker):
+    """In the master, when a worker has gone: drop its live gauges from the metrics."""
+    from lazyconfig import multiprocess_metrics
+    multiprocess_metrics.worker_gone(worker.pid)
+
+
+def on_exit(server):
+    from lazyconfig import multiprocess_metrics
+    multiprocess_metrics.cleanup()
 
 
 def worker_exit(server, worker):

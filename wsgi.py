@@ -1,11 +1,8 @@
 """gunicorn entry point: `gunicorn -c gunicorn.conf.py wsgi:app`."""
-import logging
-import os
-
 from lazyconfig import create_app
+from lazyconfig.logs import configure
 
-# The server's own logs (500s with their request ids, secret notices) go to stderr, beside
-# gunicorn's error log.
-logging.basicConfig(level=os.environ.get("LAZYCONFIG_LOG_LEVEL", "INFO").upper(),
-                    format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s")
+# The server's logs go to stderr as JSON lines (LAZYCONFIG_LOG_FORMAT=text for plain text):
+# one per request, one per configuration change, and errors with their request ids.
+configure()
 app = create_app()

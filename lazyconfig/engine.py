@@ -37,6 +37,7 @@ from .state import KeyMeta, State, build, effective
 from .watcher import RevisionWatcher
 
 log = logging.getLogger(__name__)
+change_log = logging.getLogger("lazyconfig.changes")
 REMOVE = object()  # a LayerWrite value that deletes the layer
 _MISSING = object()
 
@@ -592,9 +593,17 @@ class ConfigurationEngine:
                                          "nothing was changed") from exc
             self._swap(final)
             self._notifier.publish(caught_up + own)
+        self._log_changes(own)
         if isinstance(result, dict) and result.get("changes"):
             result["revision"] = final.revision
         return result
+
+    def _log_changes(self, changes: list[Change]) -> None:
+        """One log line per change, in the process that made it (sensitive values masked)."""
+        for change in changes:
+            fields = {"event": "change", **self._change_dict(change, include_sensitive=False)}
+            change_log.info("change %s: %s by %s (revision %s)", change.key, change.action,
+                            change.user, change.revision, extra={"fields": fields})
 
     def _load(self) -> State:
         with self._reading() as uow:

@@ -5,7 +5,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from ..engine import ConfigurationEngine
-from . import auth, context, docs, errors, health
+from . import auth, context, docs, errors, health, metrics, observe
 from .configuration import blp as configuration
 from .notifications import blp as notifications
 from .rules import blp as rules
@@ -19,13 +19,16 @@ RESOURCES = (status, values, validation, snapshots, notifications, configuration
 
 def init_app(app: Flask, configuration_engine: ConfigurationEngine, secret: str,
              token_ttl: int) -> Api:
-    """Mount the API, its docs and its error handling on `app`."""
+    """Mount the API, its docs, probes, metrics and error handling on `app`."""
+    metrics.init_app(app)
+    observe.init_app(app)  # first, so a request's duration includes catching up
     context.init_app(app, configuration_engine)
     auth.init_app(app, secret, token_ttl)
     docs.init_app(app)
     api = Api(app)
     errors.init_app(app)
     api.register_blueprint(health.blp)
+    api.register_blueprint(health.probes)
     for blueprint in RESOURCES:
         api.register_blueprint(blueprint)
     return api

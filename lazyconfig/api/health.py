@@ -1,14 +1,27 @@
-"""Health checks: open to load balancers and probes, no token needed. /health says the
-process serves; /health/ready also says its database answers (503 when it does not)."""
+"""Health checks: open to load balancers and probes, no token needed.
+
+/healthz (and /api/health) says the process serves its in-memory configuration;
+/readyz (and /api/health/ready) also says its database answers and the schema is at the
+newest migration, and answers 503 otherwise.
+"""
 from __future__ import annotations
 
-from flask.views import MethodView
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+import functools
+import logging
 
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, fields
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..db import migrate
+from ..errors import StorageUnavailable
 from .context import engine
 
+log = logging.getLogger(__name__)
 blp = Blueprint("health", __name__, url_prefix="/api", description="Liveness, without a token")
+probes = Blueprint("probes", __name__, url_prefix="",
+                   description="Liveness and readiness probes, without a token")
 
 
 class HealthSchema(Schema):
@@ -16,18 +29,63 @@ class HealthSchema(Schema):
     revision = fields.Integer(metadata={"description": "the configuration revision served"})
 
 
+class ReadySchema(HealthSchema):
+    schema = fields.String(metadata={"description": "the database's migration revision"})
+
+
+@functools.cache
+def _head() -> str | None:
+    return migrate.head_revision()
+
+
+def alive() -> dict:
+    return {"status": "ok", "revision": engine().revision}
+
+
+def ready() -> dict:
+    """The database answers, this process has caught up with it, and the schema is at the
+    newest migration; 503 (with the reason) otherwise."""
+    try:
+        schema = migrate.current_revision(engine().database)
+        if schema != _head():
+            abort(503, message=f"the database schema is at {schema or 'nothing'}, not at "
+                               f"{_head()}: run `lazyconfig db upgrade`")
+        revision = engine().refresh()
+    except (StorageUnavailable, SQLAlchemyError) as exc:
+        log.warning("not ready: %s", exc)
+        abort(503, message="the configuration database is unavailable")
+    return {"status": "ready", "revision": revision, "schema": schema}
+
+
 @blp.route("/health")
 class Health(MethodView):
     @blp.response(200, HealthSchema)
     def get(self):
         """The process is up and serving its in-memory configuration"""
-        return {"status": "ok", "revision": engine().revision}
+        return alive()
 
 
 @blp.route("/health/ready")
 class Ready(MethodView):
-    @blp.response(200, HealthSchema)
+    @blp.response(200, ReadySchema)
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     def get(self):
-        """The database answers and this process has caught up with it"""
-        return {"status": "ready", "revision": engine().refresh()}
+        """The database answers, this process has caught up, the schema is at head"""
+        return ready()
+
+
+@probes.route("/healthz")
+class Healthz(MethodView):
+    @probes.response(200, HealthSchema)
+    def get(self):
+        """Liveness: the process is up"""
+        return alive()
+
+
+@probes.route("/readyz")
+class Readyz(MethodView):
+    @probes.response(200, ReadySchema)
+    @probes.alt_response(503, response="SERVICE_UNAVAILABLE")
+    def get(self):
+        """Readiness: the database answers and its schema is at the newest migration"""
+        return ready()

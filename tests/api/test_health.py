@@ -7,7 +7,8 @@ from lazyconfig.errors import StorageUnavailable
 def test_liveness_and_readiness(client, engine):
     engine.set("load_timeout", 5.0, user="setup")
     assert client.get("/api/health").json == {"status": "ok", "revision": 1}
-    assert client.get("/api/health/ready").json == {"status": "ready", "revision": 1}
+    ready = client.get("/api/health/ready").json
+    assert (ready["status"], ready["revision"], ready["schema"]) == ("ready", 1, "0001")
 
 
 def test_not_ready_without_the_database_but_still_alive(client, engine, monkeypatch, viewer):

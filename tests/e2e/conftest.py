@@ -73,7 +73,7 @@ def _wait_until_up(process: subprocess.Popen, url: str, log_path: Path) -> None:
         try:
             if requests.get(f"{url}/api/health", timeout=2).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or the workers still booting
             pass
         time.sleep(0.2)
     pytest.fail(f"gunicorn did not answer within {START_TIMEOUT}s:\n{log_path.read_text()}")

@@ -1,0 +1,90 @@
+"""GET /metrics in the Prometheus text format: requests and latency by route and status,
+the configuration revision, writes, validation failures, rollbacks and stream clients.
+
+Under gunicorn (PROMETHEUS_MULTIPROC_DIR set, see lazyconfig.multiprocess_metrics) every
+worker writes its counts to shared files and a scrape of any worker sums them all; without
+it (tests, a single process) the app's own registry is served.
+"""
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, Flask, Response, current_app
+from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge,
+                               Histogram, generate_latest)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from ..errors import StorageUnavailable
+from .context import engine
+
+EXTENSION = "lazyconfig.metrics"
+blp = Blueprint("metrics", __name__)
+REVISION, REVISION_HELP = "lazyconfig_revision", "Current configuration revision"
+
+
+class RevisionCollector:
+    """The revision the serving worker has caught up to: the database's head."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+
+    def describe(self):
+        # Without this, registering would call collect() before the app has its engine.
+        return [GaugeMetricFamily(REVISION, REVISION_HELP)]
+
+    def collect(self):
+        with self.app.app_context():
+            try:
+                revision = engine().refresh()
+            except StorageUnavailable:
+                revision = engine().revision  # what memory serves while the database is away
+        yield GaugeMetricFamily(REVISION, REVISION_HELP, value=revision)
+
+
+class Metrics:
+    """The app's instruments, registered on a registry of its own."""
+
+    def __init__(self, app: Flask):
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.revision = RevisionCollector(app)
+        self.registry.register(self.revision)
+        on = {"registry": self.registry}
+        self.requests = Counter("lazyconfig_http_requests", "HTTP requests answered",
+                                ["route", "method", "status"], **on)
+        self.latency = Histogram("lazyconfig_http_request_duration_seconds",
+                                 "Time to answer an HTTP request (to its headers)",
+                                 ["route", "method", "status"], **on)
+        self.writes = Counter("lazyconfig_writes", "Configuration writes applied",
+                              ["operation"], **on)
+        self.validation_failures = Counter(
+            "lazyconfig_validation_failures", "Writes and validations refused by a rule",
+            ["operation"], **on)
+        self.rollbacks = Counter("lazyconfig_rollbacks", "Rollbacks to a snapshot applied", **on)
+        self.stream_clients = Gauge("lazyconfig_stream_clients",
+                                    "Clients connected to the change stream", **on,
+                                    multiprocess_mode="livesum")
+
+    def exposition(self) -> bytes:
+        if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+        registry.register(self.revision)
+        return generate_latest(registry)
+
+
+def metrics() -> Metrics:
+    return current_app.extensions[EXTENSION]
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION] = Metrics(app)
+    app.register_blueprint(blp)
+
+
+@blp.get("/metrics")
+def scrape():
+    """Prometheus text exposition; no token (keep it on a private network or behind the
+    proxy's access rules)."""
+    return Response(metrics().exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST})

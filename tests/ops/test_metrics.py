@@ -1,0 +1,61 @@
+"""GET /metrics after known traffic shows exactly that traffic: requests and latency by
+route and status, writes, validation failures, rollbacks and the current revision."""
+from __future__ import annotations
+
+from prometheus_client.parser import text_string_to_metric_families
+
+PREFIX = "/api/lazy-loading-config"
+VALUE_ROUTE = f"{PREFIX}/values/<string:key>"
+
+
+def scrape(client) -> dict[tuple, float]:
+    """{(sample name, sorted labels): value} from /metrics."""
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/plain; version=")
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(response.get_data(as_text=True))
+            for s in family.samples}
+
+
+def sample(samples, name, **labels) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def test_counts_match_the_traffic_sent(client, engine, editor, viewer):
+    for _ in range(3):
+        assert client.get(f"{PREFIX}/values/load_timeout", headers=viewer).status_code == 200
+    assert client.get(f"{PREFIX}/values/nope", headers=viewer).status_code == 404
+    client.put(f"{PREFIX}/values/load_timeout", json={"value": 5.0}, headers=editor)
+    client.put(f"{PREFIX}/values/load_timeout", json={"value": 6.0}, headers=editor)
+    assert client.put(f"{PREFIX}/values/load_timeout", json={"value": -1},
+                      headers=editor).status_code == 400
+    client.post(f"{PREFIX}/validate", json={"key": "load_timeout", "value": 0}, headers=viewer)
+    snapshot = client.post(f"{PREFIX}/snapshots", headers=editor).json["id"]
+    client.put(f"{PREFIX}/values/load_timeout", json={"value": 7.0}, headers=editor)
+    client.post(f"{PREFIX}/snapshots/{snapshot}/rollback", json={"dry_run": True}, headers=editor)
+    client.post(f"{PREFIX}/snapshots/{snapshot}/rollback", headers=editor)
+
+    samples = scrape(client)
+    total = "lazyconfig_http_requests_total"
+    assert sample(samples, total, route=VALUE_ROUTE, method="GET", status="200") == 3
+    assert sample(samples, total, route=VALUE_ROUTE, method="GET", status="404") == 1
+    assert sample(samples, total, route=VALUE_ROUTE, method="PUT", status="200") == 3
+    assert sample(samples, total, route=VALUE_ROUTE, method="PUT", status="400") == 1
+    assert sample(samples, "lazyconfig_http_request_duration_seconds_count",
+                  route=VALUE_ROUTE, method="GET", status="200") == 3
+    assert sample(samples, "lazyconfig_writes_total", operation="set") == 3
+    assert sample(samples, "lazyconfig_writes_total", operation="rollback") == 1
+    assert sample(samples, "lazyconfig_validation_failures_total", operation="set") == 1
+    assert sample(samples, "lazyconfig_validation_failures_total", operation="validate") == 1
+    assert sample(samples, "lazyconfig_rollbacks_total") == 1
+    assert sample(samples, "lazyconfig_revision") == engine.revision
+    assert sample(samples, "lazyconfig_stream_clients") == 0
+
+
+def test_unknown_paths_share_one_series(client):
+    client.get("/no/such/page")
+    client.get("/another/missing/page")
+    samples = scrape(client)
+    assert sample(samples, "lazyconfig_http_requests_total", route="unmatched", method="GET",
+                  status="404") == 2
