@@ -126,3 +126,18 @@ def test_reads_do_not_touch_the_database(engine):
     finally:
         event.remove(engine.database, "before_cursor_execute", count)
     assert statements == []
+
+
+def test_batch_with_a_snapshot_first_is_all_or_nothing(engine, tables):
+    engine.set(INTERVAL, 30.0)
+    changes = engine.write_values({INTERVAL: 10.0, LOADS: 8}, snapshot_description="before batch",
+                                  user="ops")
+    assert [c.key for c in changes] == [INTERVAL, LOADS]
+    (snapshot,) = tables.snapshots()
+    assert (snapshot.description, snapshot.tags, snapshot.data) == (
+        "before batch", ["auto", "batch"], {INTERVAL: {"runtime": 30.0}})
+    count = tables.change_count()
+    with pytest.raises(ValidationFailed):
+        engine.write_values({INTERVAL: 5.0, LOADS: -1}, snapshot_description="refused batch")
+    assert len(tables.snapshots()) == 1 and tables.change_count() == count
+    assert engine.get(INTERVAL) == 10.0
