@@ -1,0 +1,106 @@
+"""LiveConfig: a remote service's local copy of the configuration. It loads every value
+once, then follows the change stream (resuming with Last-Event-ID after any disconnect or
+server restart), so reading a value is a dictionary lookup, as it is in the engine."""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Callable
+
+from .config_client import ConfigClient
+from .errors import ApiError
+
+log = logging.getLogger(__name__)
+_MISSING = object()
+
+
+class LiveConfig:
+    def __init__(self, client: ConfigClient):
+        self.client = client
+        self._values: dict[str, Any] = {}
+        self._revision = 0
+        self._changed = threading.Condition()
+        self._callbacks: list[Callable[[dict[str, Any]], object]] = []
+        self._stream = None
+        self._thread: threading.Thread | None = None
+        self.error: ApiError | None = None  # why following stopped, if it did by itself
+
+    # -- reads: memory only --------------------------------------------------------------
+    def get(self, key: str, default: Any = _MISSING) -> Any:
+        """The value as of the last change received; KeyError for an unknown key unless
+        `default` is given. Never makes a request."""
+        try:
+            return self._values[key]
+        except KeyError:
+            if default is _MISSING:
+                raise
+            return default
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def values(self) -> dict[str, Any]:
+        return dict(self._values)
+
+    @property
+    def revision(self) -> int:
+        """The revision this copy has every change up to."""
+        return self._revision
+
+    @property
+    def connected(self) -> bool:
+        return self._stream is not None and self._stream.connected.is_set()
+
+    # -- following -----------------------------------------------------------------------
+    def start(self) -> "LiveConfig":
+        """Load every value, then follow changes in a background thread."""
+        revision = self.client.status()["revision"]
+        # Values read after `revision` may already hold later changes; the stream replays
+        # those too, in order, and setting a key to the value it has changes nothing.
+        self._values, self._revision = self.client.values(), revision
+        self._stream = self.client.watch(last_event_id=revision)
+        self._thread = threading.Thread(target=self._follow, name="lazyconfig-live", daemon=True)
+        self._thread.start()
+        return self
+
+    def subscribe(self, callback: Callable[[dict[str, Any]], object]) -> None:
+        """Call `callback(change)` on the following thread after each change is applied."""
+        self._callbacks.append(callback)
+
+    def wait_for(self, revision: int, timeout: float) -> bool:
+        """Wait until this copy has reached `revision`; False on timeout."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._revision >= revision, timeout)
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> "LiveConfig":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def _follow(self) -> None:
+        try:
+            for change in self._stream:
+                self._apply(change)
+        except ApiError as exc:  # the token expired, or lost its role: retrying cannot help
+            self.error = exc
+            log.error("LiveConfig stopped following changes: %s", exc.message)
+
+    def _apply(self, change: dict[str, Any]) -> None:
+        with self._changed:
+            if change["revision"] <= self._revision:
+                return  # already had it (read with the initial values)
+            self._values = {**self._values, change["key"]: change["new_value"]}
+            self._revision = change["revision"]
+            self._changed.notify_all()
+        for callback in list(self._callbacks):
+            try:
+                callback(change)
+            except Exception:  # a subscriber's bug must not stop the copy from following
+                log.exception("LiveConfig subscriber failed on revision %s", change["revision"])

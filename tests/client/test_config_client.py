@@ -1,0 +1,78 @@
+"""ConfigClient against a real server: every call an operator script needs, and failures
+as exceptions that carry the server's message."""
+from __future__ import annotations
+
+import pytest
+
+from lazyconfig.client import (ConfigClient, Conflict, Forbidden, NotFound, ServiceUnavailable,
+                               Unauthorized, ValidationFailed)
+from tests.e2e.conftest import free_port
+
+pytestmark = pytest.mark.slow
+INTERVAL = "lazy_loading_unloading_check_interval"
+STRATEGY = "lazy_loading_unloading_strategy"
+
+
+def test_values_validation_history_and_revert(client_as):
+    client = client_as("editor", "alice")
+    entry = client.set(INTERVAL, 30.0, description="faster checks")
+    assert (entry["value"], entry["source"], entry["updated_by"]) == (30.0, "runtime", "alice")
+    assert client.get(INTERVAL) == 30.0 and client.values()[INTERVAL] == 30.0
+    result = client.update({STRATEGY: "AGGRESSIVE", INTERVAL: 15.0}, description="tuning",
+                           snapshot_description="before tuning")
+    assert result["success"] and result["snapshot_created"]
+    assert client.validate(INTERVAL, 12.0) == []
+    assert client.validate(INTERVAL, -1.0)
+
+    history = client.history(INTERVAL)
+    assert [h["new_value"] for h in history["history"]][:2] == [15.0, 30.0]
+    reverted = client.revert(INTERVAL, history["history"][1]["revision"], "back to 30")
+    assert reverted["value"] == 30.0
+    assert client.notifications(limit=1)[-1]["action"] == "revert"
+
+
+def test_snapshots_diff_rollback_and_import(client_as):
+    editor, admin = client_as("editor"), client_as("admin")
+    editor.set("load_timeout", 12.0)
+    snapshot = editor.create_snapshot("known good", ["client"])
+    assert editor.snapshot(snapshot["id"])["values"]["load_timeout"] == {"runtime": 12.0}
+    assert editor.snapshots(page_size=1)[0]["id"] == snapshot["id"]
+    editor.set("load_timeout", 99.0)
+    editor.set("max_concurrent_loads", 16)
+    diff = editor.diff(snapshot["id"])
+    assert [d["key"] for d in diff["changed"]] == ["load_timeout"]
+    dry = editor.rollback(snapshot["id"], keys=["load_timeout"], dry_run=True)
+    assert editor.get("load_timeout") == 99.0
+    done = editor.rollback(snapshot["id"], keys=["load_timeout"])
+    assert done["diff"] == dry["diff"] and editor.get("load_timeout") == 12.0
+    assert editor.get("max_concurrent_loads") == 16
+
+    document = admin.export()
+    document["values"]["max_reloads_per_cycle"] = 8
+    assert admin.import_configuration(document, dry_run=True)["diff"][0]["key"] == \
+        "max_reloads_per_cycle"
+    assert admin.get("max_reloads_per_cycle") == 5
+    admin.reset(["max_concurrent_loads"])
+    assert admin.get("max_concurrent_loads") == 4
+
+
+def test_failures_raise_with_the_servers_message(client_as, server):
+    editor = client_as("editor")
+    with pytest.raises(ValidationFailed) as refused:
+        editor.set(INTERVAL, -5.0)
+    assert refused.value.status == 400 and INTERVAL in refused.value.errors
+    assert "greater than 0" in refused.value.message
+    with pytest.raises(NotFound, match="no_such_key"):
+        editor.get("no_such_key")
+    with pytest.raises(NotFound, match="4242"):
+        editor.rollback(4242)
+    with pytest.raises(Forbidden, match="editor role"):
+        client_as("viewer").set(INTERVAL, 20.0)
+    with pytest.raises(Unauthorized):
+        ConfigClient(server.url, "not-a-token").get(INTERVAL)
+    version = editor.entry(INTERVAL)["version"]
+    editor.set(INTERVAL, 21.0)
+    with pytest.raises(Conflict, match="version mismatch"):
+        editor.set(INTERVAL, 22.0, if_version=version)
+    with pytest.raises(ServiceUnavailable, match="cannot reach"):
+        ConfigClient(f"http://127.0.0.1:{free_port()}", "t", timeout=2).get(INTERVAL)
