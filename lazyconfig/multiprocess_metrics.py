@@ -6,13 +6,14 @@ imports prometheus_client, which picks its storage when first imported.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
 VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
-_created: list[str] = []  # the directory prepare() made, in this (the master) process
+_created: list[tuple[str, int]] = []  # (directory, pid of the master that made it)
 
 
 def prepare(environ=os.environ) -> str:
@@ -25,7 +26,9 @@ def prepare(environ=os.environ) -> str:
             stale.unlink()
     else:
         path = environ[VARIABLE] = tempfile.mkdtemp(prefix="lazyconfig-metrics-")
-        _created.append(path)
+        if not _created:
+            atexit.register(cleanup)  # also when the master stops before serving
+        _created.append((path, os.getpid()))
     return path
 
 
@@ -37,6 +40,9 @@ def worker_gone(pid: int) -> None:
 
 
 def cleanup() -> None:
-    """Remove the directory prepare() created (never one the operator chose)."""
-    while _created:
-        shutil.rmtree(_created.pop(), ignore_errors=True)
+    """Remove the directory prepare() created (never one the operator chose), in the
+    master only: forked workers inherit the exit hook but must leave the directory alone."""
+    for path, pid in list(_created):
+        if pid == os.getpid():
+            shutil.rmtree(path, ignore_errors=True)
+            _created.remove((path, pid))

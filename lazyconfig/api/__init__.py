@@ -28,7 +28,6 @@ def init_app(app: Flask, configuration_engine: ConfigurationEngine, secret: str,
     api = Api(app)
     errors.init_app(app)
     api.register_blueprint(health.blp)
-    api.register_blueprint(health.probes)
     for blueprint in RESOURCES:
         api.register_blueprint(blueprint)
     return api

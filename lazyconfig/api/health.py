@@ -19,9 +19,8 @@ from ..errors import StorageUnavailable
 from .context import engine
 
 log = logging.getLogger(__name__)
-blp = Blueprint("health", __name__, url_prefix="/api", description="Liveness, without a token")
-probes = Blueprint("probes", __name__, url_prefix="",
-                   description="Liveness and readiness probes, without a token")
+blp = Blueprint("health", __name__, url_prefix="",
+                description="Liveness and readiness probes, without a token")
 
 
 class HealthSchema(Schema):
@@ -36,10 +35,6 @@ class ReadySchema(HealthSchema):
 @functools.cache
 def _head() -> str | None:
     return migrate.head_revision()
-
-
-def alive() -> dict:
-    return {"status": "ok", "revision": engine().revision}
 
 
 def ready() -> dict:
@@ -57,35 +52,21 @@ def ready() -> dict:
     return {"status": "ready", "revision": revision, "schema": schema}
 
 
-@blp.route("/health")
+@blp.route("/healthz", endpoint="healthz")
+@blp.route("/api/health", endpoint="health")
 class Health(MethodView):
     @blp.response(200, HealthSchema)
     def get(self):
-        """The process is up and serving its in-memory configuration"""
-        return alive()
+        """Liveness: the process is up and serving its in-memory configuration"""
+        return {"status": "ok", "revision": engine().revision}
 
 
-@blp.route("/health/ready")
+@blp.route("/readyz", endpoint="readyz")
+@blp.route("/api/health/ready", endpoint="ready")
 class Ready(MethodView):
     @blp.response(200, ReadySchema)
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     def get(self):
-        """The database answers, this process has caught up, the schema is at head"""
-        return ready()
-
-
-@probes.route("/healthz")
-class Healthz(MethodView):
-    @probes.response(200, HealthSchema)
-    def get(self):
-        """Liveness: the process is up"""
-        return alive()
-
-
-@probes.route("/readyz")
-class Readyz(MethodView):
-    @probes.response(200, ReadySchema)
-    @probes.alt_response(503, response="SERVICE_UNAVAILABLE")
-    def get(self):
-        """Readiness: the database answers and its schema is at the newest migration"""
+        """Readiness: the database answers, this process has caught up with it, and the
+        schema is at the newest migration"""
         return ready()

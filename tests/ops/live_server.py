@@ -95,3 +95,13 @@ def live_server(tmp_path_factory, postgres_url, workers: int = 2):
     finally:
         server.stop()
     assert "Traceback" not in server.log(), "gunicorn logged an error"
+
+
+def eventually(predicate, timeout: float = 5.0) -> bool:
+    """Poll `predicate` until it holds (True) or `timeout` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
