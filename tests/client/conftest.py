@@ -1,4 +1,4 @@
-"""One real gunicorn (two workers) for the client tests of a module, always stopped."""
+"""One real gunicorn (two workers) for all the client tests, always stopped."""
 from __future__ import annotations
 
 import pytest
@@ -7,7 +7,7 @@ from lazyconfig.client import ConfigClient
 from tests.ops.live_server import live_server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def server(tmp_path_factory, postgres_url):
     yield from live_server(tmp_path_factory, postgres_url)
 
