@@ -33,6 +33,7 @@ class Job:
     pause: float  # seconds idle after the go-ahead and after each operation
     markers: str  # the file the progress markers go to
     start_timeout: float = 120.0  # how long to wait for the go-ahead before giving up
+    tear_writes: bool = False  # only to show the harness catches it: commit writes in halves
 
     @property
     def go_file(self) -> str:
@@ -97,6 +98,20 @@ def perform(engine: ConfigurationEngine, job: Job, target: str) -> None:
         raise ValueError(f"unknown operation {job.operation!r}")
 
 
+def tear_writes(engine: ConfigurationEngine) -> None:
+    """Break the engine the way the harness must notice: commit the first half of every
+    write on its own, then take a while over the second half."""
+    apply = engine._apply
+
+    def torn(uow, state, writes, **options):
+        half = len(writes) // 2
+        first = apply(uow, state, writes[:half], **options)
+        uow.commit()
+        time.sleep(2.0)
+        return first + apply(uow, state, writes[half:], **options)
+    engine._apply = torn
+
+
 def wait_for_go_ahead(job: Job) -> None:
     deadline = time.monotonic() + job.start_timeout
     while not os.path.exists(job.go_file):
@@ -112,6 +127,8 @@ def run(job: Job) -> None:
     try:
         watch_write_transactions(markers)
         engine = ConfigurationEngine(Settings.from_env(job.env), env=job.env, watch=False)
+        if job.tear_writes:
+            tear_writes(engine)
         probe = next(iter(job.states["a"]))
         markers.write("ready")
         wait_for_go_ahead(job)

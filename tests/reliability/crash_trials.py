@@ -153,19 +153,22 @@ class Kill:
     seconds: float  # from the go-ahead to the end of the inspection
 
 
-def start_child(database: CrashDatabase, context, operation: str, number: int) -> Child:
+def start_child(database: CrashDatabase, context, operation: str, number: int,
+                tear_writes: bool) -> Child:
     application = f"lazyconfig_crash_{operation}_{number}"
     job = crash_child.Job(operation, database.env(application), database.states,
                           database.snapshots, PAUSE_SHARE * database.seconds[operation],
-                          str(database.workdir / f"{operation}-{number:02d}.markers"))
+                          str(database.workdir / f"{operation}-{number:02d}.markers"),
+                          tear_writes=tear_writes)
     return Child(context, job, application)
 
 
-def run_trials(database: CrashDatabase, context, operation: str,
-               plans: list[KillPlan]) -> list[Kill]:
-    """One child per plan, each killed as planned, the database inspected after each."""
+def run_trials(database: CrashDatabase, context, operation: str, plans: list[KillPlan],
+               tear_writes: bool = False) -> list[Kill]:
+    """One child per plan, each killed as planned, the database inspected after each.
+    `tear_writes` breaks the children's engines, to show that this fails."""
     kills: list[Kill] = []
-    following = start_child(database, context, operation, 0)
+    following = start_child(database, context, operation, 0, tear_writes)
     current = None
     try:
         for number, plan in enumerate(plans):
@@ -178,7 +181,7 @@ def run_trials(database: CrashDatabase, context, operation: str,
             current.kill()
             database.wait_for_sessions_to_end(current.application)
             if number + 1 < len(plans):
-                following = start_child(database, context, operation, number + 1)
+                following = start_child(database, context, operation, number + 1, tear_writes)
             kills.append(check_kill(database, operation, current, plan, started))
             current.close()
             current = None

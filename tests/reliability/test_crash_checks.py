@@ -11,7 +11,7 @@ from sqlalchemy import text
 from . import crash_child
 from .crash_checks import ChangeLogReplay, LoggedChange, sqlite_integrity_problems, which_state
 from .crash_database import CrashDatabase, prepare
-from .crash_trials import Child, Progress, expected_states, progress
+from .crash_trials import Child, KillPlan, Progress, expected_states, progress, run_trials
 
 STATES = {"a": {"x": 1, "y": 2.5, "z": "on"}, "b": {"x": -1, "y": 0.5, "z": "off"}}
 
@@ -177,3 +177,12 @@ def test_a_child_that_ends_by_itself_fails_the_trial(small_database, child_proce
             child.kill()
     finally:
         child.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("operation", ["update", "import", "rollback"])
+def test_a_write_committed_in_two_halves_is_caught(small_database, child_processes, operation):
+    # Killed between the halves, the engine leaves a torn state; the trial must fail on it.
+    with pytest.raises(AssertionError, match="torn state"):
+        run_trials(small_database, child_processes, operation, [KillPlan(0.0, "committed")],
+                   tear_writes=True)
