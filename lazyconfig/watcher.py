@@ -6,6 +6,8 @@ safety net); on SQLite it polls the change log's head, which is one indexed look
 from __future__ import annotations
 
 import logging
+import os
+import selectors
 import threading
 import time
 from typing import Callable
@@ -25,13 +27,21 @@ class RevisionWatcher:
         self._poll_interval = poll_interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="lazyconfig-watcher", daemon=True)
+        # stop() writes to this pipe to end a wait for notifications at once.
+        self._wake = os.pipe() if self._url.get_backend_name() == "postgresql" else None
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
+        if self._wake is not None:
+            os.write(self._wake[1], b"x")
         self._thread.join(timeout=5)
+        if self._wake is not None and not self._thread.is_alive():
+            for fd in self._wake:
+                os.close(fd)
+            self._wake = None
 
     def _run(self) -> None:
         listen = self._url.get_backend_name() == "postgresql"
@@ -49,14 +59,22 @@ class RevisionWatcher:
     def _listen(self) -> None:
         url = self._url.set(drivername="postgresql")
         dsn = url.render_as_string(hide_password=False)
-        with psycopg.connect(dsn, autocommit=True) as conn:
+        with psycopg.connect(dsn, autocommit=True) as conn, \
+                selectors.DefaultSelector() as selector:
             conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            selector.register(conn.fileno(), selectors.EVENT_READ)
+            selector.register(self._wake[0], selectors.EVENT_READ)
             self._refresh()  # catch up on anything written before LISTEN took effect
             last = time.monotonic()
             while not self._stop.is_set():
-                # Short waits keep stop() quick; the refresh runs on a notification, or once a
-                # second as a safety net for a notification lost with a dropped connection.
-                notified = any(True for _ in conn.notifies(timeout=0.25, stop_after=1))
+                # Wake for a notification or for stop(), so closing an engine is immediate
+                # without polling; the refresh runs on a notification, or once a second as a
+                # safety net for a notification lost with a dropped connection.
+                ready = {key.fd for key, _ in selector.select(1.0)}
+                if self._stop.is_set():
+                    break
+                notified = conn.fileno() in ready and any(
+                    True for _ in conn.notifies(timeout=0.05, stop_after=1))
                 if notified or time.monotonic() - last >= 1.0:
                     self._refresh()
                     last = time.monotonic()
