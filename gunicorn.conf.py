@@ -6,13 +6,24 @@ GUNICORN_CMD_ARGS; WEB_CONCURRENCY sets the worker count.
 import multiprocessing
 import os
 import sys
+import threading
+import time
 
 bind = "127.0.0.1:7000"  # the spec's port; loopback unless told otherwise
 # Workers from the CPU count, capped: each holds its own engine (memory, a watcher thread,
 # a few database connections), so more than a handful buys nothing for a config service.
 workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * multiprocessing.cpu_count() + 1, 8))
+# gthread: each request gets a thread of the worker's pool. A change stream or a blocking
+# query holds its thread while it waits (on an in-process condition, with no database
+# connection), so the pool is large; idle threads are only made when needed. At most
+# threads - RESERVED_THREADS of them wait at once (more get 503 + Retry-After), so ordinary
+# requests always find a thread. gevent/eventlet would need monkey-patching of psycopg and
+# of the engine's watcher threads; we keep plain threads.
 worker_class = "gthread"
-threads = 4
+threads = 128
+RESERVED_THREADS = 16
+# The worker's heartbeat comes from its main loop, not from requests: a stream open for
+# hours does not count against this.
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
@@ -58,3 +69,20 @@ def worker_exit(server, worker):
     """Stop the worker's engine (its watcher thread and database connections) on the way out."""
     from lazyconfig.engine import close_configuration_engines
     close_configuration_engines()
+
+
+def post_worker_init(worker):
+    """Size the worker's change-stream limit from its thread pool, and end its streams as
+    soon as it starts a graceful shutdown, so they do not hold it for graceful_timeout."""
+    from lazyconfig.api.notifications.waiting import change_feed
+    app = worker.wsgi
+    feed = change_feed(app)
+    feed.max_listeners = max(worker.cfg.threads - RESERVED_THREADS, worker.cfg.threads // 2)
+
+    def close_streams_on_shutdown():
+        while worker.alive:
+            time.sleep(0.25)
+        feed.close()  # clients reconnect, with Last-Event-ID, to a worker that is up
+
+    threading.Thread(target=close_streams_on_shutdown, name="lazyconfig-drain",
+                     daemon=True).start()

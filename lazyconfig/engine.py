@@ -30,7 +30,7 @@ from .domain import ConfigurationValidationRule
 from .errors import (ConfigurationError, Conflict, InvalidSource, SnapshotNotFound,
                      StorageUnavailable, UnknownKey, ValidationFailed)
 from .notifier import Notifier, Subscription
-from .repositories import UnitOfWork, session_factories
+from .repositories import UnitOfWork, change_log_head, session_factories
 from .settings import Settings
 from .sources import ExternalLayers
 from .state import KeyMeta, State, build, effective
@@ -287,6 +287,7 @@ class ConfigurationEngine:
                 self._take_snapshot(uow, state, snapshot_description, ["auto", "batch"], user)
             return self._apply(uow, state, writes, action=action, user=user,
                                description=description, request_id=request_id)
+        self._refuse_stale(expected_versions or {})
         return self._write(operation)
 
     def unset(self, key: str, *, source: str = "runtime", user: str | None = None,
@@ -303,6 +304,7 @@ class ConfigurationEngine:
                 return []
             return self._apply(uow, state, [LayerWrite(key, source, REMOVE)], action="unset",
                                user=user, description=description, request_id=request_id)
+        self._refuse_stale({} if expected_version is None else {key: expected_version})
         return self._write(operation)
 
     def reset(self, keys: Iterable[str] | None = None, *, user: str | None = None,
@@ -519,8 +521,10 @@ class ConfigurationEngine:
         log's head, without the engine lock, so concurrent readers do not queue behind each
         other or behind a writer. Returns a revision at least as new as every write committed
         before the call."""
-        with self._reading() as uow:
-            head = uow.changes.head()
+        try:
+            head = change_log_head(self._db)
+        except DBAPIError as exc:
+            raise StorageUnavailable("the configuration database is unavailable") from exc
         # Writers commit revisions in order, so a head we already hold means we hold it all.
         return self._state.revision if head <= self._state.revision else self.refresh()
 
@@ -687,6 +691,14 @@ class ConfigurationEngine:
         if source not in WRITABLE_SOURCES:
             raise InvalidSource(f"source {source!r} cannot be written; use one of "
                                 f"{', '.join(WRITABLE_SOURCES)}")
+
+    def _refuse_stale(self, expected: Mapping[str, int]) -> None:
+        """Conflict at once, without the write lock, when an expected version is older than
+        one this process already holds: versions only grow, so it can no longer match."""
+        state = self._state
+        if any(version < state.meta.get(key, KeyMeta()).version
+               for key, version in expected.items()):
+            self._check_versions(state, expected)
 
     @staticmethod
     def _check_versions(state: State, expected: Mapping[str, int]) -> None:

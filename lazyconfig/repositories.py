@@ -133,6 +133,13 @@ class ChangeRepository:
         return list(self.session.scalars(select(ChangeRow).join(newest, ChangeRow.id == newest.c.id)))
 
 
+def change_log_head(engine: Engine) -> int:
+    """The newest revision, asked on a plain connection outside any unit of work: the
+    cheapest read there is (no session, no snapshot isolation), made before every request."""
+    with engine.connect() as conn:
+        return conn.scalar(select(func.max(ChangeRow.id))) or 0
+
+
 class SnapshotRepository:
     _LISTED = (SnapshotRow.id, SnapshotRow.description, SnapshotRow.tags, SnapshotRow.pinned,
                SnapshotRow.created_at, SnapshotRow.created_by, SnapshotRow.revision,

@@ -41,9 +41,10 @@ def _start_request() -> None:
 def _catch_up() -> None:
     # Reads are served from memory, which follows other workers' writes by polling or
     # LISTEN; catching up first means a read that follows an acknowledged write on any
-    # worker sees it. If the database is down we keep serving what memory holds.
+    # worker sees it. When nothing changed that costs one indexed query and no lock.
+    # If the database is down we keep serving what memory holds.
     try:
-        engine().refresh()
+        engine().catch_up()
     except StorageUnavailable as exc:
         log.warning("could not catch up with the database before a request: %s", exc)
 

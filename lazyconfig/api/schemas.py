@@ -1,7 +1,7 @@
 """Schemas more than one resource answers with."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 
 class ChangeSchema(Schema):
@@ -19,6 +19,15 @@ class ChangeSchema(Schema):
     description = fields.String(allow_none=True)
     batch_id = fields.String(allow_none=True)
     request_id = fields.String(allow_none=True)
+
+
+def expected_revision_field(strict: bool = True) -> fields.Integer:
+    """The optional precondition of a whole-configuration write (not strict in a query
+    string, where every value is text)."""
+    return fields.Integer(load_default=None, strict=strict, validate=validate.Range(min=0),
+                          metadata={"description": "apply only if the configuration is still "
+                                                   "at this revision (GET /status shows it); "
+                                                   "otherwise 412 and nothing changes"})
 
 
 class DiffSchema(Schema):

@@ -23,6 +23,7 @@ ROUTES = [
     ("GET", "/snapshots", None, "viewer"),
     ("GET", "/snapshots/1", None, "viewer"),
     ("GET", "/notifications", None, "viewer"),
+    ("GET", "/notifications/stream", None, "viewer"),
     ("POST", "/export", None, "viewer"),
     ("GET", "/rules", None, "viewer"),
     ("GET", f"/rules/{KEY}", None, "viewer"),

@@ -7,6 +7,7 @@ from .. import presenters
 from ..auth import current_user, sees_sensitive
 from ..blueprint import Blueprint
 from ..context import engine, request_id
+from ..preconditions import preconditions
 from .schemas import (EXPORT_EXAMPLE, DocumentSchema, ImportQuerySchema, ImportResultSchema,
                       ImportSchema, ResetResultSchema, ResetSchema)
 
@@ -19,10 +20,15 @@ class Reset(MethodView):
     @blp.arguments(ResetSchema, required=False)
     @blp.response(200, ResetResultSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(412, response="PRECONDITION_FAILED",
+                      description="the configuration moved past `expected_revision`")
     def post(self, body):
         """Remove runtime overrides (of `keys`, or all) after a safety snapshot"""
-        result = engine().reset(body["keys"], user=current_user(),
-                                description=body["description"], request_id=request_id())
+        with preconditions(sent=body["expected_revision"] is not None):
+            result = engine().reset(body["keys"], user=current_user(),
+                                    description=body["description"],
+                                    expected_revision=body["expected_revision"],
+                                    request_id=request_id())
         return presenters.write_result(result)
 
 
@@ -49,6 +55,10 @@ class Import(MethodView):
         """Apply a document's values as runtime overrides, all or nothing (`dry_run`, in the
         query or the body, reports the diff and changes nothing)"""
         dry_run = document.pop("dry_run") or query["dry_run"]
-        result = engine().import_configuration(document, dry_run, user=current_user(),
-                                               request_id=request_id())
+        expected = document.pop("expected_revision")
+        expected = query["expected_revision"] if expected is None else expected
+        with preconditions(sent=expected is not None):
+            result = engine().import_configuration(document, dry_run, user=current_user(),
+                                                   expected_revision=expected,
+                                                   request_id=request_id())
         return presenters.write_result(result)

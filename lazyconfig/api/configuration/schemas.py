@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from ..schemas import ChangeSchema, DiffSchema
+from ..schemas import ChangeSchema, DiffSchema, expected_revision_field
 
 EXPORT_EXAMPLE = {"version": 1, "revision": 12,
                   "values": {"lazy_loading_unloading_check_interval": 30.0},
@@ -14,6 +14,7 @@ class ResetSchema(Schema):
     keys = fields.List(fields.String(), load_default=None, allow_none=True,
                        metadata={"description": "reset only these keys (default: all)"})
     description = fields.String(load_default=None, allow_none=True)
+    expected_revision = expected_revision_field()
 
 
 class ResetResultSchema(Schema):
@@ -38,11 +39,13 @@ class ImportSchema(DocumentSchema):
 
     dry_run = fields.Boolean(load_default=False, load_only=True,
                              metadata={"description": "only report what would change"})
+    expected_revision = expected_revision_field()
 
 
 class ImportQuerySchema(Schema):
     dry_run = fields.Boolean(load_default=False,
                              metadata={"description": "only report what would change"})
+    expected_revision = expected_revision_field(strict=False)
 
 
 class ImportResultSchema(Schema):

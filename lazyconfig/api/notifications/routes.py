@@ -1,14 +1,27 @@
-"""GET /notifications."""
+"""GET /notifications (optionally blocking) and GET /notifications/stream (server-sent events)."""
 from __future__ import annotations
 
-from flask.views import MethodView
+import time
+from contextlib import contextmanager
 
+from flask import Response, current_app
+from flask.views import MethodView
+from flask_jwt_extended import get_jwt
+from flask_smorest import abort
+
+from ...feed import FeedBusy, FeedClosed
 from ..auth import sees_sensitive
 from ..blueprint import Blueprint
 from ..context import engine
-from .schemas import NotificationQuerySchema, NotificationsSchema
+from .schemas import (NotificationQuerySchema, NotificationsSchema, StreamHeadersSchema,
+                      StreamQuerySchema)
+from .waiting import (HEARTBEAT_SECONDS, change_feed, event_stream,
+                      wait_for_notifications)
 
 blp = Blueprint("notifications", __name__, "Configuration change notifications")
+RETRY_AFTER = "5"
+STREAM_EXAMPLE = ('id: 42\nevent: change\ndata: {"revision":42,"key":"load_timeout",'
+                  '"old_value":30.0,"new_value":45.0,"source":"runtime","action":"set",...}\n\n')
 
 
 @blp.route("/notifications")
@@ -16,7 +29,61 @@ class Notifications(MethodView):
     @blp.requires("viewer")
     @blp.arguments(NotificationQuerySchema, location="query")
     @blp.response(200, NotificationsSchema)
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE",
+                      description="too many clients wait already; retry after a few seconds")
     def get(self, query):
-        """Changes with who made them: the newest `limit`, or the `limit` after `since`"""
-        return {"notifications": engine().get_notifications(
-            query["limit"], query["since"], query["key"], include_sensitive=sees_sensitive())}
+        """Changes with who made them: the newest `limit`, or the `limit` after `since`;
+        with `wait`, a blocking query that answers as soon as a change after `since` exists"""
+        sensitive = sees_sensitive()
+
+        def fetch():
+            return engine().get_notifications(query["limit"], query["since"], query["key"],
+                                              include_sensitive=sensitive)
+        if not query["wait"]:
+            return {"notifications": fetch()}
+        with _busy_is_503():
+            found = wait_for_notifications(change_feed(current_app), fetch, query["key"],
+                                           query["wait"])
+        return {"notifications": found}
+
+
+@blp.route("/notifications/stream")
+class NotificationStream(MethodView):
+    @blp.requires("viewer")
+    @blp.arguments(StreamQuerySchema, location="query")
+    @blp.arguments(StreamHeadersSchema, location="headers")
+    @blp.doc(responses={"200": {
+        "description": "`text/event-stream`: one `change` event per change (id = revision, "
+                       "data = a notification), in revision order; a comment line every "
+                       f"{HEARTBEAT_SECONDS:g} s when idle. Ends when the token expires.",
+        "content": {"text/event-stream": {"schema": {"type": "string"},
+                                          "example": STREAM_EXAMPLE}}}})
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE",
+                      description="too many clients wait already; retry after a few seconds")
+    def get(self, query, headers):
+        """Server-sent events: every change as it is made, on any worker or instance,
+        resumable with Last-Event-ID"""
+        key = query["key"]
+        if key is not None:
+            engine().get_rule(key)  # a typo should not wait forever in silence
+        last_event_id = headers["last_event_id"]
+        if last_event_id is None:
+            last_event_id = query["last_event_id"]
+        lifetime = get_jwt()["exp"] - time.time()
+        with _busy_is_503():
+            stream = event_stream(engine(), change_feed(current_app), key=key,
+                                  last_event_id=last_event_id,
+                                  include_sensitive=sees_sensitive(), lifetime=lifetime)
+        return Response(stream, mimetype="text/event-stream",
+                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@contextmanager
+def _busy_is_503():
+    """A full feed (or one closing at shutdown) is 503 with Retry-After."""
+    try:
+        yield
+    except (FeedBusy, FeedClosed) as exc:
+        abort(503, message=f"cannot wait for changes now: {exc}",
+              headers={"Retry-After": RETRY_AFTER})

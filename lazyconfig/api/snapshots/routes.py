@@ -7,6 +7,7 @@ from .. import presenters
 from ..auth import current_user, sees_sensitive
 from ..blueprint import Blueprint
 from ..context import engine, request_id
+from ..preconditions import preconditions
 from .schemas import (CREATE_EXAMPLE, DiffQuerySchema, RollbackResultSchema, RollbackSchema,
                       SnapshotCreateSchema, SnapshotDetailSchema, SnapshotDiffSchema,
                       SnapshotPageSchema)
@@ -62,11 +63,15 @@ class Rollback(MethodView):
     @blp.alt_response(400, response="BAD_REQUEST",
                       description="a value no longer passes its rule; nothing is restored")
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(412, response="PRECONDITION_FAILED",
+                      description="the configuration moved past `expected_revision`")
     def post(self, body, snapshot_id):
         """Restore the snapshot's values atomically (a safety snapshot is taken first)"""
-        result = engine().rollback_to_snapshot(
-            snapshot_id, user=current_user(), keys=body["keys"], dry_run=body["dry_run"],
-            description=body["description"], request_id=request_id())
+        with preconditions(sent=body["expected_revision"] is not None):
+            result = engine().rollback_to_snapshot(
+                snapshot_id, user=current_user(), keys=body["keys"], dry_run=body["dry_run"],
+                description=body["description"], expected_revision=body["expected_revision"],
+                request_id=request_id())
         return presenters.write_result(result)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, post_load, validate
 
-from ..schemas import ChangeSchema, DiffSchema
+from ..schemas import ChangeSchema, DiffSchema, expected_revision_field
 
 CREATE_EXAMPLE = {"description": "Before major configuration changes",
                   "tags": ["backup", "major-changes"]}
@@ -45,6 +45,7 @@ class RollbackSchema(Schema):
     dry_run = fields.Boolean(load_default=False,
                              metadata={"description": "only report what would change"})
     description = fields.String(load_default=None, allow_none=True)
+    expected_revision = expected_revision_field()
 
 
 class RollbackResultSchema(Schema):

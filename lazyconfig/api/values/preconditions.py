@@ -1,12 +1,9 @@
 """If-Match on a value: honoured when sent, never required (the spec's PUT sends none)."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from flask import request
-from flask_smorest import abort
 
-from ...errors import Conflict
+from ..preconditions import preconditions
 
 ETAG_HEADER = {"ETag": {"description": 'the key\'s version, quoted: send it back as If-Match',
                         "schema": {"type": "string", "example": '"42"'}}}
@@ -30,12 +27,7 @@ def if_match_version() -> int | None:
     return int(tag) if tag.isdigit() else _NO_VERSION
 
 
-@contextmanager
 def precondition(expected: int | None):
-    """Turn a version conflict into 412 when the caller set If-Match."""
-    try:
-        yield
-    except Conflict as exc:
-        if expected is None:
-            raise
-        abort(412, message=f"If-Match failed: {exc.message}")
+    """Turn a version conflict into 412 (with the current version and value) when the caller
+    set If-Match."""
+    return preconditions(expected is not None)

@@ -8,6 +8,7 @@ from .. import presenters
 from ..auth import current_user, sees_sensitive
 from ..blueprint import Blueprint
 from ..context import engine, request_id
+from ..preconditions import preconditions
 from .preconditions import ETAG_HEADER, IF_MATCH_PARAMETER, etag, if_match_version, precondition
 from .schemas import (BATCH_EXAMPLE, PUT_EXAMPLE, BatchResultSchema, BatchSchema,
                       EntryListSchema, EntrySchema, HistoryQuerySchema, HistorySchema,
@@ -83,10 +84,15 @@ class Batch(MethodView):
     @blp.alt_response(400, response="BAD_REQUEST", description="a value breaks its rule; "
                                                                "nothing is applied")
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(412, response="PRECONDITION_FAILED",
+                      description="a key is no longer at its `expected_version`; nothing is "
+                                  "applied")
     def post(self, write):
-        """Apply several values atomically, optionally after a snapshot"""
-        changes = engine().write_values(**write, user=current_user(), action="batch",
-                                        request_id=request_id())
+        """Apply several values atomically, optionally after a snapshot (each update may
+        carry the `expected_version` its key must still be at)"""
+        with preconditions(sent=write["expected_versions"] is not None):
+            changes = engine().write_values(**write, user=current_user(), action="batch",
+                                            request_id=request_id())
         return {"success": True, "results": {key: True for key, _, _ in write["updates"]},
                 "revision": max(c.revision for c in changes),
                 "snapshot_created": write["snapshot_description"] is not None,

@@ -57,6 +57,11 @@ class ValueUpdateSchema(Schema):
 
 class BatchUpdateSchema(ValueUpdateSchema):
     key = fields.String(required=True)
+    expected_version = fields.Integer(
+        load_default=None, strict=True, validate=validate.Range(min=0),
+        metadata={"description": "apply the batch only if the key is still at this version "
+                                 "(its ETag; 0 = never changed); otherwise 412 and nothing "
+                                 "is applied"})
 
 
 class BatchSchema(Schema):
@@ -79,8 +84,11 @@ class BatchSchema(Schema):
         snapshot = None
         if data["create_snapshot"]:
             snapshot = data["snapshot_description"] or "Batch configuration update"
+        expected = {u["key"]: u["expected_version"] for u in data["updates"]
+                    if u["expected_version"] is not None}
         return {"updates": [(u["key"], u["value"], u["description"]) for u in data["updates"]],
-                "source": data["updates"][0]["source"], "snapshot_description": snapshot}
+                "source": data["updates"][0]["source"], "snapshot_description": snapshot,
+                "expected_versions": expected or None}
 
 
 class BatchResultSchema(Schema):

@@ -1,0 +1,126 @@
+"""Waiting for changes over HTTP: the server-sent event stream and the blocking query.
+
+Both wait on the app's ChangeFeed (one engine subscription per process), so an open stream
+costs a thread and a small queue, and no database connection. The change log is read only
+to catch a client up (from its Last-Event-ID, or when a blocking query starts or wakes).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from typing import Any, Callable, Iterator
+
+from flask import Flask
+from werkzeug.wsgi import ClosingIterator
+
+from ...domain import Change
+from ...engine import ConfigurationEngine
+from ...errors import StorageUnavailable
+from ...feed import ChangeFeed, FeedClosed
+from ..schemas import ChangeSchema
+
+log = logging.getLogger(__name__)
+FEED = "lazyconfig.feed"
+HEARTBEAT_SECONDS = 15.0
+RETRY_MILLISECONDS = 3000  # how long an EventSource waits before it reconnects
+CATCH_UP_PAGE = 500
+DEFAULT_MAX_WAITERS = 256
+_feed_lock = threading.Lock()
+_schema = ChangeSchema()
+
+
+def change_feed(app: Flask) -> ChangeFeed:
+    """The app's change feed, made on first use. At most LAZYCONFIG_MAX_WAITERS streams and
+    blocking queries wait at once (gunicorn.conf.py sets it from the thread count)."""
+    feed = app.extensions.get(FEED)
+    if feed is None:
+        with _feed_lock:
+            feed = app.extensions.get(FEED)
+            if feed is None:
+                engine = app.extensions["lazyconfig"]
+                limit = app.config.get("LAZYCONFIG_MAX_WAITERS", DEFAULT_MAX_WAITERS)
+                feed = app.extensions[FEED] = ChangeFeed(engine, max_listeners=limit)
+    return feed
+
+
+def notification(engine: ConfigurationEngine, change: Change,
+                 include_sensitive: bool) -> dict[str, Any]:
+    """A change as GET /notifications shows it."""
+    data = change.as_dict()
+    if not include_sensitive:
+        data["old_value"] = engine.mask(change.key, change.old_value)
+        data["new_value"] = engine.mask(change.key, change.new_value)
+    return data
+
+
+def wait_for_notifications(feed: ChangeFeed, fetch: Callable[[], list], key: str | None,
+                           wait: float) -> list:
+    """fetch() now; if it finds nothing, again as soon as a change (of `key`) is made
+    anywhere, until `wait` seconds have passed. Raises FeedBusy when too many wait."""
+    deadline = time.monotonic() + wait
+    # Listen before the first fetch, so a change committed in between still wakes us.
+    with feed.listen(None if key is None else [key]) as listener:
+        found = fetch()
+        while not found:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                woke = listener.wait(remaining)
+            except FeedClosed:  # shutting down: answer what we have
+                break
+            if woke:
+                found = fetch()
+    return found
+
+
+def event_stream(engine: ConfigurationEngine, feed: ChangeFeed, *, key: str | None,
+                 last_event_id: int | None, include_sensitive: bool,
+                 lifetime: float) -> Iterator[str]:
+    """Server-sent events: the changes after `last_event_id` from the change log, then live
+    ones as the feed delivers them, a heartbeat comment when idle; ends after `lifetime`
+    seconds (the token's), when the feed closes, or when the client falls too far behind.
+    Registers with the feed at once (FeedBusy if it is full), before the first event."""
+    listener = feed.listen(None if key is None else [key])
+    end = time.monotonic() + lifetime
+
+    def events() -> Iterator[str]:
+        cursor = listener.start if last_event_id is None else last_event_id
+        try:
+            # `id:` without data sets the client's resume point without an event.
+            yield f": lazyconfig changes\nretry: {RETRY_MILLISECONDS}\nid: {cursor}\n\n"
+            while cursor < listener.start:  # missed while away: from the change log
+                page = [n for n in engine.get_notifications(
+                    CATCH_UP_PAGE, since=cursor, key=key, include_sensitive=include_sensitive)
+                    if n["revision"] <= listener.start]
+                for item in page:
+                    yield _event(item)
+                cursor = page[-1]["revision"] if len(page) == CATCH_UP_PAGE else listener.start
+            beat = time.monotonic() + HEARTBEAT_SECONDS
+            while (now := time.monotonic()) < end:
+                changes = listener.wait(min(beat, end) - now)
+                for change in changes:
+                    if change.revision > cursor:
+                        yield _event(notification(engine, change, include_sensitive))
+                        cursor = change.revision
+                if changes:
+                    beat = time.monotonic() + HEARTBEAT_SECONDS
+                elif time.monotonic() >= beat:
+                    yield ": heartbeat\n\n"
+                    beat = time.monotonic() + HEARTBEAT_SECONDS
+        except FeedClosed:
+            pass  # shutdown, or too far behind: the client resumes from its last id
+        except StorageUnavailable as exc:
+            log.warning("change stream ended: %s", exc)
+        finally:
+            listener.close()
+
+    # The server closes the iterable when the client goes, even before its first event.
+    return ClosingIterator(events(), listener.close)
+
+
+def _event(item: dict[str, Any]) -> str:
+    data = json.dumps(_schema.dump(item), separators=(",", ":"))
+    return f"id: {item['revision']}\nevent: change\ndata: {data}\n\n"

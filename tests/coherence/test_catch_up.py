@@ -1,0 +1,63 @@
+"""What read-your-writes costs a request: catching up is one indexed query and no engine lock
+when nothing changed, and it sees another process's write at once, without the watcher."""
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import event
+
+from lazyconfig.engine import ConfigurationEngine
+from lazyconfig.settings import Settings
+
+from .conftest import PREFIX
+
+KEY = "load_timeout"
+
+
+def statements(engine):
+    """Collect the SQL statements `engine` sends to its database (a list, kept current)."""
+    seen: list[str] = []
+    event.listen(engine.database, "before_cursor_execute",
+                 lambda _conn, _cursor, sql, *_args: seen.append(sql))
+    return seen
+
+
+def test_a_read_costs_one_query_on_the_change_log_when_nothing_changed(client, engine, as_role):
+    engine.set(KEY, 10.0)
+    viewer = as_role("viewer")
+    assert client.get(f"{PREFIX}/values/{KEY}", headers=viewer).status_code == 200
+    seen = statements(engine)
+    assert client.get(f"{PREFIX}/values/{KEY}", headers=viewer).json["value"] == 10.0
+    queries = [sql for sql in seen if sql.lstrip().upper().startswith("SELECT")]
+    assert len(queries) == 1 and "max(changes.id)" in queries[0]
+
+
+def test_catching_up_takes_no_lock_when_nothing_changed(engine):
+    engine.set(KEY, 10.0)
+    held, release = threading.Event(), threading.Event()
+
+    def writer_holding_the_lock():
+        with engine._lock:
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=writer_holding_the_lock)
+    thread.start()
+    held.wait(5)
+    try:
+        assert engine.catch_up() == 1  # returns although the lock is taken
+    finally:
+        release.set()
+        thread.join()
+
+
+def test_catching_up_sees_another_process_write_without_the_watcher(engine_env):
+    reader, writer = (ConfigurationEngine(Settings.from_env(engine_env), env=engine_env,
+                                          watch=False) for _ in range(2))
+    try:
+        writer.set(KEY, 12.0)
+        assert reader.get(KEY) == 30.0
+        assert reader.catch_up() == writer.revision and reader.get(KEY) == 12.0
+    finally:
+        reader.close()
+        writer.close()
