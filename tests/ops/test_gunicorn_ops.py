@@ -2,11 +2,16 @@
 probes answer, and each request leaves one JSON log line with its request id."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from .live_server import live_server
+from lazyconfig.auth import create_token
+from lazyconfig.client import ConfigClient
+
+from .live_server import eventually, live_server
 
 pytestmark = pytest.mark.slow
 PREFIX = "/api/lazy-loading-config"
@@ -73,3 +78,26 @@ def test_probes_and_one_json_line_per_request(server):
         "event": "request", "method": "GET", "path": f"{PREFIX}/values/max_concurrent_loads",
         "status": 200, "user": "tess"}
     assert lines[0]["duration_ms"] > 0
+
+
+def test_stream_clients_are_counted_across_workers_while_connected(server):
+    def connected() -> float:
+        return samples(server).get(("lazyconfig_stream_clients", ()), -1.0)
+
+    # A stream ends when its token expires; short tokens make the server end these soon
+    # (it learns of a client's own disconnect only at its next heartbeat).
+    client = ConfigClient(server.url, create_token(server.secret, "sse", "viewer", 4))
+    assert connected() == 0
+    streams = [client.watch() for _ in range(3)]
+    readers = [threading.Thread(target=lambda s=s: list(s), daemon=True) for s in streams]
+    for reader in readers:
+        reader.start()
+    try:
+        assert eventually(lambda: all(s.connected.is_set() for s in streams))
+        assert eventually(lambda: connected() == 3)
+    finally:
+        for stream in streams:
+            stream.close()
+    for reader in readers:
+        reader.join(timeout=5)
+    assert eventually(lambda: connected() == 0, timeout=10)
