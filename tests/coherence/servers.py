@@ -247,7 +247,9 @@ def spread_connections(instance: Instance, count: int,
                 conn.close()
         everywhere = (len(found) == instance.workers and
                       all(len(c) >= fair_share for c in found.values()))
-        if everywhere or (attempt >= 2 and sum(len(c) for c in found.values()) >= count):
+        enough = (len(found) >= min(count, instance.workers) and
+                  sum(len(c) for c in found.values()) >= count)
+        if everywhere or (attempt >= 2 and enough):
             break
     return found
 

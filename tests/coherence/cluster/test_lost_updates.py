@@ -38,7 +38,7 @@ def test_concurrent_compare_and_set_increments_lose_nothing(cluster):
                 conflicts += 1
                 in_a_row += 1
                 # Back off with jitter, as a CAS loop under contention should.
-                time.sleep(random.uniform(0, 0.002 * 2 ** min(in_a_row, 4)))
+                time.sleep(random.uniform(0, 0.005 * 2 ** min(in_a_row, 5)))
                 current = put.body["errors"]["current"][KEY]
                 value, etag = current["value"], put.headers["ETag"]
                 assert etag == f'"{current["version"]}"'
