@@ -15,10 +15,15 @@ KEY = "load_timeout"
 
 
 def statements(engine):
-    """Collect the SQL statements `engine` sends to its database (a list, kept current)."""
+    """Collect the SQL statements this thread sends through `engine` (a list, kept current);
+    the watcher thread's own polling is not the request's cost."""
     seen: list[str] = []
-    event.listen(engine.database, "before_cursor_execute",
-                 lambda _conn, _cursor, sql, *_args: seen.append(sql))
+    me = threading.get_ident()
+
+    def record(_conn, _cursor, sql, *_args):
+        if threading.get_ident() == me:
+            seen.append(sql)
+    event.listen(engine.database, "before_cursor_execute", record)
     return seen
 
 
