@@ -12,6 +12,8 @@ from lazyconfig.engine import ConfigurationEngine, close_configuration_engines
 from lazyconfig.settings import Settings
 
 PG_URL = os.environ.get("LAZYCONFIG_TEST_DATABASE_URL")
+SECRET = "test-suite-signing-secret-of-at-least-32-bytes"
+PREFIX = "/api/lazy-loading-config"
 TABLES = ("changes", "config_values", "snapshots", "config_rules")
 
 
@@ -97,3 +99,49 @@ def spec_engine(engine_env, monkeypatch):
     from lazyconfig import get_configuration_engine
     yield get_configuration_engine()
     close_configuration_engines()
+
+
+# -- the REST API in process: an app on the test database, and tokens for each role --------
+@pytest.fixture
+def app(engine):
+    from lazyconfig import create_app
+    return create_app({"LAZYCONFIG_ENGINE": engine, "LAZYCONFIG_JWT_SECRET": SECRET,
+                       "TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def token():
+    """token(role, user=None, expires_in=600) -> a valid Bearer token (user: "<role>-user")."""
+    from lazyconfig.auth import create_token
+
+    def make(role: str, user: str | None = None, expires_in: int = 600) -> str:
+        return create_token(SECRET, user or f"{role}-user", role, expires_in)
+    return make
+
+
+@pytest.fixture
+def as_role(token):
+    """as_role(role, user=None, expires_in=600) -> request headers carrying that token."""
+    def headers(role: str, user: str | None = None, expires_in: int = 600) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token(role, user, expires_in)}"}
+    return headers
+
+
+@pytest.fixture
+def viewer(as_role):
+    return as_role("viewer")
+
+
+@pytest.fixture
+def editor(as_role):
+    return as_role("editor")
+
+
+@pytest.fixture
+def admin(as_role):
+    return as_role("admin")

@@ -2,22 +2,10 @@
 a failed one is 412, changes nothing, and says what is current so the caller can retry."""
 from __future__ import annotations
 
-import pytest
-
 from .conftest import PREFIX
 
 KEY = "load_timeout"
 OTHER = "max_concurrent_loads"
-
-
-@pytest.fixture
-def editor(as_role):
-    return as_role("editor")
-
-
-@pytest.fixture
-def admin(as_role):
-    return as_role("admin")
 
 
 def notes(client, headers):
