@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_smorest import Api
 
 from ..engine import ConfigurationEngine
 from . import auth, context, docs, errors, health, metrics, observe
+from .blueprint import Api, RowIdConverter
 from .configuration import blp as configuration
 from .notifications import blp as notifications
 from .rules import blp as rules
+from .schemas import MAX_ID
 from .snapshots import blp as snapshots
 from .status import blp as status
 from .validation import blp as validation
@@ -25,7 +26,10 @@ def init_app(app: Flask, configuration_engine: ConfigurationEngine, secret: str,
     context.init_app(app, configuration_engine)
     auth.init_app(app, secret, token_ttl)
     docs.init_app(app)
+    app.url_map.converters["id"] = RowIdConverter
     api = Api(app)
+    api.register_converter(RowIdConverter, lambda _c: {"type": "integer", "minimum": 0,
+                                                       "maximum": MAX_ID})
     errors.init_app(app)
     api.register_blueprint(health.blp)
     for blueprint in RESOURCES:

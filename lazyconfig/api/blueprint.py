@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from functools import wraps
 
+from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest import abort
+from flask import current_app
 from webargs.flaskparser import FlaskParser
+from werkzeug.routing import IntegerConverter
+
+from .schemas import MAX_ID
 
 from .auth import authorize
 
@@ -18,6 +23,51 @@ class Parser(FlaskParser):
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
         abort(422, message="the request body is not valid JSON",
               errors={"json": ["Invalid JSON body."]})
+
+    def _raw_load_json(self, req):
+        # The json module recurses per nesting level: thousands of `[` must not be a 500.
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            abort(422, message="the request body is not valid JSON: nested too deeply",
+                  errors={"json": ["Nested too deeply."]})
+
+
+class RowIdConverter(IntegerConverter):
+    """`<id:…>`: a non-negative integer that fits a database id; anything else is 404."""
+
+    def __init__(self, map, *args, **kwargs):
+        super().__init__(map, max=MAX_ID)
+
+
+class Api(SmorestApi):
+    """flask-smorest's Api, but every error body has a `message`: webargs' 422s and
+    werkzeug's own errors (unknown route, 405, 413) otherwise come without one."""
+
+    def handle_http_exception(self, error):
+        payload, code, headers = super().handle_http_exception(error)
+        if code == 413:
+            payload["message"] = ("the request body is larger than the limit of "
+                                  f"{current_app.config['MAX_CONTENT_LENGTH']} bytes")
+        if "message" not in payload:
+            payload["message"] = _summary(payload.get("errors")) or error.description
+        return payload, code, headers
+
+
+def _summary(errors, limit: int = 500) -> str:
+    """`json.value: Missing data for required field.` for each field that failed."""
+    def walk(node, path):
+        if isinstance(node, dict):
+            for name, child in node.items():
+                yield from walk(child, f"{path}.{name}" if path else str(name))
+        elif isinstance(node, list) and all(isinstance(m, str) for m in node):
+            yield f"{path}: {' '.join(node)}"
+        else:
+            yield f"{path}: {node}"
+    if not errors:
+        return ""
+    text = "; ".join(walk(errors, ""))
+    return "invalid request: " + (text if len(text) <= limit else text[:limit] + "…")
 
 
 class Blueprint(SmorestBlueprint):

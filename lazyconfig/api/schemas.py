@@ -3,6 +3,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+# Ids, revisions and versions are 64-bit in the database; a bigger number names nothing
+# and must be a 422, not an overflow deep in the driver.
+MAX_ID = 2 ** 63 - 1
+ID_RANGE = validate.Range(min=0, max=MAX_ID)
+
 
 class ChangeSchema(Schema):
     """One change-log entry: a notification."""
@@ -24,7 +29,7 @@ class ChangeSchema(Schema):
 def expected_revision_field(strict: bool = True) -> fields.Integer:
     """The optional precondition of a whole-configuration write (not strict in a query
     string, where every value is text)."""
-    return fields.Integer(load_default=None, strict=strict, validate=validate.Range(min=0),
+    return fields.Integer(load_default=None, strict=strict, validate=ID_RANGE,
                           metadata={"description": "apply only if the configuration is still "
                                                    "at this revision (GET /status shows it); "
                                                    "otherwise 412 and nothing changes"})

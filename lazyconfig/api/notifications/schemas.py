@@ -4,14 +4,14 @@ from __future__ import annotations
 from marshmallow import (EXCLUDE, Schema, ValidationError, fields, post_load, validate,
                          validates_schema)
 
-from ..schemas import ChangeSchema
+from ..schemas import ID_RANGE, ChangeSchema
 
 MAX_WAIT = 60.0  # seconds a blocking query may hold its thread; longer waits are cut to this
 
 
 class NotificationQuerySchema(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=1000))
-    since = fields.Integer(load_default=None, validate=validate.Range(min=0), metadata={
+    since = fields.Integer(load_default=None, validate=ID_RANGE, metadata={
         "description": "only changes after this revision (oldest first from there)"})
     key = fields.String(load_default=None, metadata={"description": "only this key's changes"})
     wait = fields.Float(load_default=0.0, validate=validate.Range(min=0), metadata={
@@ -36,7 +36,7 @@ class NotificationsSchema(Schema):
 
 class StreamQuerySchema(Schema):
     key = fields.String(load_default=None, metadata={"description": "only this key's changes"})
-    last_event_id = fields.Integer(load_default=None, validate=validate.Range(min=0), metadata={
+    last_event_id = fields.Integer(load_default=None, validate=ID_RANGE, metadata={
         "description": "resume after this revision, like the Last-Event-ID header (which "
                        "wins when both are sent); 0 replays the whole log"})
 
@@ -46,7 +46,7 @@ class StreamHeadersSchema(Schema):
         unknown = EXCLUDE
 
     last_event_id = fields.Integer(
-        data_key="Last-Event-ID", load_default=None, validate=validate.Range(min=0),
+        data_key="Last-Event-ID", load_default=None, validate=ID_RANGE,
         metadata={"description": "the last revision you received (an EventSource sends it "
                                  "when it reconnects): the stream first replays every change "
                                  "after it"})

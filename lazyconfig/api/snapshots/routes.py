@@ -38,7 +38,7 @@ class Snapshots(MethodView):
         return engine().get_snapshot(snapshot_id, include_sensitive=sees_sensitive())
 
 
-@blp.route("/snapshots/<int:snapshot_id>")
+@blp.route("/snapshots/<id:snapshot_id>")
 class Snapshot(MethodView):
     @blp.requires("viewer")
     @blp.response(200, SnapshotDetailSchema)
@@ -55,7 +55,7 @@ class Snapshot(MethodView):
         engine().delete_snapshot(snapshot_id, user=current_user())
 
 
-@blp.route("/snapshots/<int:snapshot_id>/rollback")
+@blp.route("/snapshots/<id:snapshot_id>/rollback")
 class Rollback(MethodView):
     @blp.requires("editor")
     @blp.arguments(RollbackSchema, required=False)
@@ -75,7 +75,7 @@ class Rollback(MethodView):
         return presenters.write_result(result)
 
 
-@blp.route("/snapshots/<int:snapshot_id>/diff")
+@blp.route("/snapshots/<id:snapshot_id>/diff")
 class Diff(MethodView):
     @blp.requires("viewer")
     @blp.arguments(DiffQuerySchema, location="query")

@@ -60,7 +60,7 @@ class RollbackResultSchema(Schema):
 
 class DiffQuerySchema(Schema):
     against = fields.String(load_default="current",
-                            validate=validate.Regexp(r"^(current|[0-9]+)$",
+                            validate=validate.Regexp(r"^(current|[0-9]{1,18})$",
                                                      error="a snapshot id or 'current'"),
                             metadata={"description": "a snapshot id, or `current` (default)"})
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from ..schemas import ChangeSchema
+from ..schemas import ID_RANGE, ChangeSchema
 
 PUT_EXAMPLE = {
     "key": "lazy_loading_unloading_check_interval",
@@ -22,6 +22,9 @@ BATCH_EXAMPLE = {
     "create_snapshot": True,
     "snapshot_description": "Batch configuration update",
 }
+
+
+MAX_BATCH = 1000  # updates in one batch: one transaction, one lock; more is a 422
 
 
 class EntrySchema(Schema):
@@ -58,7 +61,7 @@ class ValueUpdateSchema(Schema):
 class BatchUpdateSchema(ValueUpdateSchema):
     key = fields.String(required=True)
     expected_version = fields.Integer(
-        load_default=None, strict=True, validate=validate.Range(min=0),
+        load_default=None, strict=True, validate=ID_RANGE,
         metadata={"description": "apply the batch only if the key is still at this version "
                                  "(its ETag; 0 = never changed); otherwise 412 and nothing "
                                  "is applied"})
@@ -68,7 +71,8 @@ class BatchSchema(Schema):
     """POST values/batch body; loads as the keyword arguments of engine.write_values."""
 
     updates = fields.List(fields.Nested(BatchUpdateSchema), required=True,
-                          validate=validate.Length(min=1, max=1000))
+                          validate=validate.Length(min=1, max=MAX_BATCH),
+                          metadata={"description": f"1 to {MAX_BATCH} updates, each key once"})
     create_snapshot = fields.Boolean(load_default=False)
     snapshot_description = fields.String(load_default=None, allow_none=True)
 
@@ -102,7 +106,7 @@ class BatchResultSchema(Schema):
 
 class HistoryQuerySchema(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=1000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=ID_RANGE)
 
 
 class HistorySchema(Schema):
@@ -114,7 +118,7 @@ class HistorySchema(Schema):
 class RevertSchema(Schema):
     """POST values/{key}/revert body: the revision whose value the key gets back."""
 
-    revision = fields.Integer(required=True, strict=True, validate=validate.Range(min=0),
+    revision = fields.Integer(required=True, strict=True, validate=ID_RANGE,
                               metadata={"description": "a global revision, e.g. one from the "
                                                        "key's history"})
     description = fields.String(load_default=None, allow_none=True)
