@@ -1,0 +1,164 @@
+"""The role matrix, generated from the routes the app serves: a new route without an entry
+in EXPECTED_ROLE fails here, and every route refuses every bad token with 401."""
+from __future__ import annotations
+
+import base64
+import json
+import logging
+
+import jwt
+import pytest
+
+from lazyconfig.auth import ROLES
+
+from .conftest import PREFIX, SECRET
+
+KEY = "lazy_loading_unloading_check_interval"
+FAR_FUTURE = 4102444800
+# The single source of the lowest role each (method, rule) needs.
+EXPECTED_ROLE = {
+    ("GET", "/status"): "viewer",
+    ("GET", "/values"): "viewer",
+    ("GET", "/values/<string:key>"): "viewer",
+    ("PUT", "/values/<string:key>"): "editor",
+    ("DELETE", "/values/<string:key>"): "editor",
+    ("POST", "/values/batch"): "editor",
+    ("GET", "/values/<string:key>/history"): "viewer",
+    ("POST", "/values/<string:key>/revert"): "editor",
+    ("POST", "/validate"): "viewer",
+    ("GET", "/snapshots"): "viewer",
+    ("POST", "/snapshots"): "editor",
+    ("GET", "/snapshots/<id:snapshot_id>"): "viewer",
+    ("DELETE", "/snapshots/<id:snapshot_id>"): "admin",
+    ("POST", "/snapshots/<id:snapshot_id>/rollback"): "editor",
+    ("GET", "/snapshots/<id:snapshot_id>/diff"): "viewer",
+    ("GET", "/notifications"): "viewer",
+    ("GET", "/notifications/stream"): "viewer",
+    ("POST", "/reset"): "admin",
+    ("POST", "/export"): "viewer",
+    ("POST", "/import"): "admin",
+    ("GET", "/rules"): "viewer",
+    ("GET", "/rules/<string:key>"): "viewer",
+    ("PUT", "/rules/<string:key>"): "admin",
+}
+# A body that gets past parsing, so the status shows the role check and nothing else.
+BODIES = {
+    ("PUT", "/values/<string:key>"): {"value": 30.0},
+    ("POST", "/values/batch"): {"updates": [{"key": KEY, "value": 30.0}]},
+    ("POST", "/values/<string:key>/revert"): {"revision": 0},
+    ("POST", "/validate"): {"key": KEY, "value": 1.0},
+    ("POST", "/snapshots"): {"description": "d"},
+    ("POST", "/import"): {"version": 1, "values": {}},
+    ("PUT", "/rules/<string:key>"): {"type": "float", "default": 60.0, "min": 0},
+}
+
+
+def served_routes(app):
+    """(method, rule without the prefix) for every API route the app serves."""
+    return sorted((method, rule.rule[len(PREFIX):])
+                  for rule in app.url_map.iter_rules() if rule.rule.startswith(PREFIX + "/")
+                  for method in rule.methods - {"HEAD", "OPTIONS"})
+
+
+def _segment(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def forge(claims, secret=SECRET):
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+BAD_TOKENS = {
+    "no-token": None,
+    "malformed": "Bearer not.a-jwt",
+    "wrong-signature": "Bearer " + forge({"sub": "m", "role": "admin", "exp": FAR_FUTURE},
+                                         secret="another-secret-that-is-long-enough!"),
+    "expired": "Bearer " + forge({"sub": "m", "role": "admin", "exp": 1}),
+    "alg-none": "Bearer " + _segment({"alg": "none", "typ": "JWT"}) + "."
+                + _segment({"sub": "m", "role": "admin", "exp": FAR_FUTURE}) + ".",
+    "unknown-role": "Bearer " + forge({"sub": "m", "role": "owner", "exp": FAR_FUTURE}),
+}
+
+
+def url(rule: str, snapshot_id: int) -> str:
+    return PREFIX + rule.replace("<string:key>", KEY).replace("<id:snapshot_id>", str(snapshot_id))
+
+
+def call(client, method, rule, snapshot_id, authorization):
+    """One request; the stream's body is never read, so it cannot block."""
+    headers = {} if authorization is None else {"Authorization": authorization}
+    response = client.open(url(rule, snapshot_id), method=method, headers=headers,
+                           json=BODIES.get((method, rule)), buffered=False)
+    response.close()
+    return response.status_code
+
+
+def test_every_served_route_has_an_expected_role(app):
+    served = set(served_routes(app))
+    assert served - EXPECTED_ROLE.keys() == set(), "add these routes to EXPECTED_ROLE"
+    assert EXPECTED_ROLE.keys() - served == set(), "EXPECTED_ROLE lists routes not served"
+    assert set(EXPECTED_ROLE.values()) <= set(ROLES)
+
+
+def _cases():
+    return sorted(EXPECTED_ROLE)
+
+
+@pytest.mark.parametrize("method,rule", _cases(), ids=[f"{m} {r}" for m, r in _cases()])
+def test_route_answers_each_caller_by_role(client, engine, as_role, method, rule):
+    snapshot_id = engine.create_snapshot("fixture", user="setup")
+    needed = EXPECTED_ROLE[(method, rule)]
+    for name, authorization in BAD_TOKENS.items():
+        assert call(client, method, rule, snapshot_id, authorization) == 401, name
+    for role in ROLES:
+        status = call(client, method, rule, snapshot_id, as_role(role)["Authorization"])
+        if ROLES.index(role) < ROLES.index(needed):
+            assert status == 403, (role, status)
+        else:
+            assert status not in (401, 403) and status < 500, (role, status)
+
+
+SECRET_VALUE = "s3cret-runtime-value-7731"
+DEFAULT_SECRET = "hunter2-default"
+
+
+def _read_stream_until(response, marker: str, chunks: int = 200) -> str:
+    # Replayed events arrive at once; stop reading as soon as the last one is in.
+    text = ""
+    for chunk in response.response:
+        text += chunk.decode() if isinstance(chunk, bytes) else chunk
+        chunks -= 1
+        if marker in text or chunks == 0:
+            break
+    response.close()
+    return text
+
+
+def test_a_viewer_never_sees_a_sensitive_value_nor_do_the_logs(app, client, engine, viewer,
+                                                              admin, caplog):
+    caplog.set_level(logging.DEBUG)
+    engine.put_rule({"key": "api_password", "value_type": "string", "default": DEFAULT_SECRET,
+                     "sensitive": True, "description": "password of the upstream API"})
+    response = client.put(f"{PREFIX}/values/api_password", json={"value": SECRET_VALUE},
+                          headers=admin)
+    assert response.status_code == 200 and response.json["value"] == SECRET_VALUE
+    snapshot_id = engine.create_snapshot("with the secret", user="setup")
+    bodies = {}
+    for method, rule in EXPECTED_ROLE:
+        if method != "GET":
+            continue
+        path = url(rule, snapshot_id).replace(KEY, "api_password")
+        if rule == "/notifications/stream":
+            streamed = client.get(path + "?last_event_id=0", headers=viewer, buffered=False)
+            bodies[rule] = _read_stream_until(streamed, '"key":"api_password"')
+            continue
+        got = client.get(path, headers=viewer)
+        assert got.status_code == 200, (rule, got.status_code)
+        bodies[rule] = got.get_data(as_text=True)
+    bodies["/export"] = client.post(f"{PREFIX}/export", headers=viewer).get_data(as_text=True)
+    assert "api_password" in bodies["/notifications/stream"]
+    assert "api_password" in bodies["/values"]  # the key shows, its value does not
+    for rule, text in bodies.items():
+        assert SECRET_VALUE not in text and DEFAULT_SECRET not in text, rule
+    assert caplog.records, "nothing was logged; the log check would prove nothing"
+    assert SECRET_VALUE not in caplog.text and DEFAULT_SECRET not in caplog.text
