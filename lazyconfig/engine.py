@@ -97,7 +97,9 @@ class ConfigurationEngine:
         self._swap(self._load())
         self._watcher = None
         if watch:
-            self._watcher = RevisionWatcher(self.refresh, self.settings.database_url,
+            # catch_up, not refresh: a poll that finds nothing new takes no lock, so the
+            # watcher never makes a writer or a reader wait.
+            self._watcher = RevisionWatcher(self.catch_up, self.settings.database_url,
                                             self.settings.poll_interval)
             self._watcher.start()
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from functools import wraps
 
+from flask import current_app
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest import abort
-from flask import current_app
 from webargs.flaskparser import FlaskParser
 from werkzeug.routing import IntegerConverter
 
-from .schemas import MAX_ID
-
 from .auth import authorize
+from .schemas import MAX_ID
 
 PREFIX = "/api/lazy-loading-config"
 
