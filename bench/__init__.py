@@ -1,0 +1,1 @@
+"""lazyconfig's benchmark: `bash scripts/bench.sh` (see README, Performance)."""

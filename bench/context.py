@@ -1,0 +1,113 @@
+"""What every scenario gets (a database, servers, tokens, the run count) and what it gives
+back (rows of figures, each against a baseline measured in the same run)."""
+from __future__ import annotations
+
+import statistics
+import subprocess
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from sqlalchemy import create_engine, inspect
+
+from lazyconfig.auth import create_token
+from lazyconfig.testing import BIN, GunicornServer, server_env
+
+SECRET = "benchmark-signing-secret-that-is-long-enough-0123456789"
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/lazyconfig_bench"
+
+
+@dataclass
+class Row:
+    """One figure of one scenario on one database. `ratio` is value / baseline; the target
+    holds when ratio >= target (direction "min") or ratio <= target (direction "max"). A row
+    with no baseline compares `value` itself with the target."""
+
+    scenario: str
+    metric: str
+    unit: str
+    value: float
+    target: float | None
+    direction: str  # "min" or "max"
+    database: str | None = None
+    baseline_name: str | None = None
+    baseline: float | None = None
+    runs: list[float] = field(default_factory=list)
+    baseline_runs: list[float] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        return self.value / self.baseline if self.baseline else None
+
+    @property
+    def passed(self) -> bool | None:
+        if self.target is None:
+            return None
+        measured = self.ratio if self.baseline_name else self.value
+        if measured is None:
+            return None
+        return measured >= self.target if self.direction == "min" else measured <= self.target
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "ratio": self.ratio, "passed": self.passed}
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def alternate(measure_a: Callable[[], float], measure_b: Callable[[], float],
+              runs: int) -> tuple[list[float], list[float]]:
+    """A, B, A, B, ... `runs` times each, so that drift in a noisy machine hits both alike."""
+    a, b = [], []
+    for _ in range(runs):
+        a.append(measure_a())
+        b.append(measure_b())
+    return a, b
+
+
+@dataclass
+class Context:
+    database: str  # "sqlite" or "postgresql"
+    quick: bool
+    runs: int
+    workdir: Path
+    pg_url: str = DEFAULT_PG_URL
+    secret: str = SECRET
+
+    def token(self, role: str = "admin", user: str = "bench") -> str:
+        return create_token(self.secret, user, role, 24 * 3600)
+
+    def fresh_database_url(self, name: str) -> str:
+        """An empty database: a new SQLite file, or the bench PostgreSQL database with every
+        table dropped."""
+        if self.database == "sqlite":
+            path = self.workdir / f"{name}.db"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            return f"sqlite:///{path}"
+        db = create_engine(self.pg_url)
+        with db.begin() as conn:
+            for table in inspect(conn).get_table_names():
+                conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
+        db.dispose()
+        return self.pg_url
+
+    def env(self, database_url: str, name: str, **extra: str) -> dict[str, str]:
+        return server_env(database_url, self.workdir / f"instance-{name}", self.secret, **extra)
+
+    @contextmanager
+    def server(self, database_url: str, name: str, *, workers: int = 2,
+               app: str = "wsgi:app", migrate: bool = True, **kwargs) -> Iterator[GunicornServer]:
+        """gunicorn (the service's own gunicorn.conf.py unless `config` is given) on a free
+        loopback port; the schema migrated first, as scripts/serve.sh does."""
+        env = self.env(database_url, name, **kwargs.pop("extra_env", {}))
+        if migrate:
+            subprocess.run([str(BIN / "lazyconfig"), "db", "upgrade"], env=env, check=True,
+                           capture_output=True, timeout=120)
+        server = GunicornServer(env, self.workdir / f"gunicorn-{name}.log", workers=workers,
+                                app=app, **kwargs)
+        with server:
+            yield server
