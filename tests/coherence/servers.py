@@ -11,128 +11,31 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from lazyconfig.auth import create_token
+from lazyconfig.testing import GunicornServer, server_env
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 SECRET = "coherence-gunicorn-secret-that-is-long-enough-0123"
 PREFIX = "/api/lazy-loading-config"
-START_TIMEOUT = 30.0
 TIMEOUT = 15.0
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+Instance = GunicornServer
 
 
 def token(user: str, role: str) -> str:
     return create_token(SECRET, user, role, 3600)
 
 
-@dataclass
-class Instance:
-    """One gunicorn master and its workers on a loopback port."""
-
-    process: subprocess.Popen
-    port: int
-    log_path: Path
-    workers: int
-    stop_seconds: float | None = field(default=None)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def worker_pids(self) -> set[int]:
-        return set(_children(self.process.pid))
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> None:
-        """SIGTERM (a graceful stop), SIGKILL if it takes more than 20 s; records how long
-        the graceful stop took."""
-        if self.process.poll() is not None:
-            return
-        began = time.monotonic()
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-        self.stop_seconds = time.monotonic() - began
-
-
 def start(database_url: str, workdir: Path, workers: int, name: str) -> Instance:
     """gunicorn -c gunicorn.conf.py with `workers` workers; returns once every worker answers."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LAZYCONFIG_")}
-    env.update(LAZYCONFIG_DATABASE_URL=database_url,
-               LAZYCONFIG_INSTANCE_PATH=str(workdir / f"instance-{name}"),
-               LAZYCONFIG_JWT_SECRET=SECRET, LAZYCONFIG_LOG_LEVEL="WARNING")
-    port = free_port()
-    log_path = workdir / f"gunicorn-{name}.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(workers), "--access-logfile", "/dev/null", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    instance = Instance(process, port, log_path, workers)
-    try:
-        _wait_until_up(instance)
-    except BaseException:
-        instance.stop()
-        raise
-    return instance
-
-
-def _wait_until_up(instance: Instance) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if instance.process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {instance.process.returncode}:\n"
-                               f"{instance.log()}")
-        if len(instance.worker_pids()) == instance.workers:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", instance.port, timeout=2)
-                try:
-                    conn.request("GET", "/api/health")
-                    if conn.getresponse().status == 200:
-                        return
-                finally:
-                    conn.close()
-            except OSError:
-                pass
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer within {START_TIMEOUT}s:\n{instance.log()}")
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        # The command name is in parentheses and may hold spaces: the ppid follows it.
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append(int(entry))
-    return found
+    env = server_env(database_url, workdir / f"instance-{name}", SECRET)
+    return GunicornServer(env, workdir / f"gunicorn-{name}.log", workers=workers,
+                          extra_args=("--access-logfile", "/dev/null")).start()
 
 
 def _socket_inode(local_port: int, remote_port: int) -> int | None:

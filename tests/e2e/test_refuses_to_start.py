@@ -5,19 +5,18 @@ import subprocess
 
 import pytest
 
-from .conftest import BIN, ROOT, free_port, server_env
+from lazyconfig.testing import GunicornServer, server_env
 
 pytestmark = pytest.mark.slow
 
 
 def test_production_without_a_secret_does_not_start(tmp_path):
-    env = server_env(f"sqlite:///{tmp_path / 'lazyconfig.db'}", tmp_path / "instance")
+    env = server_env(f"sqlite:///{tmp_path / 'lazyconfig.db'}", tmp_path / "instance", "")
     env.pop("LAZYCONFIG_JWT_SECRET")
     env["LAZYCONFIG_ENV"] = "production"
-    done = subprocess.run(
-        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--bind",
-         f"127.0.0.1:{free_port()}", "--workers", "2", "wsgi:app"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    gunicorn = GunicornServer(env, tmp_path / "gunicorn.log")
+    done = subprocess.run(gunicorn.command(), env=env, capture_output=True, text=True,
+                          timeout=60)
     assert done.returncode != 0
     assert "refusing to start" in done.stderr and "at least 32 bytes" in done.stderr
     assert not (tmp_path / "instance" / "jwt-secret").exists()

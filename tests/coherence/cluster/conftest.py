@@ -7,10 +7,9 @@ import http.client
 import itertools
 
 import pytest
-from sqlalchemy import create_engine, inspect
-
 from lazyconfig.engine import ConfigurationEngine
 from lazyconfig.settings import Settings
+from tests.e2e.conftest import empty_postgres
 
 from ..servers import EventStream, Instance, WorkerClient, spread_connections, start, token
 
@@ -60,19 +59,11 @@ class Cluster:
         return stream
 
 
-def _empty_postgres(url: str) -> None:
-    db = create_engine(url)
-    with db.begin() as conn:
-        for table in inspect(conn).get_table_names():
-            conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
-    db.dispose()
-
-
 @pytest.fixture(scope="package")
 def cluster(tmp_path_factory, postgres_url):
     workdir = tmp_path_factory.mktemp("coherence")
     if postgres_url:
-        _empty_postgres(postgres_url)
+        empty_postgres(postgres_url)
     url = postgres_url or f"sqlite:///{workdir / 'lazyconfig.db'}"
     env = {"LAZYCONFIG_DATABASE_URL": url, "LAZYCONFIG_INSTANCE_PATH": str(workdir / "local"),
            "LAZYCONFIG_POLL_INTERVAL": "0.05"}
