@@ -1,0 +1,241 @@
+"""Scenario 5: a database with 10,000 keys, 1,000,000 change-log rows and 1,000 snapshots.
+
+Reads, writes and the notification list must stay within 1.5 × their latency on an empty
+database; create_snapshot and rollback of every key must stay under 100 ms and 2 s (and are
+shown beside the plain database work they amount to); a worker stays under 150 MB.
+"""
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import Column, MetaData, String, Table, bindparam, create_engine
+from sqlalchemy.engine import make_url
+
+from lazyconfig.db import migrate
+from lazyconfig.db.base import BigId, JSONValue, UTCDateTime, utcnow
+from lazyconfig.db.connection import make_engine
+from lazyconfig.engine import ConfigurationEngine
+from lazyconfig.settings import Settings
+
+from .. import seed
+from ..context import Context, Row, alternate, median
+from ..latency import ApiClient, percentile
+
+SCENARIO = "5. scale"
+KEY = "load_timeout"  # a built-in key, so the seeded and the empty database serve the same
+# A deployment that keeps 1,000 snapshots raises the retention limit (default 100); so do
+# we, or the first snapshot taken would spend its time deleting 900 of them.
+RETENTION = {"LAZYCONFIG_SNAPSHOT_MAX_COUNT": "1000000"}
+OPERATIONS = {  # name: (method, path, body of the n-th request)
+    "GET value": ("GET", f"/values/{KEY}", lambda n: None),
+    "PUT value": ("PUT", f"/values/{KEY}", lambda n: {"value": 30.0 + n % 2}),
+    "GET notifications?limit=50": ("GET", "/notifications?limit=50", lambda n: None),
+}
+
+# Baselines: the bare database work a snapshot and a rollback amount to, on our own tables.
+BASELINE = MetaData()
+BLOBS = Table("bench_blobs", BASELINE, Column("id", BigId, primary_key=True),
+              Column("data", JSONValue))
+VALUES = Table("bench_values", BASELINE, Column("key", String(128), primary_key=True),
+               Column("value", JSONValue), Column("revision", BigId))
+CHANGES = Table("bench_changes", BASELINE, Column("id", BigId, primary_key=True),
+                Column("at", UTCDateTime), Column("key", String(128)),
+                Column("old_value", JSONValue), Column("new_value", JSONValue),
+                Column("source", String(16)), Column("action", String(16)),
+                Column("actor", String(200)))
+
+
+def run(ctx: Context) -> list[Row]:
+    scale = seed.QUICK if ctx.quick else seed.FULL
+    seeded_url, empty_url = _migrated(ctx, "scale_seeded"), _migrated(ctx, "scale_empty")
+    seconds = seed.seed(seeded_url, scale)
+    note = (f"{scale.keys:,} custom keys (+25 built-in), {scale.changes:,} change-log rows, "
+            f"{scale.snapshots:,} snapshots each of all {scale.keys:,} keys (seeded by SQL in "
+            f"{seconds:.0f} s); snapshot retention raised to keep them")
+    try:
+        with ctx.server(seeded_url, "scale-seeded", extra_env=RETENTION) as seeded, \
+                ctx.server(empty_url, "scale-empty", extra_env=RETENTION) as empty:
+            rows = _latency_rows(ctx, seeded, empty, note)
+            rows.append(_memory_row(ctx, seeded, empty, scale, note))
+        rows += _engine_rows(ctx, seeded_url, scale, note)
+    finally:
+        for name in ("scale_seeded", "scale_empty"):
+            _discard(ctx, name)
+    return rows
+
+
+# -- databases ---------------------------------------------------------------------------
+def _migrated(ctx: Context, name: str) -> str:
+    """An empty database at the schema's head. On PostgreSQL, a schema of its own in the
+    bench database, since the seeded and the empty one must be served side by side."""
+    if ctx.database == "sqlite":
+        url = ctx.fresh_database_url(name)
+    else:
+        _discard(ctx, name)
+        _pg_admin(ctx, f'CREATE SCHEMA "{name}"')
+        query = {"options": f"-csearch_path={name}"}
+        url = make_url(ctx.pg_url).update_query_dict(query).render_as_string(hide_password=False)
+    db = make_engine(url)
+    try:
+        migrate.run(db)
+    finally:
+        db.dispose()
+    return url
+
+
+def _discard(ctx: Context, name: str) -> None:
+    if ctx.database == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{ctx.workdir / name}.db{suffix}").unlink(missing_ok=True)
+    else:
+        _pg_admin(ctx, f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+def _pg_admin(ctx: Context, statement: str) -> None:
+    db = create_engine(ctx.pg_url)
+    try:
+        with db.begin() as conn:
+            conn.exec_driver_sql(statement)
+    finally:
+        db.dispose()
+
+
+# -- latency over HTTP, seeded against empty ---------------------------------------------
+def _latency_rows(ctx: Context, seeded, empty, note: str) -> list[Row]:
+    token = ctx.token("editor")
+    requests = 50 if ctx.quick else 200
+    on_seeded, on_empty = alternate(lambda: _latencies(seeded.url, token, requests),
+                                    lambda: _latencies(empty.url, token, requests), ctx.runs)
+    rows = []
+    for name in OPERATIONS:
+        for q in (50, 99):
+            a = [percentile(run[name], q) * 1000 for run in on_seeded]
+            b = [percentile(run[name], q) * 1000 for run in on_empty]
+            rows.append(Row(SCENARIO, f"{name} p{q} ms, seeded/empty", "ms", median(a), 1.5,
+                            "max", ctx.database, "empty database", median(b), a, b,
+                            f"{note}; gunicorn, 2 workers; {requests} sequential requests per "
+                            "run over one keep-alive connection"))
+    return rows
+
+
+def _latencies(url: str, token: str, requests: int) -> dict[str, list[float]]:
+    """One run: `requests` of each operation in turn, over a fresh keep-alive connection."""
+    with ApiClient(url, token) as client:
+        client.call("GET", f"/values/{KEY}")  # connected, and the worker caught up
+        return {name: [client.timed(method, path, body(n)) for n in range(requests)]
+                for name, (method, path, body) in OPERATIONS.items()}
+
+
+# -- a worker's memory after the requests that touch everything --------------------------
+def _memory_row(ctx: Context, seeded, empty, scale: seed.Scale, note: str) -> Row:
+    with ApiClient(seeded.url, ctx.token("editor")) as client:
+        pages = -(-scale.snapshots // 100)
+        for page in range(1, pages + 1):
+            client.call("GET", f"/snapshots?page={page}&page_size=100")
+        client.call("GET", f"/snapshots/{scale.snapshots}")
+        client.call("GET", "/snapshots/1/diff?against=current")
+        rollback = client.timed("POST", "/snapshots/1/rollback", {})
+    rss = {pid: _rss_mb(pid) for pid in sorted(seeded.worker_pids())}
+    idle = [round(_rss_mb(pid)) for pid in sorted(empty.worker_pids())]
+    return Row(SCENARIO, "worker resident memory (VmRSS), largest worker", "MB",
+               max(rss.values()), 150, "max", ctx.database, runs=list(rss.values()),
+               note=f"{note}; after the latency runs, listing all snapshots, one snapshot, a "
+                    f"diff and a rollback of {scale.keys:,} keys through the API (that rollback "
+                    f"took {rollback:.2f} s); workers on the empty database: {idle} MB")
+
+
+def _rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        line = next(line for line in status if line.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
+
+
+# -- snapshot and rollback through the engine, against the bare database work ------------
+def _engine_rows(ctx: Context, url: str, scale: seed.Scale, note: str) -> list[Row]:
+    env = ctx.env(url, "scale-engine", **RETENTION)
+    engine = ConfigurationEngine(Settings.from_env(env), env=env, watch=False)
+    db = make_engine(url)
+    try:
+        BASELINE.create_all(db)
+        layers = engine.get_snapshot(engine.create_snapshot("scale: warm-up"))["values"]
+        snapshot, blob = alternate(lambda: _timed(engine.create_snapshot, "scale"),
+                                   lambda: _insert_blob(db, layers), ctx.runs)
+        # The API rollback left the values of snapshot 1; the newest seeded snapshot differs
+        # from them in every key, and each rollback's safety snapshot from the next state.
+        rollback, bulk = alternate(_rollbacks(engine, scale.snapshots, scale.keys),
+                                   _bulk_writes(db, layers), ctx.runs)
+    finally:
+        engine.close()
+        db.dispose()
+    keys = f"{scale.keys:,}"
+    return [
+        Row(SCENARIO, f"create_snapshot of {keys} keys", "ms", median(snapshot) * 1000, 100,
+            "max", ctx.database, runs=[s * 1000 for s in snapshot], note=note),
+        Row(SCENARIO, f"create_snapshot of {keys} keys, against json.dumps + INSERT", "ms",
+            median(snapshot) * 1000, None, "max", ctx.database,
+            f"json.dumps of the same {keys} values + one INSERT", median(blob) * 1000,
+            [s * 1000 for s in snapshot], [s * 1000 for s in blob], note),
+        Row(SCENARIO, f"rollback of {keys} keys", "s", median(rollback), 2, "max",
+            ctx.database, runs=rollback, note=f"{note}; in-process ConfigurationEngine; "
+                                              "includes its safety snapshot"),
+        Row(SCENARIO, f"rollback of {keys} keys, against executemany", "s", median(rollback),
+            None, "max", ctx.database, f"executemany UPDATE of {keys} rows + executemany "
+                                       f"INSERT of {keys} change rows, one transaction",
+            median(bulk), rollback, bulk, note),
+    ]
+
+
+def _timed(call, *args) -> float:
+    began = time.perf_counter()
+    call(*args)
+    return time.perf_counter() - began
+
+
+def _rollbacks(engine: ConfigurationEngine, first_target: int, keys: int):
+    target = first_target
+
+    def rollback() -> float:
+        nonlocal target
+        began = time.perf_counter()
+        result = engine.rollback_to_snapshot(target)
+        seconds = time.perf_counter() - began
+        if len(result["changes"]) != keys:
+            raise RuntimeError(f"rollback to {target} changed {len(result['changes'])} keys, "
+                               f"not {keys}")
+        target = result["safety_snapshot_id"]
+        return seconds
+    return rollback
+
+
+def _insert_blob(db, layers: dict) -> float:
+    began = time.perf_counter()
+    with db.begin() as conn:
+        conn.execute(BLOBS.insert(), {"data": layers})  # the column type does the json.dumps
+    return time.perf_counter() - began
+
+
+def _bulk_writes(db, layers: dict):
+    values = {key: layer["runtime"] for key, layer in layers.items()}
+    with db.begin() as conn:
+        conn.execute(VALUES.insert(), [{"key": k, "value": v, "revision": 0}
+                                       for k, v in values.items()])
+    update = VALUES.update().where(VALUES.c.key == bindparam("k")).values(
+        value=bindparam("v"), revision=bindparam("r"))
+    run = 0
+
+    def write() -> float:
+        nonlocal run
+        run += 1
+        at = utcnow()
+        updates = [{"k": k, "v": v + run, "r": run} for k, v in values.items()]
+        changes = [{"at": at + timedelta(microseconds=n), "key": k, "old_value": v + run - 1,
+                    "new_value": v + run, "source": "runtime", "action": "rollback",
+                    "actor": "bench"} for n, (k, v) in enumerate(values.items())]
+        began = time.perf_counter()
+        with db.begin() as conn:
+            conn.execute(update, updates)
+            conn.execute(CHANGES.insert(), changes)
+        return time.perf_counter() - began
+    return write
