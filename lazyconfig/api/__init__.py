@@ -29,7 +29,7 @@ def init_app(app: Flask, configuration_engine: ConfigurationEngine, secret: str,
     app.url_map.converters["id"] = RowIdConverter
     api = Api(app)
     api.register_converter(RowIdConverter, lambda _c: {"type": "integer", "minimum": 0,
-                                                       "maximum": MAX_ID})
+                                                       "maximum": MAX_ID, "example": 1})
     errors.init_app(app)
     api.register_blueprint(health.blp)
     for blueprint in RESOURCES:

@@ -75,6 +75,14 @@ class Blueprint(SmorestBlueprint):
     def __init__(self, name: str, import_name: str, description: str):
         super().__init__(name, import_name, url_prefix=PREFIX, description=description)
 
+    def _document_pagination_metadata(self, spec, resp_doc):
+        # The header's value is JSON text: say so, or a client reads it in OpenAPI's default
+        # "simple" style, as comma-separated name,value pairs.
+        resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = {
+            "description": "Pagination metadata, as JSON",
+            "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/PaginationMetadata"}}}}
+
     def requires(self, role: str):
         """Decorate a view: a valid Bearer token with `role` or above is needed (401
         without one, 403 below it); the OpenAPI document says so."""

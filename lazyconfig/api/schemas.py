@@ -9,6 +9,12 @@ MAX_ID = 2 ** 63 - 1
 ID_RANGE = validate.Range(min=0, max=MAX_ID)
 
 
+def key_parameter(example: str) -> dict:
+    """The `{key}` path parameter, with an example a client (or a fuzzer) can use."""
+    return {"in": "path", "name": "key", "description": "a configuration key",
+            "example": example}
+
+
 class ChangeSchema(Schema):
     """One change-log entry: a notification."""
 

@@ -22,6 +22,12 @@ blp = Blueprint("notifications", __name__, "Configuration change notifications")
 RETRY_AFTER = "5"
 STREAM_EXAMPLE = ('id: 42\nevent: change\ndata: {"revision":42,"key":"load_timeout",'
                   '"old_value":30.0,"new_value":45.0,"source":"runtime","action":"set",...}\n\n')
+# OpenAPI before 3.2 describes each event of a stream with `schema`, not the stream's text.
+EVENT_SCHEMA = {"type": "object", "description": "one event of the stream", "properties": {
+    "id": {"type": "string", "description": "the change's revision"},
+    "event": {"type": "string", "enum": ["change"]},
+    "data": {"type": "string", "description": "the change as JSON: an entry of GET "
+                                              "/notifications"}}}
 
 
 @blp.route("/notifications")
@@ -56,7 +62,7 @@ class NotificationStream(MethodView):
         "description": "`text/event-stream`: one `change` event per change (id = revision, "
                        "data = a notification), in revision order; a comment line every "
                        f"{HEARTBEAT_SECONDS:g} s when idle. Ends when the token expires.",
-        "content": {"text/event-stream": {"schema": {"type": "string"},
+        "content": {"text/event-stream": {"schema": EVENT_SCHEMA,
                                           "example": STREAM_EXAMPLE}}}})
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE",

@@ -8,6 +8,7 @@ from .. import presenters
 from ..auth import current_user
 from ..blueprint import Blueprint
 from ..context import engine, request_id
+from ..schemas import key_parameter
 from .schemas import EXAMPLE, RuleListSchema, RuleSchema, build_rule
 
 blp = Blueprint("rules", __name__, "Validation rules; defining one creates a custom key")
@@ -22,7 +23,7 @@ class Rules(MethodView):
         return {"rules": [presenters.rule(r.to_record()) for r in engine().list_rules()]}
 
 
-@blp.route("/rules/<string:key>")
+@blp.route("/rules/<string:key>", parameters=[key_parameter("indexer_threads")])
 class Rule(MethodView):
     @blp.requires("viewer")
     @blp.response(200, RuleSchema)

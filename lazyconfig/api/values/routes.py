@@ -9,12 +9,14 @@ from ..auth import current_user, sees_sensitive
 from ..blueprint import Blueprint
 from ..context import engine, request_id
 from ..preconditions import preconditions
+from ..schemas import key_parameter
 from .preconditions import ETAG_HEADER, IF_MATCH_PARAMETER, etag, if_match_version, precondition
 from .schemas import (BATCH_EXAMPLE, PUT_EXAMPLE, BatchResultSchema, BatchSchema,
                       EntryListSchema, EntrySchema, HistoryQuerySchema, HistorySchema,
                       RevertSchema, ValueUpdateSchema)
 
 blp = Blueprint("values", __name__, "Configuration values and their history")
+KEY = [key_parameter("lazy_loading_unloading_check_interval")]
 
 
 @blp.route("/values")
@@ -28,7 +30,7 @@ class Values(MethodView):
                 "count": len(entries)}
 
 
-@blp.route("/values/<string:key>")
+@blp.route("/values/<string:key>", parameters=KEY)
 class Value(MethodView):
     @blp.requires("viewer")
     @blp.response(200, EntrySchema, headers=ETAG_HEADER)
@@ -99,7 +101,7 @@ class Batch(MethodView):
                 "changes": presenters.changes(changes)}
 
 
-@blp.route("/values/<string:key>/history")
+@blp.route("/values/<string:key>/history", parameters=KEY)
 class History(MethodView):
     @blp.requires("viewer")
     @blp.arguments(HistoryQuerySchema, location="query")
@@ -112,7 +114,7 @@ class History(MethodView):
         return {"key": key, "total": total, "history": items}
 
 
-@blp.route("/values/<string:key>/revert")
+@blp.route("/values/<string:key>/revert", parameters=KEY)
 class Revert(MethodView):
     @blp.requires("editor")
     @blp.doc(parameters=[IF_MATCH_PARAMETER])

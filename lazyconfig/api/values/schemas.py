@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from ..schemas import ID_RANGE, ChangeSchema
+from ..schemas import ID_RANGE, MAX_ID, ChangeSchema
 
 PUT_EXAMPLE = {
     "key": "lazy_loading_unloading_check_interval",
@@ -104,9 +104,14 @@ class BatchResultSchema(Schema):
     changes = fields.List(fields.Nested(ChangeSchema))
 
 
+MAX_LIMIT = 1000
+# The engine reads `offset + limit` rows, a number the database must take as a 64-bit integer.
+MAX_OFFSET = MAX_ID - MAX_LIMIT
+
+
 class HistoryQuerySchema(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=1000))
-    offset = fields.Integer(load_default=0, validate=ID_RANGE)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 
 class HistorySchema(Schema):
