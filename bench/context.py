@@ -7,7 +7,7 @@ import subprocess
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence, TypeVar
 
 from sqlalchemy import create_engine, inspect
 
@@ -58,13 +58,22 @@ def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def alternate(measure_a: Callable[[], float], measure_b: Callable[[], float],
-              runs: int) -> tuple[list[float], list[float]]:
-    """A, B, A, B, ... `runs` times each, so that drift in a noisy machine hits both alike."""
-    a, b = [], []
+T = TypeVar("T")
+
+
+def rotate(measures: Sequence[Callable[[], T]], runs: int) -> list[list[T]]:
+    """A, B, C, A, B, C, ... `runs` rounds: each measure's results, in the order given."""
+    results: list[list[T]] = [[] for _ in measures]
     for _ in range(runs):
-        a.append(measure_a())
-        b.append(measure_b())
+        for measure, found in zip(measures, results):
+            found.append(measure())
+    return results
+
+
+def alternate(measure_a: Callable[[], T], measure_b: Callable[[], T],
+              runs: int) -> tuple[list[T], list[T]]:
+    """A, B, A, B, ... `runs` times each, so that drift in a noisy machine hits both alike."""
+    a, b = rotate([measure_a, measure_b], runs)
     return a, b
 
 
