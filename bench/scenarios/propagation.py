@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import random
 import time
+from contextlib import ExitStack
 
 from lazyconfig.settings import Settings
 
 from ..arrivals import ChangeStream, Subscriber
 from ..context import Context, Row, median
 from ..latency import ApiClient, percentile
+from . import start_all
 
 SCENARIO = "6. propagation"
 KEY = "load_timeout"
@@ -30,11 +32,14 @@ def run(ctx: Context) -> list[Row]:
     url = ctx.fresh_database_url("propagation")
     writes = 20 if ctx.quick else 200
     subscriber_env = ctx.env(url, "propagation-subscriber")
-    with ctx.server(url, "propagation-writer", workers=1) as writer, \
-            ctx.server(url, "propagation-reader", workers=1, migrate=False) as reader, \
-            Subscriber(subscriber_env, ctx.workdir / "subscriber.log") as subscriber, \
-            ChangeStream(reader.url, ctx.token("viewer")) as stream, \
-            ApiClient(writer.url, ctx.token("editor")) as client:
+    with ExitStack() as stack:
+        servers = start_all(stack, {
+            name: ctx.server(url, f"propagation-{name}", workers=1)
+            for name in ("writer", "reader")})
+        subscriber = stack.enter_context(Subscriber(subscriber_env,
+                                                    ctx.workdir / "subscriber.log"))
+        stream = stack.enter_context(ChangeStream(servers["reader"].url, ctx.token("viewer")))
+        client = stack.enter_context(ApiClient(servers["writer"].url, ctx.token("editor")))
         arrivals = {"stream": stream.arrivals, "subscriber": subscriber.arrivals}
         rng = random.Random(6)
         _write(client, arrivals, 0)  # the stream is live and every process warm

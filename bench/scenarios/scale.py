@@ -7,6 +7,7 @@ shown beside the plain database work they amount to); a worker stays under 150 M
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from lazyconfig.settings import Settings
 from .. import seed
 from ..context import Context, Row, alternate, median
 from ..latency import ApiClient, percentile
+from . import start_all
 
 SCENARIO = "5. scale"
 KEY = "load_timeout"  # a built-in key, so the seeded and the empty database serve the same
@@ -55,10 +57,12 @@ def run(ctx: Context) -> list[Row]:
             f"{scale.snapshots:,} snapshots each of all {scale.keys:,} keys (seeded by SQL in "
             f"{seconds:.0f} s); snapshot retention raised to keep them")
     try:
-        with ctx.server(seeded_url, "scale-seeded", extra_env=RETENTION) as seeded, \
-                ctx.server(empty_url, "scale-empty", extra_env=RETENTION) as empty:
-            rows = _latency_rows(ctx, seeded, empty, note)
-            rows.append(_memory_row(ctx, seeded, empty, scale, note))
+        with ExitStack() as stack:
+            servers = start_all(stack, {
+                name: ctx.server(url, f"scale-{name}", migrate=False, extra_env=RETENTION)
+                for name, url in (("seeded", seeded_url), ("empty", empty_url))})
+            rows = _latency_rows(ctx, servers["seeded"], servers["empty"], note)
+            rows.append(_memory_row(ctx, servers["seeded"], servers["empty"], scale, note))
         rows += _engine_rows(ctx, seeded_url, scale, note)
     finally:
         for name in ("scale_seeded", "scale_empty"):
@@ -130,6 +134,7 @@ def _latencies(url: str, token: str, requests: int) -> dict[str, list[float]]:
 
 # -- a worker's memory after the requests that touch everything --------------------------
 def _memory_row(ctx: Context, seeded, empty, scale: seed.Scale, note: str) -> Row:
+    before = [round(_rss_mb(pid)) for pid in sorted(seeded.worker_pids())]
     with ApiClient(seeded.url, ctx.token("editor")) as client:
         pages = -(-scale.snapshots // 100)
         for page in range(1, pages + 1):
@@ -141,9 +146,10 @@ def _memory_row(ctx: Context, seeded, empty, scale: seed.Scale, note: str) -> Ro
     idle = [round(_rss_mb(pid)) for pid in sorted(empty.worker_pids())]
     return Row(SCENARIO, "worker resident memory (VmRSS), largest worker", "MB",
                max(rss.values()), 150, "max", ctx.database, runs=list(rss.values()),
-               note=f"{note}; after the latency runs, listing all snapshots, one snapshot, a "
-                    f"diff and a rollback of {scale.keys:,} keys through the API (that rollback "
-                    f"took {rollback:.2f} s); workers on the empty database: {idle} MB")
+               note=f"{note}; per worker, after the latency runs ({before} MB) and then "
+                    f"listing all snapshots, one snapshot, a diff and a rollback of "
+                    f"{scale.keys:,} keys through the API (that rollback took {rollback:.2f} s); "
+                    f"workers on the empty database: {idle} MB")
 
 
 def _rss_mb(pid: int) -> float:
