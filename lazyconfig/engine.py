@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from .db import migrate
 from .db.base import utcnow
@@ -38,6 +39,8 @@ from .watcher import RevisionWatcher
 
 log = logging.getLogger(__name__)
 change_log = logging.getLogger("lazyconfig.changes")
+# The database is down, unreachable, or so busy that no pooled connection came free in time.
+UNREACHABLE = (DBAPIError, PoolTimeout)
 REMOVE = object()  # a LayerWrite value that deletes the layer
 _MISSING = object()
 
@@ -525,7 +528,7 @@ class ConfigurationEngine:
         before the call."""
         try:
             head = change_log_head(self._db)
-        except DBAPIError as exc:
+        except UNREACHABLE as exc:
             raise StorageUnavailable("the configuration database is unavailable") from exc
         # Writers commit revisions in order, so a head we already hold means we hold it all.
         return self._state.revision if head <= self._state.revision else self.refresh()
@@ -570,9 +573,21 @@ class ConfigurationEngine:
         try:
             with UnitOfWork(self._reader) as uow:
                 yield uow
-        except DBAPIError as exc:
+        except UNREACHABLE as exc:
             log.error("database error during a read: %s", exc)
             raise StorageUnavailable("the configuration database is unavailable") from exc
+
+    @staticmethod
+    def _commit(uow: UnitOfWork) -> None:
+        # A connection lost during COMMIT leaves the outcome unknown: the database may have
+        # committed before it went, so "nothing was changed" would be a lie.
+        try:
+            uow.commit()
+        except DBAPIError as exc:
+            log.error("database error while committing a write: %s", exc)
+            raise StorageUnavailable("the configuration database became unavailable while "
+                                     "committing; the change may or may not have been "
+                                     "applied: read it back before retrying") from exc
 
     def _write(self, operation: Callable[[UnitOfWork, State], Any], *,
                expected_revision: int | None = None) -> Any:
@@ -588,12 +603,12 @@ class ConfigurationEngine:
                     final, own = self._advance(uow, state)
                     if own:
                         uow.notify(final.revision)
-                    uow.commit()
+                    self._commit(uow)
             except DataError as exc:  # the database refused a value: the caller's fault
                 reason = getattr(getattr(exc.orig, "diag", None), "message_primary", None)
                 raise ConfigurationError(f"the database refused a value ({reason or exc.orig}); "
                                          "nothing was changed") from exc
-            except DBAPIError as exc:
+            except UNREACHABLE as exc:
                 log.error("database error during a write: %s", exc)
                 raise StorageUnavailable("the configuration database is unavailable; "
                                          "nothing was changed") from exc

@@ -15,6 +15,7 @@ from typing import Callable
 import psycopg
 from sqlalchemy.engine import make_url
 
+from .db.connection import connect_args
 from .repositories import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ class RevisionWatcher:
     def _listen(self) -> None:
         url = self._url.set(drivername="postgresql")
         dsn = url.render_as_string(hide_password=False)
-        with psycopg.connect(dsn, autocommit=True) as conn, \
+        with psycopg.connect(dsn, autocommit=True, **connect_args(self._url)) as conn, \
                 selectors.DefaultSelector() as selector:
             conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
             selector.register(conn.fileno(), selectors.EVENT_READ)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 
 from flask import Flask, current_app, g, request
@@ -12,6 +13,9 @@ from ..errors import StorageUnavailable
 
 log = logging.getLogger(__name__)
 EXTENSION = "lazyconfig"
+OUTAGE = "lazyconfig.outage"  # {"until": monotonic time}: skip catching up before then
+STALE_HEADER = "X-Lazyconfig-Stale"
+CATCH_UP_PAUSE = 2.0  # seconds without catch-up attempts after one failed
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -26,6 +30,7 @@ def request_id() -> str:
 
 def init_app(app: Flask, configuration_engine: ConfigurationEngine) -> None:
     app.extensions[EXTENSION] = configuration_engine
+    app.extensions[OUTAGE] = {"until": 0.0}
     app.before_request(_start_request)
     app.after_request(_tag_response)
 
@@ -42,13 +47,24 @@ def _catch_up() -> None:
     # Reads are served from memory, which follows other workers' writes by polling or
     # LISTEN; catching up first means a read that follows an acknowledged write on any
     # worker sees it. When nothing changed that costs one indexed query and no lock.
-    # If the database is down we keep serving what memory holds.
+    # If the database is down we keep serving what memory holds, say so in a header, and
+    # do not try again for a moment: an unreachable host must not add a connect timeout
+    # to every read.
+    outage = current_app.extensions[OUTAGE]
+    if time.monotonic() < outage["until"]:
+        g.stale = True
+        return
     try:
         engine().catch_up()
     except StorageUnavailable as exc:
+        outage["until"] = time.monotonic() + CATCH_UP_PAUSE
+        g.stale = True
         log.warning("could not catch up with the database before a request: %s", exc)
 
 
 def _tag_response(response):
     response.headers["X-Request-ID"] = g.get("request_id", "")
+    if g.get("stale"):
+        # Served from memory while the database is unreachable: possibly not the newest.
+        response.headers[STALE_HEADER] = "true"
     return response

@@ -10,6 +10,7 @@ from flask import Flask, g, request
 from .. import errors
 
 log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = "5"  # on a 503 for an unavailable database
 
 STATUS = {  # most specific first
     errors.UnknownKey: 404,
@@ -37,7 +38,10 @@ def _configuration_error(exc: errors.ConfigurationError):
         detail = exc.errors  # per-key messages
     elif isinstance(exc, errors.InvalidSource):
         detail = {"source": [exc.message]}
-    return body(code, exc.message, detail), code
+    # Retry soon: reads keep answering from memory meanwhile, and we reconnect on our own.
+    headers = ({"Retry-After": RETRY_AFTER_SECONDS}
+               if isinstance(exc, errors.StorageUnavailable) else {})
+    return body(code, exc.message, detail), code, headers
 
 
 def _unexpected_error(exc: Exception):

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..db import migrate
 from ..errors import StorageUnavailable
 from .context import engine
+from .errors import RETRY_AFTER_SECONDS
 
 log = logging.getLogger(__name__)
 blp = Blueprint("health", __name__, url_prefix="",
@@ -48,7 +49,8 @@ def ready() -> dict:
         revision = engine().refresh()
     except (StorageUnavailable, SQLAlchemyError) as exc:
         log.warning("not ready: %s", exc)
-        abort(503, message="the configuration database is unavailable")
+        abort(503, message="the configuration database is unavailable",
+              headers={"Retry-After": RETRY_AFTER_SECONDS})
     return {"status": "ready", "revision": revision, "schema": schema}
 
 

@@ -7,6 +7,15 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 WRITE_OPTION = "lazyconfig_write"
+# Seconds to wait for a PostgreSQL connection (unless the URL sets connect_timeout): without
+# it an unreachable host holds a request for the OS's TCP timeout, minutes.
+CONNECT_TIMEOUT = 5
+POOL_TIMEOUT = 10  # seconds a request waits for a free pooled connection
+
+
+def connect_args(url) -> dict:
+    """psycopg connection arguments that bound how long connecting may take."""
+    return {} if "connect_timeout" in make_url(url).query else {"connect_timeout": CONNECT_TIMEOUT}
 
 
 def make_engine(url: str) -> Engine:
@@ -14,7 +23,8 @@ def make_engine(url: str) -> Engine:
     from its first statement, so writers queue instead of failing later with a deadlock."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                             pool_timeout=POOL_TIMEOUT, connect_args=connect_args(url))
     if not parsed.database or parsed.database == ":memory:" or "mode=memory" in str(parsed):
         # Every pooled connection would open its own empty database: the watcher and any
         # second thread would see no tables, or another configuration.
