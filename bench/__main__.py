@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .context import DEFAULT_PG_URL
 from .runner import DATABASES, Plan, discover, execute, prepare_postgres
+from .scenarios import ORDER
 
 FULL_RESULTS = Path(__file__).resolve().parent / "results.json"
 # A quick run checks the machinery; it must never overwrite the committed full results.
@@ -20,8 +21,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
         prog="python -m bench", description="lazyconfig's benchmark: the service against "
         "baselines measured in the same run, on SQLite and PostgreSQL")
     parser.add_argument("--quick", action="store_true",
-                        help="tiny durations and one run each: checks the machinery in "
-                             "under a minute; the figures mean little")
+                        help="tiny durations and one run each: checks the machinery; "
+                             "the figures mean little")
     parser.add_argument("--db", choices=(*DATABASES, "both"), default="both")
     parser.add_argument("--only", default="",
                         help="scenario numbers or names, comma-separated (default: all)")
@@ -39,7 +40,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     databases = list(DATABASES) if args.db == "both" else [args.db]
-    scenarios, skipped = discover({part.strip() for part in args.only.split(",") if part.strip()})
+    only = {part.strip() for part in args.only.split(",") if part.strip()}
+    unknown = only - {str(n) for n in range(1, len(ORDER) + 1)} - set(ORDER)
+    if unknown:
+        print(f"bench: no scenario {', '.join(sorted(unknown))}; they are "
+              + ", ".join(f"{n} {name}" for n, name in enumerate(ORDER, 1)), file=sys.stderr)
+        return 2
+    scenarios, skipped = discover(only)
     if "postgresql" in databases:
         reason = prepare_postgres(args.pg_url)
         if reason and args.db == "postgresql":

@@ -77,22 +77,33 @@ def prepare_postgres(url: str) -> str | None:
 
 
 def run_plan(plan: Plan, workdir: Path) -> dict:
-    """Every scenario on every database; a scenario that fails is recorded, not fatal."""
+    """Every scenario on every database, one at a time (on a small machine two at once only
+    share its cores); a scenario that fails is recorded, not fatal."""
     results = {}
     for label, module in plan.scenarios:
-        entry = results[label] = {"rows": [], "errors": {}, "seconds": {}}
-        for database in plan.databases:
-            ctx = Context(database, plan.quick, plan.runs, workdir / database, plan.pg_url)
-            ctx.workdir.mkdir(parents=True, exist_ok=True)
-            print(f"bench: {label} on {database} ...", flush=True)
-            began = time.monotonic()
-            try:
-                entry["rows"] += [row.as_dict() for row in module.run(ctx)]
-            except Exception:
-                entry["errors"][database] = traceback.format_exc()
-                print(entry["errors"][database], flush=True)
-            entry["seconds"][database] = round(time.monotonic() - began, 1)
+        outcomes = {database: run_scenario(plan, label, module, database, workdir / database)
+                    for database in plan.databases}
+        results[label] = {
+            "rows": [row for outcome in outcomes.values() for row in outcome["rows"]],
+            "errors": {db: o["error"] for db, o in outcomes.items() if o["error"]},
+            "seconds": {db: o["seconds"] for db, o in outcomes.items()}}
     return results
+
+
+def run_scenario(plan: Plan, label: str, module: ModuleType, database: str,
+                 workdir: Path) -> dict:
+    """One scenario on one database: its rows as dicts, the traceback if it failed, and how
+    long it took."""
+    ctx = Context(database, plan.quick, plan.runs, workdir, plan.pg_url)
+    ctx.workdir.mkdir(parents=True, exist_ok=True)
+    print(f"bench: {label} on {database} ...", flush=True)
+    began, rows, error = time.monotonic(), [], None
+    try:
+        rows = [row.as_dict() for row in module.run(ctx)]
+    except Exception:
+        error = traceback.format_exc()
+        print(f"bench: {label} on {database} failed:\n{error}", flush=True)
+    return {"rows": rows, "error": error, "seconds": round(time.monotonic() - began, 1)}
 
 
 def _command(*args: str) -> str | None:
