@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 
 from flask import request
 
@@ -17,12 +18,17 @@ from .jwt_app import PREFIX, authorize, create_app
 
 app = create_app()
 db = make_engine(os.environ["LAZYCONFIG_DATABASE_URL"])  # connects on first use, per worker
+# A worker's threads write one at a time, as the service's do (its engine lock): otherwise
+# on SQLite dozens of threads poll the write lock with growing sleeps, and the "ceiling"
+# would measure SQLite's busy handler.
+writer = threading.Lock()
 
 
 @app.put(f"{PREFIX}/values/<string:key>")
 def put_value(key: str):
     user = authorize("editor")
     value = json.dumps(request.get_json()["value"])
-    with db.connect().execution_options(**{WRITE_OPTION: True}) as conn, conn.begin():
+    with writer, db.connect().execution_options(**{WRITE_OPTION: True}) as conn, \
+            conn.begin():
         write_store.write(conn, key, value, user)
     return {"key": key, "value": json.loads(value)}
