@@ -167,7 +167,7 @@ def _engine_rows(ctx: Context, url: str, scale: seed.Scale, note: str) -> list[R
         BASELINE.create_all(db)
         layers = engine.get_snapshot(engine.create_snapshot("scale: warm-up"))["values"]
         snapshot, blob = alternate(lambda: _timed(engine.create_snapshot, "scale"),
-                                   lambda: _insert_blob(db, layers), ctx.runs)
+                                   lambda: _timed(_insert_blob, db, layers), ctx.runs)
         # The API rollback left the values of snapshot 1; the newest seeded snapshot differs
         # from them in every key, and each rollback's safety snapshot from the next state.
         rollback, bulk = alternate(_rollbacks(engine, scale.snapshots, scale.keys),
@@ -215,11 +215,9 @@ def _rollbacks(engine: ConfigurationEngine, first_target: int, keys: int):
     return rollback
 
 
-def _insert_blob(db, layers: dict) -> float:
-    began = time.perf_counter()
+def _insert_blob(db, layers: dict) -> None:
     with db.begin() as conn:
         conn.execute(BLOBS.insert(), {"data": layers})  # the column type does the json.dumps
-    return time.perf_counter() - began
 
 
 def _bulk_writes(db, layers: dict):
