@@ -15,6 +15,7 @@ import os
 import threading
 import uuid
 from collections import Counter
+from types import SimpleNamespace
 from datetime import timedelta
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
@@ -31,7 +32,7 @@ from .domain import ConfigurationValidationRule
 from .errors import (ConfigurationError, Conflict, InvalidSource, SnapshotNotFound,
                      StorageUnavailable, UnknownKey, ValidationFailed)
 from .notifier import Notifier, Subscription
-from .repositories import UnitOfWork, change_log_head, session_factories
+from .repositories import ChangeLogHead, UnitOfWork, session_factories
 from .settings import Settings
 from .sources import ExternalLayers
 from .state import KeyMeta, State, build, effective
@@ -89,6 +90,7 @@ class ConfigurationEngine:
         if self.settings.auto_migrate:
             migrate.run(self._db)
         self._reader, self._writer = session_factories(self._db)
+        self._head = ChangeLogHead(self.settings.database_url)
         self._lock = threading.RLock()  # held by writers and refreshers, never by readers
         self._validators: dict[str, ConfigurationValidationRule] = {}
         self._service_errors: dict[str, list[str]] = {}
@@ -113,6 +115,7 @@ class ConfigurationEngine:
         self._integrations.clear()
         if self._watcher is not None:
             self._watcher.stop()
+        self._head.dispose()
         self._db.dispose()
 
     @property
@@ -527,7 +530,7 @@ class ConfigurationEngine:
         other or behind a writer. Returns a revision at least as new as every write committed
         before the call."""
         try:
-            head = change_log_head(self._db)
+            head = self._head()
         except UNREACHABLE as exc:
             raise StorageUnavailable("the configuration database is unavailable") from exc
         # Writers commit revisions in order, so a head we already hold means we hold it all.
@@ -600,7 +603,7 @@ class ConfigurationEngine:
                                        f"configuration is at revision {state.revision}",
                                        current=state.revision)
                     result = operation(uow, state)
-                    final, own = self._advance(uow, state)
+                    final, own = self._advance_own(uow, state)
                     if own:
                         uow.notify(final.revision)
                     self._commit(uow)
@@ -638,6 +641,18 @@ class ConfigurationEngine:
     def _advance(self, uow: UnitOfWork, state: State) -> tuple[State, list[Change]]:
         """The state after the changes committed since `state`, and those changes."""
         changes = [to_change(row) for row in uow.changes.since(state.revision)]
+        return self._advanced(uow, state, changes, uow.values.layers)
+
+    def _advance_own(self, uow: UnitOfWork, state: State) -> tuple[State, list[Change]]:
+        """The state after this transaction's own writes, from what its repositories
+        recorded instead of reading them back: we hold the database-wide write lock, so no
+        other writer's change can be among them."""
+        changes = [to_change(SimpleNamespace(**row)) for row in uow.changes.appended]
+        return self._advanced(uow, state, changes,
+                              lambda keys: uow.values.written_layers(state.persisted, keys))
+
+    def _advanced(self, uow: UnitOfWork, state: State, changes: list[Change],
+                  layers_of: Callable[[set[str]], dict]) -> tuple[State, list[Change]]:
         if not changes:
             return state, []
         keys = {c.key for c in changes}
@@ -647,7 +662,7 @@ class ConfigurationEngine:
             rules = {**rules, **{row.key: self._rule_from_row(row)
                                  for row in uow.rules.for_keys(rule_keys)}}
         persisted = {k: v for k, v in state.persisted.items() if k not in keys}
-        persisted.update(uow.values.layers(keys))
+        persisted.update(layers_of(keys))
         meta = dict(state.meta)
         for c in changes:
             meta[c.key] = KeyMeta(c.revision, c.timestamp, c.user)
@@ -801,13 +816,15 @@ class ConfigurationEngine:
             layers.pop(w.source, None) if w.value is REMOVE else layers.__setitem__(w.source, w.value)
             rows.append(self._change_row(w.key, old, effective(layers)[0], w.source, action, user,
                                          w.description or description, batch_id, request_id))
-        appended = uow.changes.append_many(rows)
+        uow.changes.append_many(rows)
         uow.values.delete_many((w.key, w.source) for w in writes if w.value is REMOVE)
         uow.values.put_many([
-            {"key": w.key, "source": w.source, "value": w.value, "revision": row.id,
-             "updated_at": row.at, "updated_by": row.actor, "description": row.description}
-            for w, row in zip(writes, appended) if w.value is not REMOVE])
-        return [to_change(row) for row in appended]
+            {"key": w.key, "source": w.source, "value": w.value, "revision": row["id"],
+             "updated_at": row["at"], "updated_by": row["actor"],
+             "description": row["description"]}
+            for w, row in zip(writes, uow.changes.appended[-len(rows):])
+            if w.value is not REMOVE])
+        return [to_change(SimpleNamespace(**row)) for row in uow.changes.appended[-len(rows):]]
 
     def _change_row(self, key, old, new, source, action, user, description, batch_id, request_id):
         return {"at": utcnow(), "key": key, "old_value": old, "new_value": new, "source": source,

@@ -6,17 +6,21 @@ ids are handed out in commit order and a reader can trust "everything up to revi
 """
 from __future__ import annotations
 
+import copy
+import functools
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
-from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy import Engine, Row, bindparam, delete, func, insert, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from .db.connection import WRITE_OPTION
+from .db.connection import WRITE_OPTION, make_probe_engine
 from .db.models import ChangeRow, RuleRow, SnapshotRow, ValueRow
 
 NOTIFY_CHANNEL = "lazyconfig_changes"
+_CHANGES = ChangeRow.__table__
 _WRITE_LOCK_ID = 0x1A2C0F16  # pg_advisory_xact_lock key shared by every lazyconfig writer
 
 
@@ -43,33 +47,66 @@ class RuleRepository:
         self.session.flush()
 
 
+# Every write runs these; built once, they skip SQLAlchemy's per-call statement building.
+_VALUES = ValueRow.__table__
+_LAYERS = select(_VALUES.c.key, _VALUES.c.source, _VALUES.c.value)
+_LAYERS_OF = _LAYERS.where(_VALUES.c.key.in_(bindparam("keys", expanding=True)))
+_APPEND = insert(_CHANGES).returning(_CHANGES.c.id, sort_by_parameter_order=True)
+_SINCE = select(_CHANGES).where(_CHANGES.c.id > bindparam("revision")).order_by(_CHANGES.c.id)
+_REMOVED = object()  # a deleted (key, source) in ValueRepository._written
+
+
+@functools.cache
+def _upsert(dialect: str):
+    """INSERT ... ON CONFLICT (key, source) DO UPDATE of value rows, once per dialect."""
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_VALUES)
+    return stmt.on_conflict_do_update(
+        index_elements=[_VALUES.c.key, _VALUES.c.source],
+        set_={c: stmt.excluded[c] for c in
+              ("value", "revision", "updated_at", "updated_by", "description")})
+
+
+def detached(value: Any) -> Any:
+    """`value`, or a copy of it when it is a container the caller could change later."""
+    return copy.deepcopy(value) if isinstance(value, (list, dict)) else value
+
+
 class ValueRepository:
     def __init__(self, session: Session):
         self.session = session
+        self._written: dict[tuple[str, str], Any] = {}  # (key, source) -> value or _REMOVED
 
     def layers(self, keys: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
         """The persisted layers as {key: {source: value}}, for all keys or the given ones.
         Plain columns, not ORM objects, so a read after a bulk upsert is never stale."""
-        stmt = select(ValueRow.key, ValueRow.source, ValueRow.value)
-        if keys is not None:
-            stmt = stmt.where(ValueRow.key.in_(list(keys)))
+        if keys is None:
+            rows = self.session.execute(_LAYERS)
+        else:
+            rows = self.session.execute(_LAYERS_OF, {"keys": list(keys)})
         layers: dict[str, dict[str, Any]] = {}
-        for key, source, value in self.session.execute(stmt):
+        for key, source, value in rows:
             layers.setdefault(key, {})[source] = value
         return layers
 
+    def written_layers(self, before: Mapping[str, dict[str, Any]],
+                       keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """What layers(keys) would read back after this session's put_many and delete_many,
+        given the layers `before` them, without reading."""
+        layers = {key: dict(before.get(key, {})) for key in keys}
+        for (key, source), value in self._written.items():
+            if key in layers:
+                if value is _REMOVED:
+                    layers[key].pop(source, None)
+                else:
+                    layers[key][source] = value
+        return {key: found for key, found in layers.items() if found}
+
     def put_many(self, rows: list[dict[str, Any]]) -> None:
         """Insert or replace (key, source) rows in one statement."""
-        if not rows:
-            return
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = insert(ValueRow)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[ValueRow.key, ValueRow.source],
-            set_={c: stmt.excluded[c] for c in
-                  ("value", "revision", "updated_at", "updated_by", "description")})
-        self.session.execute(stmt, rows)
+        if rows:
+            self.session.execute(_upsert(self.session.get_bind().dialect.name), rows)
+            self._written.update(((row["key"], row["source"]), detached(row["value"]))
+                                 for row in rows)
 
     def delete_many(self, pairs: Iterable[tuple[str, str]]) -> None:
         by_source: dict[str, list[str]] = {}
@@ -78,25 +115,32 @@ class ValueRepository:
         for source, keys in by_source.items():
             self.session.execute(
                 delete(ValueRow).where(ValueRow.source == source, ValueRow.key.in_(keys)))
+            self._written.update(((key, source), _REMOVED) for key in keys)
 
 
 class ChangeRepository:
     def __init__(self, session: Session):
         self.session = session
+        self.appended: list[dict[str, Any]] = []  # this session's rows, with their ids
 
-    def append_many(self, rows: list[dict[str, Any]]) -> list[ChangeRow]:
-        """Append rows to the log in order; each comes back with its revision."""
-        objects = [ChangeRow(**row) for row in rows]
-        self.session.add_all(objects)
-        self.session.flush()
-        return objects
+    def append_many(self, rows: list[dict[str, Any]]) -> list[int]:
+        """Append rows to the log in order; returns their revisions, in the same order. Core,
+        not ORM objects: a write's own rows are never read back through the session."""
+        ids = list(self.session.scalars(_APPEND, rows))
+        self.appended += [{**row, "id": revision, "old_value": detached(row["old_value"]),
+                           "new_value": detached(row["new_value"])}
+                          for row, revision in zip(rows, ids)]
+        return ids
 
     def head(self) -> int:
         return self.session.scalar(select(func.max(ChangeRow.id))) or 0
 
-    def since(self, revision: int, limit: int | None = None) -> list[ChangeRow]:
-        stmt = select(ChangeRow).where(ChangeRow.id > revision).order_by(ChangeRow.id)
-        return list(self.session.scalars(stmt.limit(limit) if limit else stmt))
+    def since(self, revision: int, limit: int | None = None) -> list[Row]:
+        """The changes after `revision`, oldest first, as plain rows (run by every write
+        twice, so without the cost of building ORM objects)."""
+        if limit:
+            return list(self.session.execute(_SINCE.limit(limit), {"revision": revision}))
+        return list(self.session.execute(_SINCE, {"revision": revision}))
 
     def latest(self, limit: int, since: int | None = None, key: str | None = None,
                offset: int = 0) -> list[ChangeRow]:
@@ -133,11 +177,38 @@ class ChangeRepository:
         return list(self.session.scalars(select(ChangeRow).join(newest, ChangeRow.id == newest.c.id)))
 
 
-def change_log_head(engine: Engine) -> int:
-    """The newest revision, asked on a plain connection outside any unit of work: the
-    cheapest read there is (no session, no snapshot isolation), made before every request."""
-    with engine.connect() as conn:
-        return conn.scalar(select(func.max(ChangeRow.id))) or 0
+class ChangeLogHead:
+    """The change log's newest revision, asked before every API request and by the SQLite
+    watcher. It has a small pool of its own (autocommit, raw DBAPI cursor, no pre-ping, no
+    reset on return): through a Session's pool the same query costs about 20 times as much
+    (some 350 µs against 15 µs on SQLite and 60 µs on PostgreSQL), which was most of the
+    time of a read served from memory."""
+
+    _SQL = f"SELECT max(id) FROM {ChangeRow.__tablename__}"
+
+    def __init__(self, url: str):
+        self._engine = make_probe_engine(url)
+        self._dbapi_error = self._engine.dialect.loaded_dbapi.Error
+
+    def __call__(self) -> int:
+        try:
+            conn = self._engine.raw_connection()
+        except self._dbapi_error as exc:  # raw_connection() leaves a failed connect unwrapped
+            raise DBAPIError.instance(self._SQL, None, exc, self._dbapi_error) from exc
+        try:
+            cursor = conn.cursor()
+            cursor.execute(self._SQL)
+            (head,) = cursor.fetchone()
+            cursor.close()
+        except self._dbapi_error as exc:
+            conn.invalidate()  # without pre-ping a broken connection must not go back
+            raise DBAPIError.instance(self._SQL, None, exc, self._dbapi_error) from exc
+        finally:
+            conn.close()
+        return head or 0
+
+    def dispose(self) -> None:
+        self._engine.dispose()
 
 
 class SnapshotRepository:

@@ -18,6 +18,16 @@ def connect_args(url) -> dict:
     return {} if "connect_timeout" in make_url(url).query else {"connect_timeout": CONNECT_TIMEOUT}
 
 
+def make_probe_engine(url: str) -> Engine:
+    """An engine for one cheap autocommit query at a time on raw connections: no pre-ping
+    (a failed query invalidates its connection instead) and no rollback on return."""
+    options = {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    if make_url(url).get_backend_name() != "sqlite":
+        options = {"connect_args": connect_args(url), "pool_timeout": POOL_TIMEOUT}
+    return create_engine(url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
+                         **options)
+
+
 def make_engine(url: str) -> Engine:
     """Build the engine for `url`; a write session (WRITE_OPTION) locks out other writers
     from its first statement, so writers queue instead of failing later with a deadlock."""
