@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, g
+from flask import Flask, current_app, g, request
 from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
 from flask_smorest import abort
 
 from ..auth import ALGORITHM, ROLES, role_at_least
+from .verified_tokens import VerifiedTokens
 
 jwt = JWTManager()
+LEEWAY = 10  # seconds of clock skew allowed on nbf and exp
+VERIFIED = "lazyconfig.verified_tokens"
 
 
 def init_app(app: Flask, secret: str, token_ttl: int) -> None:
@@ -24,8 +27,9 @@ def init_app(app: Flask, secret: str, token_ttl: int) -> None:
         JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=token_ttl),
         # Tokens are often made on another host (`lazyconfig token create`): allow for
         # a little clock skew on nbf and exp.
-        JWT_DECODE_LEEWAY=10)
+        JWT_DECODE_LEEWAY=LEEWAY)
     jwt.init_app(app)
+    app.extensions[VERIFIED] = VerifiedTokens(leeway=LEEWAY)
 
 
 def _unauthorized(message: str):
@@ -62,11 +66,22 @@ def _bad_claims(_header, _payload):
 
 def authorize(role: str) -> None:
     """Verify the request's token and require `role` or above (403 when below)."""
-    verify_jwt_in_request()
-    claims = get_jwt()
+    header = request.headers.get("Authorization", "")
+    verified = current_app.extensions[VERIFIED]
+    claims = verified.get(header)
+    if claims is None:
+        verify_jwt_in_request()
+        claims = get_jwt()
+        verified.remember(header, claims)
+    g.claims = claims
     g.user, g.role = claims["sub"], claims["role"]
     if not role_at_least(g.role, role):
         abort(403, message=f"this needs the {role} role; your token has {g.role}")
+
+
+def token_claims() -> dict:
+    """The verified claims of the request's token (after a view's role check)."""
+    return g.claims
 
 
 def current_user() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 
 import jwt
 import pytest
@@ -116,3 +117,29 @@ def test_wrong_scheme_is_401(client, token):
 def test_open_endpoints_need_no_token(client):
     for path in ("/api/health", "/api/health/ready", "/api/openapi.json", "/api/docs"):
         assert client.get(path).status_code == 200, path
+
+
+def test_a_verified_token_is_not_trusted_beyond_its_expiry(app, client):
+    """The worker remembers verified tokens; one remembered with an expiry long past (as if
+    verified an hour ago) is verified again in full, and refused."""
+    from lazyconfig.api.auth import VERIFIED
+    now = int(time.time())
+    claims = {"sub": "mallory", "role": "admin", "iat": now - 3600, "nbf": now - 3600,
+              "exp": now - 60, "jti": "j", "type": "access", "fresh": False}
+    token = jwt.encode(claims, SECRET, algorithm="HS256")
+    app.extensions[VERIFIED].remember(f"Bearer {token}", claims)
+    response = client.get(f"{PREFIX}/status", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401 and "expired" in response.json["message"]
+
+
+def test_a_token_altered_after_a_success_is_verified_again(client, token):
+    good = token("admin", "alice")
+    ok = client.get(f"{PREFIX}/status", headers={"Authorization": f"Bearer {good}"})
+    assert ok.status_code == 200
+    head, payload, signature = good.split(".")
+    forged = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    forged["sub"] = "mallory"
+    body = base64.urlsafe_b64encode(json.dumps(forged).encode()).rstrip(b"=").decode()
+    response = client.get(f"{PREFIX}/status",
+                          headers={"Authorization": f"Bearer {head}.{body}.{signature}"})
+    assert response.status_code == 401

@@ -6,11 +6,10 @@ from contextlib import contextmanager
 
 from flask import Response, current_app
 from flask.views import MethodView
-from flask_jwt_extended import get_jwt
 from flask_smorest import abort
 
 from ...feed import FeedBusy, FeedClosed
-from ..auth import sees_sensitive
+from ..auth import sees_sensitive, token_claims
 from ..blueprint import Blueprint
 from ..context import engine
 from .schemas import (NotificationQuerySchema, NotificationsSchema, StreamHeadersSchema,
@@ -76,7 +75,7 @@ class NotificationStream(MethodView):
         last_event_id = headers["last_event_id"]
         if last_event_id is None:
             last_event_id = query["last_event_id"]
-        lifetime = get_jwt()["exp"] - time.time()
+        lifetime = token_claims()["exp"] - time.time()
         with _busy_is_503():
             stream = event_stream(engine(), change_feed(current_app), key=key,
                                   last_event_id=last_event_id,
