@@ -181,14 +181,13 @@ def _engine_rows(ctx: Context, url: str, scale: seed.Scale, note: str) -> list[R
             "max", ctx.database, runs=[s * 1000 for s in snapshot], note=note),
         Row(SCENARIO, f"create_snapshot of {keys} keys, against json.dumps + INSERT", "ms",
             median(snapshot) * 1000, None, "max", ctx.database,
-            f"json.dumps of the same {keys} values + one INSERT", median(blob) * 1000,
+            "json.dumps + one INSERT, same values", median(blob) * 1000,
             [s * 1000 for s in snapshot], [s * 1000 for s in blob], note),
         Row(SCENARIO, f"rollback of {keys} keys", "s", median(rollback), 2, "max",
             ctx.database, runs=rollback, note=f"{note}; in-process ConfigurationEngine; "
                                               "includes its safety snapshot"),
         Row(SCENARIO, f"rollback of {keys} keys, against executemany", "s", median(rollback),
-            None, "max", ctx.database, f"executemany UPDATE of {keys} rows + executemany "
-                                       f"INSERT of {keys} change rows, one transaction",
+            None, "max", ctx.database, f"executemany UPDATE + INSERT, {keys} rows each",
             median(bulk), rollback, bulk, note),
     ]
 
