@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from .coalesced import CoalescedCall
 from .db import migrate
 from .db.base import utcnow
 from .db.connection import make_engine
@@ -90,7 +91,8 @@ class ConfigurationEngine:
         if self.settings.auto_migrate:
             migrate.run(self._db)
         self._reader, self._writer = session_factories(self._db)
-        self._head = ChangeLogHead(self.settings.database_url)
+        self._head_query = ChangeLogHead(self.settings.database_url)
+        self._head = CoalescedCall(self._head_query)  # concurrent requests share a query
         self._lock = threading.RLock()  # held by writers and refreshers, never by readers
         self._validators: dict[str, ConfigurationValidationRule] = {}
         self._service_errors: dict[str, list[str]] = {}
@@ -115,7 +117,7 @@ class ConfigurationEngine:
         self._integrations.clear()
         if self._watcher is not None:
             self._watcher.stop()
-        self._head.dispose()
+        self._head_query.dispose()
         self._db.dispose()
 
     @property
