@@ -605,9 +605,8 @@ class ConfigurationEngine:
                                        f"configuration is at revision {state.revision}",
                                        current=state.revision)
                     result = operation(uow, state)
+                    # On PostgreSQL the change log's trigger notifies the other processes.
                     final, own = self._advance_own(uow, state)
-                    if own:
-                        uow.notify(final.revision)
                     self._commit(uow)
             except DataError as exc:  # the database refused a value: the caller's fault
                 reason = getattr(getattr(exc.orig, "diag", None), "message_primary", None)

@@ -284,12 +284,6 @@ class UnitOfWork:
         # close() rolls back what was not committed, and leaves loaded rows readable.
         self.session.close()
 
-    def notify(self, revision: int) -> None:
-        """Tell listening processes that the log moved (PostgreSQL delivers it on commit)."""
-        if self.postgres:
-            self.session.execute(text("SELECT pg_notify(:channel, :rev)"),
-                                 {"channel": NOTIFY_CHANNEL, "rev": str(revision)})
-
     def commit(self) -> None:
         self.session.commit()
 
