@@ -625,6 +625,8 @@ class ConfigurationEngine:
 
     def _log_changes(self, changes: list[Change]) -> None:
         """One log line per change, in the process that made it (sensitive values masked)."""
+        if not change_log.isEnabledFor(logging.INFO):
+            return  # a rollback of 10,000 keys need not build 10,000 unused dicts
         for change in changes:
             fields = {"event": "change", **self._change_dict(change, include_sensitive=False)}
             change_log.info("change %s: %s by %s (revision %s)", change.key, change.action,
@@ -662,7 +664,9 @@ class ConfigurationEngine:
         if rule_keys:
             rules = {**rules, **{row.key: self._rule_from_row(row)
                                  for row in uow.rules.for_keys(rule_keys)}}
-        persisted = {k: v for k, v in state.persisted.items() if k not in keys}
+        persisted = dict(state.persisted)  # a C-speed copy; only `keys` change
+        for key in keys:
+            persisted.pop(key, None)
         persisted.update(layers_of(keys))
         meta = dict(state.meta)
         for c in changes:

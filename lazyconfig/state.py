@@ -64,23 +64,29 @@ def build(revision: int, rules: dict[str, ConfigurationValidationRule],
           persisted: dict[str, dict[str, Any]], meta: dict[str, KeyMeta],
           external: ExternalLayers, previous: State | None = None,
           touched: Iterable[str] | None = None) -> State:
-    """A new State; with `previous` and `touched`, only the touched keys are recomputed."""
-    if previous is None or touched is None:
-        entries: dict[str, ConfigEntry] = {}
-        errors: dict[str, list[str]] = {}
-        touched = rules.keys()
-    else:
+    """A new State; with `previous` and `touched`, only the touched keys are recomputed, so
+    a write costs the same with 25 keys or 10,000 (bar copying the dicts, at C speed)."""
+    incremental = previous is not None and touched is not None
+    if incremental:
         entries, errors = dict(previous.entries), dict(previous.key_errors)
+        values = dict(previous.values)
+    else:
+        entries, errors, values = {}, {}, {}
+        touched = rules.keys()
     for key in touched:
         errors.pop(key, None)
         rule = rules.get(key)
         if rule is None:
             entries.pop(key, None)
+            values.pop(key, None)
             continue
         found, problems = external.values_for(rule)
         if problems:
             errors[key] = problems
-        entries[key] = entry_for(rule, persisted.get(key, {}), found, meta.get(key, KeyMeta()))
-    general = {**external.errors, **external.unknown_keys(set(rules))}
-    values = {key: entry.value for key, entry in entries.items()}
+        entry = entry_for(rule, persisted.get(key, {}), found, meta.get(key, KeyMeta()))
+        entries[key], values[key] = entry, entry.value
+    if incremental and rules is previous.rules:
+        general = previous.external_errors  # same rules, same sources: same unknown names
+    else:
+        general = {**external.errors, **external.unknown_keys(set(rules))}
     return State(revision, rules, persisted, meta, entries, values, errors, general)

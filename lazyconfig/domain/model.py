@@ -1,7 +1,7 @@
 """Plain records the engine hands out: a change-log entry and a key's current entry."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +26,8 @@ class Change:
     request_id: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Shallow (asdict deep-copies every value): callers serialise it, never change it.
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["timestamp"] = self.timestamp.isoformat()
         return data
 

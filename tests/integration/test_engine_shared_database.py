@@ -4,6 +4,7 @@ that end with their engine."""
 from __future__ import annotations
 
 import threading
+import traceback
 
 import pytest
 
@@ -22,14 +23,15 @@ def test_engines_starting_together_on_an_empty_database(make_engine, tables):
         try:
             made.append(make_engine())
         except Exception as exc:  # reported below
-            failures.append(exc)
+            failures.append("".join(traceback.format_exception(exc)))
 
     threads = [threading.Thread(target=start) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=60)
-    assert failures == [] and len(made) == 4
+    assert failures == [], "\n".join(failures)
+    assert len(made) == 4
     assert len(tables.rules()) == 25
     made[0].set(LOADS, 9)
     for engine in made[1:]:
