@@ -517,10 +517,21 @@ class ConfigurationEngine:
         return self._notifier.unsubscribe(subscription)
 
     def refresh(self) -> int:
-        """Catch up with writes from other processes now; returns the revision reached."""
+        """Catch up with writes from other processes now; returns the revision reached.
+
+        The database is read without the engine lock, so that this process's writers do not
+        wait behind the round trips of a refresh; the lock is taken only to swap the state in
+        (and, if a write or another refresh moved it meanwhile, to read again from there).
+        Subscribers still see each change once, in order: publishing happens with the swap."""
+        base = self._state
+        with self._reading() as uow:
+            state, changes = self._advance(uow, base)
         with self._lock:
-            with self._reading() as uow:
-                state, changes = self._advance(uow, self._state)
+            if self._state is not base:
+                if not changes or self._state.revision >= state.revision:
+                    return self._state.revision  # someone else got at least as far
+                with self._reading() as uow:
+                    state, changes = self._advance(uow, self._state)
             if changes:
                 self._swap(state)
                 self._notifier.publish(changes)
@@ -827,9 +838,8 @@ class ConfigurationEngine:
             {"key": w.key, "source": w.source, "value": w.value, "revision": row["id"],
              "updated_at": row["at"], "updated_by": row["actor"],
              "description": row["description"]}
-            for w, row in zip(writes, uow.changes.appended[-len(rows):])
-            if w.value is not REMOVE])
-        return [to_change(SimpleNamespace(**row)) for row in uow.changes.appended[-len(rows):]]
+            for w, row in zip(writes, rows) if w.value is not REMOVE])
+        return [to_change(SimpleNamespace(**row)) for row in rows]
 
     def _change_row(self, key, old, new, source, action, user, description, batch_id, request_id):
         return {"at": utcnow(), "key": key, "old_value": old, "new_value": new, "source": source,

@@ -51,7 +51,11 @@ class RuleRepository:
 _VALUES = ValueRow.__table__
 _LAYERS = select(_VALUES.c.key, _VALUES.c.source, _VALUES.c.value)
 _LAYERS_OF = _LAYERS.where(_VALUES.c.key.in_(bindparam("keys", expanding=True)))
-_APPEND = insert(_CHANGES).returning(_CHANGES.c.id, sort_by_parameter_order=True)
+_APPEND = insert(_CHANGES)
+_APPEND_RETURNING = _APPEND.returning(_CHANGES.c.id, sort_by_parameter_order=True)
+_RETURNING_ROWS = 50  # above this, append_many reserves ids instead of INSERT ... RETURNING
+_NEXT_IDS = text(f"SELECT nextval(pg_get_serial_sequence('{_CHANGES.name}', 'id')) "
+                 "FROM generate_series(1, :count)")
 _SINCE = select(_CHANGES).where(_CHANGES.c.id > bindparam("revision")).order_by(_CHANGES.c.id)
 _REMOVED = object()  # a deleted (key, source) in ValueRepository._written
 
@@ -124,13 +128,29 @@ class ChangeRepository:
         self.appended: list[dict[str, Any]] = []  # this session's rows, with their ids
 
     def append_many(self, rows: list[dict[str, Any]]) -> list[int]:
-        """Append rows to the log in order; returns their revisions, in the same order. Core,
-        not ORM objects: a write's own rows are never read back through the session."""
-        ids = list(self.session.scalars(_APPEND, rows))
-        self.appended += [{**row, "id": revision, "old_value": detached(row["old_value"]),
-                           "new_value": detached(row["new_value"])}
-                          for row, revision in zip(rows, ids)]
+        """Append rows to the log in order, setting each row's "id" (its revision); returns
+        the ids. Only inside a writing unit of work, whose lock makes the next revisions
+        ours to hand out."""
+        if len(rows) <= _RETURNING_ROWS:
+            ids = list(self.session.scalars(_APPEND_RETURNING, rows))
+        else:
+            # An INSERT ... RETURNING of 10,000 rows took three times as long as reserving
+            # the ids in one query and inserting with them (a pipelined executemany).
+            ids = self._reserve(len(rows))
+            for row, revision in zip(rows, ids):
+                row["id"] = revision
+            self.session.execute(_APPEND, rows)
+        for row, revision in zip(rows, ids):
+            row.update(id=revision, old_value=detached(row["old_value"]),
+                       new_value=detached(row["new_value"]))
+        self.appended += rows
         return ids
+
+    def _reserve(self, count: int) -> list[int]:
+        if self.session.get_bind().dialect.name == "postgresql":
+            return sorted(self.session.scalars(_NEXT_IDS, {"count": count}))
+        first = self.head() + 1  # SQLite gives an INTEGER PRIMARY KEY max + 1 itself
+        return list(range(first, first + count))
 
     def head(self) -> int:
         return self.session.scalar(select(func.max(ChangeRow.id))) or 0
