@@ -1,12 +1,15 @@
 """Database engines: SQLite in WAL mode with immediate write transactions, or PostgreSQL."""
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 WRITE_OPTION = "lazyconfig_write"
+WAL_ATTEMPTS = 250  # 5 s of asking
 # Seconds to wait for a PostgreSQL connection (unless the URL sets connect_timeout): without
 # it an unreachable host holds a request for the OS's TCP timeout, minutes.
 CONNECT_TIMEOUT = 5
@@ -26,6 +29,20 @@ def make_probe_engine(url: str) -> Engine:
         options = {"connect_args": connect_args(url), "pool_timeout": POOL_TIMEOUT}
     return create_engine(url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
                          **options)
+
+
+def _enter_wal(cursor) -> None:
+    """Switch the database to WAL (once per file; a no-op after). On a new file the switch
+    needs a moment alone, and SQLite answers "database is locked" at once, without waiting,
+    to a connection that asks while others are opening it: ask again."""
+    for attempt in range(WAL_ATTEMPTS):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == WAL_ATTEMPTS - 1:
+                raise
+            time.sleep(0.02)
 
 
 def make_engine(url: str) -> Engine:
@@ -48,7 +65,7 @@ def make_engine(url: str) -> Engine:
         # We emit BEGIN ourselves (below); pysqlite's own transaction handling is off.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _enter_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
