@@ -379,10 +379,6 @@ def test_a_connection_lost_while_committing_is_a_503_that_does_not_claim_nothing
         engine.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a worker cannot boot without the database, and gunicorn stops the whole server when "
-    "a worker fails to boot (exit code 3): a worker that dies during an outage takes the "
-    "server down; the fix belongs to the worker start-up (wsgi.py / gunicorn.conf.py)"))
 def test_a_worker_restarted_during_the_outage_does_not_stop_the_server(
         cluster, database_url, up_again, tmp_path):
     env = server_env(database_url, tmp_path / "instance", SECRET)
@@ -396,5 +392,16 @@ def test_a_worker_restarted_during_the_outage_does_not_stop_the_server(
         os.kill(victim, signal.SIGKILL)  # as the OOM killer or a worker timeout would
         time.sleep(3)
         assert gunicorn.process.poll() is None, f"gunicorn stopped:\n{gunicorn.log()[-1500:]}"
+        assert victim not in gunicorn.worker_pids()  # its replacement waits for the database
         cluster.start()
-        eventually(lambda: len(gunicorn.worker_pids()) == 2, 40, "a new worker boots")
+        # Both workers answer again: the replacement booted once the database was back.
+        eventually(lambda: _both_workers_answer(gunicorn), 40, "the new worker serves")
+    assert "Traceback" not in gunicorn.log(), gunicorn.log()[-1500:]
+
+
+def _both_workers_answer(gunicorn: GunicornServer) -> bool:
+    spread = spread_connections(gunicorn, 2)  # a worker still waiting for the database is absent
+    for conns in spread.values():
+        for conn in conns:
+            conn.close()
+    return len(spread) == 2
