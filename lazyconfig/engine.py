@@ -806,7 +806,9 @@ class ConfigurationEngine:
 
     def _take_snapshot(self, uow: UnitOfWork, state: State, description: str | None,
                        tags: list[str], user: str | None, pinned: bool = False):
-        data = uow.values.layers()
+        # `state` has caught up under the write lock, so its layers are the database's:
+        # no need to read and decode every value row again (10,000 keys: ~30 ms).
+        data = state.persisted
         now = utcnow()
         row = uow.snapshots.add(description=description, tags=tags, pinned=pinned, created_at=now,
                                 created_by=user or self.default_user, revision=state.revision,
