@@ -34,6 +34,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--out", type=Path,
                         help=f"results file (default: bench/results.json; with --quick, "
                              f"{QUICK_RESULTS})")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the other scenarios already in the results file and "
+                             "replace only those run now (each says which run measured it)")
     return parser.parse_args(argv)
 
 
@@ -56,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             databases.remove("postgresql")
             skipped["postgresql"] = f"unreachable ({reason})"
     plan = Plan(databases, scenarios, args.quick, args.runs or (1 if args.quick else 5),
-                args.pg_url, skipped)
+                args.pg_url, skipped, args.merge)
     return execute(plan, args.out or (QUICK_RESULTS if args.quick else FULL_RESULTS))
 
 

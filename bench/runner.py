@@ -42,6 +42,7 @@ class Plan:
     runs: int
     pg_url: str
     skipped: dict[str, str] = field(default_factory=dict)  # what did not run, and why
+    merge: bool = False  # keep the other scenarios of an existing results file
 
 
 def discover(only: set[str]) -> tuple[list[tuple[str, ModuleType]], dict[str, str]]:
@@ -166,6 +167,8 @@ def execute(plan: Plan, out: Path) -> int:
                              "connections": loadgen.CONNECTIONS,
                              "open_loop_rate": f"{LOAD_FRACTION} x the service's throughput"},
                 "skipped": plan.skipped, "scenarios": scenarios}
+    if plan.merge and out.exists():
+        document = merged(json.loads(out.read_text()), document)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(document, indent=2, default=str) + "\n")
     print(table([row for entry in scenarios.values() for row in entry["rows"]]))
@@ -178,6 +181,16 @@ def execute(plan: Plan, out: Path) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"bench: {info['seconds']} s; results in {out}")
     return 1 if failed else 0
+
+
+def merged(old: dict, new: dict) -> dict:
+    """`new` over the results in `old`: scenarios run now replace theirs, the others stay,
+    and each scenario's "run" indexes the "runs" (machine, revision, load) that measured it."""
+    runs = old.get("runs") or [old["machine"]]
+    scenarios = {label: {"run": 0, **entry} for label, entry in old["scenarios"].items()}
+    scenarios.update({label: {**entry, "run": len(runs)}
+                      for label, entry in new["scenarios"].items()})
+    return {**new, "runs": [*runs, new["machine"]], "scenarios": scenarios}
 
 
 COLUMNS = ("scenario", "db", "metric", "value", "baseline", "ratio", "target", "result")
