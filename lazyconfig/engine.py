@@ -15,8 +15,8 @@ import os
 import threading
 import uuid
 from collections import Counter
-from types import SimpleNamespace
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from sqlalchemy.exc import DataError, DBAPIError
@@ -526,10 +526,12 @@ class ConfigurationEngine:
         base = self._state
         with self._reading() as uow:
             state, changes = self._advance(uow, base)
+        if not changes:
+            return self._state.revision  # nothing committed after `base`; we hold at least it
         with self._lock:
             if self._state is not base:
-                if not changes or self._state.revision >= state.revision:
-                    return self._state.revision  # someone else got at least as far
+                if self._state.revision >= state.revision:
+                    return self._state.revision  # a write or another refresh got as far
                 with self._reading() as uow:
                     state, changes = self._advance(uow, self._state)
             if changes:
@@ -834,7 +836,7 @@ class ConfigurationEngine:
             layers.pop(w.source, None) if w.value is REMOVE else layers.__setitem__(w.source, w.value)
             rows.append(self._change_row(w.key, old, effective(layers)[0], w.source, action, user,
                                          w.description or description, batch_id, request_id))
-        uow.changes.append_many(rows)
+        rows = uow.changes.append_many(rows)
         uow.values.delete_many((w.key, w.source) for w in writes if w.value is REMOVE)
         uow.values.put_many([
             {"key": w.key, "source": w.source, "value": w.value, "revision": row["id"],

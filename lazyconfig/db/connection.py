@@ -14,6 +14,8 @@ WAL_ATTEMPTS = 250  # 5 s of asking
 # it an unreachable host holds a request for the OS's TCP timeout, minutes.
 CONNECT_TIMEOUT = 5
 POOL_TIMEOUT = 10  # seconds a request waits for a free pooled connection
+# Pooled SQLite connections move between threads; a locked database is waited for 30 s.
+SQLITE_CONNECT_ARGS = {"timeout": 30, "check_same_thread": False}
 
 
 def connect_args(url) -> dict:
@@ -24,7 +26,7 @@ def connect_args(url) -> dict:
 def make_probe_engine(url: str) -> Engine:
     """An engine for one cheap autocommit query at a time on raw connections: no pre-ping
     (a failed query invalidates its connection instead) and no rollback on return."""
-    options = {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    options = {"connect_args": SQLITE_CONNECT_ARGS}
     if make_url(url).get_backend_name() != "sqlite":
         options = {"connect_args": connect_args(url), "pool_timeout": POOL_TIMEOUT}
     return create_engine(url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
@@ -58,7 +60,7 @@ def make_engine(url: str) -> Engine:
         raise ValueError(f"{url}: an in-memory SQLite database is not supported; "
                          "use a file, e.g. sqlite:///instance/lazyconfig.db")
     Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    engine = create_engine(url, connect_args=SQLITE_CONNECT_ARGS)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):

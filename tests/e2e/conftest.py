@@ -3,6 +3,7 @@ stopped; tokens made by the `lazyconfig` command, as a user would."""
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect
@@ -20,6 +21,15 @@ def empty_postgres(url: str) -> None:
         for table in inspect(conn).get_table_names():
             conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
     db.dispose()
+
+
+def server_database(tmp_path_factory, postgres_url, name: str) -> tuple[Path, str]:
+    """A work folder for a module's servers, and the database they start on: the suite's
+    PostgreSQL database emptied, or a new SQLite file in the folder."""
+    workdir = tmp_path_factory.mktemp(name)
+    if postgres_url:
+        empty_postgres(postgres_url)
+    return workdir, postgres_url or f"sqlite:///{workdir / 'lazyconfig.db'}"
 
 
 class Server:
@@ -46,10 +56,7 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, postgres_url):
     """Migrate (alembic upgrade head, as scripts/serve.sh does), then run gunicorn."""
-    workdir = tmp_path_factory.mktemp("gunicorn")
-    if postgres_url:
-        empty_postgres(postgres_url)
-    database_url = postgres_url or f"sqlite:///{workdir / 'lazyconfig.db'}"
+    workdir, database_url = server_database(tmp_path_factory, postgres_url, "gunicorn")
     env = server_env(database_url, workdir / "instance", SECRET)
     subprocess.run([str(BIN / "alembic"), "upgrade", "head"], cwd=ROOT, env=env, check=True,
                    capture_output=True, timeout=60)

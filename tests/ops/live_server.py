@@ -11,7 +11,7 @@ import pytest
 
 from lazyconfig.auth import create_token
 from lazyconfig.testing import BIN, GunicornServer, ServerError, server_env
-from tests.e2e.conftest import SECRET, empty_postgres
+from tests.e2e.conftest import SECRET, server_database
 
 
 class LiveServer(GunicornServer):
@@ -42,11 +42,8 @@ class LiveServer(GunicornServer):
 
 def live_server(tmp_path_factory, postgres_url, workers: int = 2):
     """Generator for a module fixture: yields a started LiveServer, always stops it."""
-    workdir = tmp_path_factory.mktemp("gunicorn")
-    if postgres_url:
-        empty_postgres(postgres_url)
-    server = LiveServer(workdir, postgres_url or f"sqlite:///{workdir / 'lazyconfig.db'}",
-                        workers)
+    workdir, database_url = server_database(tmp_path_factory, postgres_url, "gunicorn")
+    server = LiveServer(workdir, database_url, workers)
     try:
         server.start()
         yield server

@@ -9,7 +9,7 @@ import itertools
 import pytest
 from lazyconfig.engine import ConfigurationEngine
 from lazyconfig.settings import Settings
-from tests.e2e.conftest import empty_postgres
+from tests.e2e.conftest import server_database
 
 from ..servers import EventStream, Instance, WorkerClient, spread_connections, start, token
 
@@ -61,10 +61,7 @@ class Cluster:
 
 @pytest.fixture(scope="package")
 def cluster(tmp_path_factory, postgres_url):
-    workdir = tmp_path_factory.mktemp("coherence")
-    if postgres_url:
-        empty_postgres(postgres_url)
-    url = postgres_url or f"sqlite:///{workdir / 'lazyconfig.db'}"
+    workdir, url = server_database(tmp_path_factory, postgres_url, "coherence")
     env = {"LAZYCONFIG_DATABASE_URL": url, "LAZYCONFIG_INSTANCE_PATH": str(workdir / "local"),
            "LAZYCONFIG_POLL_INTERVAL": "0.05"}
     engine = ConfigurationEngine(Settings.from_env(env), env=env)  # migrates the schema first
