@@ -1,9 +1,10 @@
 """ConfigurationEngine: the service layer the spec names.
 
-Reads come from an immutable in-memory State and never touch the database. Every write is
-one transaction that takes the database-wide write lock, catches up with other writers,
+Reads come from an immutable in-memory State and never touch the database. Every write runs
+in a transaction that takes the database-wide write lock, catches up with other writers,
 validates, writes value rows and change-log rows together, and commits; the engine then
-swaps in the next State and tells subscribers, in revision order.
+swaps in the next State and tells subscribers, in revision order. Writes queued at the same
+moment share one transaction (group_commit.py).
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from .domain import BUILTIN_RULES, MASK, SOURCES, WRITABLE_SOURCES, Change, Conf
 from .domain import ConfigurationValidationRule
 from .errors import (ConfigurationError, Conflict, InvalidSource, SnapshotNotFound,
                      StorageUnavailable, UnknownKey, ValidationFailed)
+from .group_commit import GroupCommit, Queued
 from .notifier import Notifier, Subscription
 from .repositories import ChangeLogHead, UnitOfWork, session_factories
 from .settings import Settings
@@ -94,6 +96,8 @@ class ConfigurationEngine:
         self._head_query = ChangeLogHead(self.settings.database_url)
         self._head = CoalescedCall(self._head_query)  # concurrent requests share a query
         self._lock = threading.RLock()  # held by writers and refreshers, never by readers
+        self._writes = GroupCommit(self._lock, self._run_group)
+        self._written = threading.local()  # per thread: the state its last write left
         self._validators: dict[str, ConfigurationValidationRule] = {}
         self._service_errors: dict[str, list[str]] = {}
         self._notifier = Notifier()
@@ -142,6 +146,16 @@ class ConfigurationEngine:
     def get_entry(self, key: str) -> ConfigEntry:
         try:
             return self._state.entries[key]
+        except KeyError:
+            raise UnknownKey(key) from None
+
+    def written_entry(self, key: str) -> ConfigEntry:
+        """`key`'s entry as this thread's last write left it: the answer to a write
+        describes that write, not a later one that shared its transaction. Once only; after
+        that, or without a write, the current entry."""
+        state, self._written.state = getattr(self._written, "state", None), None
+        try:
+            return (state or self._state).entries[key]
         except KeyError:
             raise UnknownKey(key) from None
 
@@ -609,32 +623,62 @@ class ConfigurationEngine:
 
     def _write(self, operation: Callable[[UnitOfWork, State], Any], *,
                expected_revision: int | None = None) -> Any:
-        with self._lock:
-            try:
-                with UnitOfWork(self._writer, write=True) as uow:
-                    state, caught_up = self._advance(uow, self._state)
-                    if expected_revision is not None and expected_revision != state.revision:
-                        raise Conflict(f"expected revision {expected_revision}, but the "
+        """Run `operation(uow, state)` in a write transaction and return its result; the
+        transaction may be shared with other threads' writes (group commit)."""
+        done = self._writes.submit(operation, expected_revision)
+        self._log_changes(done.changes)
+        self._written.state = done.state
+        return done.outcome()
+
+    def _run_group(self, group: list[Queued]) -> None:
+        """Run a group of writes in one transaction, each on the state the previous one
+        left. If one of them fails, the transaction rolls back whole and each is run again
+        alone, so no write fails because of another's error. A database that is down, or a
+        commit whose outcome is unknown, fails them all: running them again could apply a
+        write twice."""
+        try:
+            self._transaction(group)
+        except StorageUnavailable as exc:
+            for queued in group:
+                queued.fail(exc)
+        except Exception as exc:
+            if len(group) == 1:
+                group[0].fail(exc)
+                return
+            for queued in group:
+                self._run_group([queued])
+
+    def _transaction(self, group: list[Queued]) -> None:
+        outcomes = []
+        try:
+            with UnitOfWork(self._writer, write=True) as uow:
+                state, caught_up = self._advance(uow, self._state)
+                for queued in group:
+                    expected = queued.expected_revision
+                    if expected is not None and expected != state.revision:
+                        raise Conflict(f"expected revision {expected}, but the "
                                        f"configuration is at revision {state.revision}",
                                        current=state.revision)
-                    result = operation(uow, state)
+                    appended = len(uow.changes.appended)
+                    result = queued.operation(uow, state)
                     # On PostgreSQL the change log's trigger notifies the other processes.
-                    final, own = self._advance_own(uow, state)
-                    self._commit(uow)
-            except DataError as exc:  # the database refused a value: the caller's fault
-                reason = getattr(getattr(exc.orig, "diag", None), "message_primary", None)
-                raise ConfigurationError(f"the database refused a value ({reason or exc.orig}); "
-                                         "nothing was changed") from exc
-            except UNREACHABLE as exc:
-                log.error("database error during a write: %s", exc)
-                raise StorageUnavailable("the configuration database is unavailable; "
-                                         "nothing was changed") from exc
-            self._swap(final)
-            self._notifier.publish(caught_up + own)
-        self._log_changes(own)
-        if isinstance(result, dict) and result.get("changes"):
-            result["revision"] = final.revision
-        return result
+                    state, own = self._advance_own(uow, state, appended)
+                    if isinstance(result, dict) and result.get("changes"):
+                        result["revision"] = state.revision
+                    outcomes.append((result, own, state))
+                self._commit(uow)
+        except DataError as exc:  # the database refused a value: the caller's fault
+            reason = getattr(getattr(exc.orig, "diag", None), "message_primary", None)
+            raise ConfigurationError(f"the database refused a value ({reason or exc.orig}); "
+                                     "nothing was changed") from exc
+        except UNREACHABLE as exc:
+            log.error("database error during a write: %s", exc)
+            raise StorageUnavailable("the configuration database is unavailable; "
+                                     "nothing was changed") from exc
+        self._swap(state)
+        self._notifier.publish(caught_up + [c for _, own, _ in outcomes for c in own])
+        for queued, outcome in zip(group, outcomes):
+            queued.succeed(*outcome)
 
     def _log_changes(self, changes: list[Change]) -> None:
         """One log line per change, in the process that made it (sensitive values masked)."""
@@ -659,11 +703,12 @@ class ConfigurationEngine:
         changes = [to_change(row) for row in uow.changes.since(state.revision)]
         return self._advanced(uow, state, changes, uow.values.layers)
 
-    def _advance_own(self, uow: UnitOfWork, state: State) -> tuple[State, list[Change]]:
-        """The state after this transaction's own writes, from what its repositories
-        recorded instead of reading them back: we hold the database-wide write lock, so no
-        other writer's change can be among them."""
-        changes = [to_change(SimpleNamespace(**row)) for row in uow.changes.appended]
+    def _advance_own(self, uow: UnitOfWork, state: State,
+                     appended: int) -> tuple[State, list[Change]]:
+        """The state after this transaction's own writes (those past the first `appended`
+        change rows), from what its repositories recorded instead of reading them back: we
+        hold the database-wide write lock, so no other writer's change can be among them."""
+        changes = [to_change(SimpleNamespace(**row)) for row in uow.changes.appended[appended:]]
         return self._advanced(uow, state, changes,
                               lambda keys: uow.values.written_layers(state.persisted, keys))
 

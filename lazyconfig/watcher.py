@@ -19,6 +19,9 @@ from .db.connection import connect_args
 from .repositories import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
+# Least time between two refreshes started by notifications: bounds a worker's refreshes
+# to 100 a second, at the cost of up to 10 ms more propagation delay.
+REFRESH_SPACING = 0.01
 
 
 class RevisionWatcher:
@@ -74,8 +77,18 @@ class RevisionWatcher:
                 ready = {key.fd for key, _ in selector.select(1.0)}
                 if self._stop.is_set():
                     break
-                notified = conn.fileno() in ready and any(
-                    True for _ in conn.notifies(timeout=0.05, stop_after=1))
+                notified = conn.fileno() in ready and _drained(conn)
+                if notified:
+                    # Under a stream of writes, one refresh per REFRESH_SPACING catches up
+                    # with all of them: a refresh per write in every worker cost more CPU
+                    # than the writes themselves.
+                    self._stop.wait(max(0.0, last + REFRESH_SPACING - time.monotonic()))
+                    _drained(conn)
                 if notified or time.monotonic() - last >= 1.0:
                     self._refresh()
                     last = time.monotonic()
+
+
+def _drained(conn: psycopg.Connection) -> bool:
+    """Consume every notification that has arrived; whether there was one."""
+    return sum(1 for _ in conn.notifies(timeout=0)) > 0

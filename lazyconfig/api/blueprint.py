@@ -12,6 +12,7 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.routing import IntegerConverter
 
 from .auth import authorize
+from .context import catch_up
 from .schemas import MAX_ID
 
 PREFIX = "/api/lazy-loading-config"
@@ -83,13 +84,18 @@ class Blueprint(SmorestBlueprint):
             "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/PaginationMetadata"}}}}
 
-    def requires(self, role: str):
+    def requires(self, role: str, *, writes: bool = False):
         """Decorate a view: a valid Bearer token with `role` or above is needed (401
-        without one, 403 below it); the OpenAPI document says so."""
+        without one, 403 below it); the OpenAPI document says so. Then the engine catches
+        up with other processes' writes, unless the view `writes`: the engine's write
+        catches up by itself, under the write lock, and doing it twice cost a full refresh
+        per write under a stream of writes from several workers."""
         def decorator(func):
             @wraps(func)
             def wrapper(*args, **kwargs):
                 authorize(role)
+                if not writes:
+                    catch_up()
                 return func(*args, **kwargs)
             wrapper = self.doc(security=[{"bearerAuth": []}],
                                description=f"Needs a Bearer token with role **{role}** or above.",

@@ -39,14 +39,12 @@ def _start_request() -> None:
     # Keep a caller's X-Request-ID when it is harmless to log, so traces line up.
     offered = request.headers.get("X-Request-ID", "")
     g.request_id = offered if _SAFE_ID.match(offered) else uuid.uuid4().hex
-    if request.path.startswith("/api/lazy-loading-config"):
-        _catch_up()
 
 
-def _catch_up() -> None:
-    # Reads are served from memory, which follows other workers' writes by polling or
-    # LISTEN; catching up first means a read that follows an acknowledged write on any
-    # worker sees it. When nothing changed that costs one indexed query and no lock.
+def catch_up() -> None:
+    """Before a view reads: memory follows other workers' writes by polling or LISTEN;
+    catching up first means a read that follows an acknowledged write on any worker sees
+    it. When nothing changed that costs one indexed query and no lock."""
     # If the database is down we keep serving what memory holds, say so in a header, and
     # do not try again for a moment: an unreachable host must not add a connect timeout
     # to every read.

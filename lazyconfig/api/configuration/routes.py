@@ -16,7 +16,7 @@ blp = Blueprint("configuration", __name__, "Reset, export and import the whole c
 
 @blp.route("/reset")
 class Reset(MethodView):
-    @blp.requires("admin")
+    @blp.requires("admin", writes=True)
     @blp.arguments(ResetSchema, required=False)
     @blp.response(200, ResetResultSchema)
     @blp.alt_response(404, response="NOT_FOUND")
@@ -44,7 +44,7 @@ class Export(MethodView):
 
 @blp.route("/import")
 class Import(MethodView):
-    @blp.requires("admin")
+    @blp.requires("admin", writes=True)
     @blp.arguments(ImportQuerySchema, location="query")
     @blp.arguments(ImportSchema, example=EXPORT_EXAMPLE)
     @blp.response(200, ImportResultSchema)

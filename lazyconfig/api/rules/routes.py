@@ -32,7 +32,7 @@ class Rule(MethodView):
         """One key's rule"""
         return presenters.rule(engine().get_rule(key).to_record())
 
-    @blp.requires("admin")
+    @blp.requires("admin", writes=True)
     @blp.arguments(RuleSchema, example=EXAMPLE)
     @blp.response(200, RuleSchema)
     @blp.alt_response(400, response="BAD_REQUEST",

@@ -28,7 +28,7 @@ class Snapshots(MethodView):
         return {"snapshots": items, "total": total, "page": page.page,
                 "page_size": page.page_size}
 
-    @blp.requires("editor")
+    @blp.requires("editor", writes=True)
     @blp.arguments(SnapshotCreateSchema, example=CREATE_EXAMPLE, required=False)
     @blp.response(201, SnapshotDetailSchema)
     def post(self, body):
@@ -47,7 +47,7 @@ class Snapshot(MethodView):
         """One snapshot with the values it holds"""
         return engine().get_snapshot(snapshot_id, include_sensitive=sees_sensitive())
 
-    @blp.requires("admin")
+    @blp.requires("admin", writes=True)
     @blp.response(204)
     @blp.alt_response(404, response="NOT_FOUND")
     def delete(self, snapshot_id):
@@ -57,7 +57,7 @@ class Snapshot(MethodView):
 
 @blp.route("/snapshots/<id:snapshot_id>/rollback")
 class Rollback(MethodView):
-    @blp.requires("editor")
+    @blp.requires("editor", writes=True)
     @blp.arguments(RollbackSchema, required=False)
     @blp.response(200, RollbackResultSchema)
     @blp.alt_response(400, response="BAD_REQUEST",

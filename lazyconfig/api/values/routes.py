@@ -40,7 +40,7 @@ class Value(MethodView):
         item = engine().get_entry(key)
         return presenters.entry(item), 200, etag(item.version)
 
-    @blp.requires("editor")
+    @blp.requires("editor", writes=True)
     @blp.doc(parameters=[IF_MATCH_PARAMETER])
     @blp.arguments(ValueUpdateSchema, example=PUT_EXAMPLE)
     @blp.response(200, EntrySchema, headers=ETAG_HEADER)
@@ -60,10 +60,10 @@ class Value(MethodView):
                 user=current_user(), description=body["description"], action="set",
                 expected_versions=None if expected is None else {key: expected},
                 request_id=request_id())
-        item = engine().get_entry(key)
+        item = engine().written_entry(key)
         return presenters.entry(item), 200, etag(item.version)
 
-    @blp.requires("editor")
+    @blp.requires("editor", writes=True)
     @blp.doc(parameters=[IF_MATCH_PARAMETER])
     @blp.response(200, EntrySchema, headers=ETAG_HEADER)
     @blp.alt_response(404, response="NOT_FOUND")
@@ -74,13 +74,13 @@ class Value(MethodView):
         with precondition(expected):
             engine().unset(key, user=current_user(), expected_version=expected,
                            request_id=request_id())
-        item = engine().get_entry(key)
+        item = engine().written_entry(key)
         return presenters.entry(item), 200, etag(item.version)
 
 
 @blp.route("/values/batch")
 class Batch(MethodView):
-    @blp.requires("editor")
+    @blp.requires("editor", writes=True)
     @blp.arguments(BatchSchema, example=BATCH_EXAMPLE)
     @blp.response(200, BatchResultSchema)
     @blp.alt_response(400, response="BAD_REQUEST", description="a value breaks its rule; "
@@ -116,7 +116,7 @@ class History(MethodView):
 
 @blp.route("/values/<string:key>/revert", parameters=KEY)
 class Revert(MethodView):
-    @blp.requires("editor")
+    @blp.requires("editor", writes=True)
     @blp.doc(parameters=[IF_MATCH_PARAMETER])
     @blp.arguments(RevertSchema, example={"revision": 12, "description": "undo the change"})
     @blp.response(200, EntrySchema, headers=ETAG_HEADER)
@@ -132,5 +132,5 @@ class Revert(MethodView):
             engine().revert(key, body["revision"], user=current_user(),
                             description=body["description"], expected_version=expected,
                             request_id=request_id())
-        item = engine().get_entry(key)
+        item = engine().written_entry(key)
         return presenters.entry(item), 200, etag(item.version)
