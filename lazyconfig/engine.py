@@ -160,7 +160,7 @@ class ConfigurationEngine:
             raise UnknownKey(key) from None
 
     def entries(self) -> dict[str, ConfigEntry]:
-        return dict(self._state.entries)
+        return self._state.entries.to_dict()
 
     def get_rule(self, key: str) -> ConfigurationValidationRule:
         try:
@@ -722,13 +722,10 @@ class ConfigurationEngine:
         if rule_keys:
             rules = {**rules, **{row.key: self._rule_from_row(row)
                                  for row in uow.rules.for_keys(rule_keys)}}
-        persisted = dict(state.persisted)  # a C-speed copy; only `keys` change
-        for key in keys:
-            persisted.pop(key, None)
-        persisted.update(layers_of(keys))
-        meta = dict(state.meta)
-        for c in changes:
-            meta[c.key] = KeyMeta(c.revision, c.timestamp, c.user)
+        layers = layers_of(keys)
+        persisted = state.persisted.updated(layers, [key for key in keys if key not in layers])
+        meta = state.meta.updated({c.key: KeyMeta(c.revision, c.timestamp, c.user)
+                                   for c in changes})  # the last change of each key wins
         return build(changes[-1].revision, rules, persisted, meta, self._external,
                      previous=state, touched=keys), changes
 
@@ -855,7 +852,7 @@ class ConfigurationEngine:
                        tags: list[str], user: str | None, pinned: bool = False):
         # `state` has caught up under the write lock, so its layers are the database's:
         # no need to read and decode every value row again (10,000 keys: ~30 ms).
-        data = state.persisted
+        data = state.persisted.to_dict()
         now = utcnow()
         row = uow.snapshots.add(description=description, tags=tags, pinned=pinned, created_at=now,
                                 created_by=user or self.default_user, revision=state.revision,
