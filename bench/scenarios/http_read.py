@@ -50,4 +50,10 @@ def rows(ctx, result) -> list[Row]:
                                 service, baseline_name="etcd range",
                                 baseline_loads=result.closed["etcd"],
                                 note="stretch: ratio >= 0.5, informational"))
+        # What the stack itself can do: a bare Flask app with the token check, against etcd.
+        found.append(figure_row(ctx, NAME, "read ceiling req/s vs etcd", "req/s",
+                                lambda load: load.rps, ceiling, baseline_name="etcd range",
+                                baseline_loads=result.closed["etcd"],
+                                note="the ceiling for any Flask + JWT service on this "
+                                     "gunicorn, informational"))
     return found
