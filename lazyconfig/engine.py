@@ -47,6 +47,7 @@ change_log = logging.getLogger("lazyconfig.changes")
 UNREACHABLE = (DBAPIError, PoolTimeout)
 REMOVE = object()  # a LayerWrite value that deletes the layer
 _MISSING = object()
+ANSWERED = 16  # a write of at most this many keys remembers its entries for written_entry
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,7 +98,7 @@ class ConfigurationEngine:
         self._head = CoalescedCall(self._head_query)  # concurrent requests share a query
         self._lock = threading.RLock()  # held by writers and refreshers, never by readers
         self._writes = GroupCommit(self._lock, self._run_group)
-        self._written = threading.local()  # per thread: the state its last write left
+        self._written = threading.local()  # per thread: entries its last write left
         self._validators: dict[str, ConfigurationValidationRule] = {}
         self._service_errors: dict[str, list[str]] = {}
         self._notifier = Notifier()
@@ -152,12 +153,9 @@ class ConfigurationEngine:
     def written_entry(self, key: str) -> ConfigEntry:
         """`key`'s entry as this thread's last write left it: the answer to a write
         describes that write, not a later one that shared its transaction. Once only; after
-        that, or without a write, the current entry."""
-        state, self._written.state = getattr(self._written, "state", None), None
-        try:
-            return (state or self._state).entries[key]
-        except KeyError:
-            raise UnknownKey(key) from None
+        that, or if that write did not change `key`, the current entry."""
+        written, self._written.entries = getattr(self._written, "entries", {}), {}
+        return written.get(key) or self.get_entry(key)
 
     def entries(self) -> dict[str, ConfigEntry]:
         return self._state.entries.to_dict()
@@ -627,7 +625,10 @@ class ConfigurationEngine:
         transaction may be shared with other threads' writes (group commit)."""
         done = self._writes.submit(operation, expected_revision)
         self._log_changes(done.changes)
-        self._written.state = done.state
+        # Remember the entries this write left for written_entry(), only when it changed a
+        # few keys: an idle thread must not keep a whole old state alive.
+        self._written.entries = {} if done.state is None or len(done.changes) > ANSWERED else {
+            c.key: done.state.entries[c.key] for c in done.changes if c.key in done.state.entries}
         return done.outcome()
 
     def _run_group(self, group: list[Queued]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ..engine import ConfigurationEngine
-from . import auth, context, docs, errors, health, metrics, observe
+from . import auth, context, docs, errors, health, memory, metrics, observe
 from .blueprint import Api, RowIdConverter
 from .configuration import blp as configuration
 from .notifications import blp as notifications
@@ -23,6 +23,7 @@ def init_app(app: Flask, configuration_engine: ConfigurationEngine, secret: str,
     """Mount the API, its docs, probes, metrics and error handling on `app`."""
     metrics.init_app(app)
     observe.init_app(app)  # first, so a request's duration includes catching up
+    memory.init_app(app)
     context.init_app(app, configuration_engine)
     auth.init_app(app, secret, token_ttl)
     docs.init_app(app)
