@@ -54,8 +54,11 @@ class GroupCommit:
                 group = [self._queue.popleft() for _ in range(size)]
                 try:
                     self._run(group)
-                except BaseException as exc:  # a waiting writer must never be left hanging
-                    for queued in group:
-                        if not queued.done:
-                            queued.fail(exc)
+                except BaseException as exc:
+                    error: BaseException = exc
+                else:
+                    error = RuntimeError("the write was left unfinished by its group")
+                for queued in group:  # a waiting writer must never be left hanging
+                    if not queued.done:
+                        queued.fail(error)
         return mine

@@ -128,21 +128,25 @@ class ChangeRepository:
         self.appended: list[dict[str, Any]] = []  # this session's rows, with their ids
 
     def append_many(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Append rows to the log in order; returns them as appended, each with its "id"
-        (its revision). Only inside a writing unit of work, whose lock makes the next
-        revisions ours to hand out."""
+        """Append rows to the log in order and return them, each with its "id" (its
+        revision). The rows are taken over, not copied (a 10,000-key rollback made two
+        copies of 10,000 rows, some 13 MB): each gets its id and a value of its own where
+        the caller might change one later. Only inside a writing unit of work, whose lock
+        makes the next revisions ours to hand out."""
+        for row in rows:
+            row["old_value"], row["new_value"] = (detached(row["old_value"]),
+                                                  detached(row["new_value"]))
         if len(rows) <= _RETURNING_ROWS:
-            ids = list(self.session.scalars(_APPEND_RETURNING, rows))
+            for row, revision in zip(rows, list(self.session.scalars(_APPEND_RETURNING, rows))):
+                row["id"] = revision
         else:
             # An INSERT ... RETURNING of 10,000 rows took three times as long as reserving
             # the ids in one query and inserting with them (a pipelined executemany).
-            ids = self._reserve(len(rows))
-            rows = [{**row, "id": revision} for row, revision in zip(rows, ids)]
+            for row, revision in zip(rows, self._reserve(len(rows))):
+                row["id"] = revision
             self.session.execute(_APPEND, rows)
-        appended = [{**row, "id": revision, "old_value": detached(row["old_value"]),
-                     "new_value": detached(row["new_value"])} for row, revision in zip(rows, ids)]
-        self.appended += appended
-        return appended
+        self.appended += rows
+        return rows
 
     def _reserve(self, count: int) -> list[int]:
         if self.session.get_bind().dialect.name == "postgresql":

@@ -30,6 +30,7 @@ KEY = "load_timeout"  # a built-in key, so the seeded and the empty database ser
 # A deployment that keeps 1,000 snapshots raises the retention limit (default 100); so do
 # we, or the first snapshot taken would spend its time deleting 900 of them.
 RETENTION = {"LAZYCONFIG_SNAPSHOT_MAX_COUNT": "1000000"}
+SETTLE_SECONDS = 1  # before reading a worker's memory after the last request
 OPERATIONS = {  # name: (method, path, body of the n-th request)
     "GET value": ("GET", f"/values/{KEY}", lambda n: None),
     "PUT value": ("PUT", f"/values/{KEY}", lambda n: {"value": 30.0 + n % 2}),
@@ -142,19 +143,27 @@ def _memory_row(ctx: Context, seeded, empty, scale: seed.Scale, note: str) -> Ro
         client.call("GET", f"/snapshots/{scale.snapshots}")
         client.call("GET", "/snapshots/1/diff?against=current")
         rollback = client.timed("POST", "/snapshots/1/rollback", {})
-    rss = {pid: _rss_mb(pid) for pid in sorted(seeded.worker_pids())}
+    pids = sorted(seeded.worker_pids())
+    at_once = [round(_rss_mb(pid)) for pid in pids]
+    # A worker hands memory back once a large response has been sent (lazyconfig/api/
+    # memory.py), which overlaps the client's reading of that response: read after it.
+    time.sleep(SETTLE_SECONDS)
+    rss = {pid: _rss_mb(pid) for pid in pids}
+    peak = [round(_rss_mb(pid, "VmHWM")) for pid in pids]
     idle = [round(_rss_mb(pid)) for pid in sorted(empty.worker_pids())]
     return Row(SCENARIO, "worker resident memory (VmRSS), largest worker", "MB",
                max(rss.values()), 150, "max", ctx.database, runs=list(rss.values()),
                note=f"{note}; per worker, after the latency runs ({before} MB) and then "
                     f"listing all snapshots, one snapshot, a diff and a rollback of "
-                    f"{scale.keys:,} keys through the API (that rollback took {rollback:.2f} s); "
-                    f"workers on the empty database: {idle} MB")
+                    f"{scale.keys:,} keys through the API (that rollback took {rollback:.2f} s), "
+                    f"read {SETTLE_SECONDS} s after its response; at the response: {at_once} "
+                    f"MB; peak during the run (VmHWM): {peak} MB; workers on the empty "
+                    f"database: {idle} MB")
 
 
-def _rss_mb(pid: int) -> float:
+def _rss_mb(pid: int, field: str = "VmRSS") -> float:
     with open(f"/proc/{pid}/status") as status:
-        line = next(line for line in status if line.startswith("VmRSS:"))
+        line = next(line for line in status if line.startswith(f"{field}:"))
     return int(line.split()[1]) / 1024
 
 

@@ -72,3 +72,10 @@ def test_a_runner_that_raises_fails_every_unfinished_write_of_its_group():
         with pytest.raises(RuntimeError, match="boom"):
             queued.outcome()
     assert len(groups) == 1
+
+
+def test_a_write_its_runner_leaves_unfinished_fails_instead_of_waiting_for_ever():
+    lock = threading.RLock()
+    commit = GroupCommit(lock, lambda group: None)  # marks nothing done
+    with pytest.raises(RuntimeError, match="unfinished"):
+        commit.submit(1).outcome()
