@@ -1,4 +1,5 @@
 """gunicorn entry point: `gunicorn -c gunicorn.conf.py wsgi:app`."""
+import gc
 import logging
 import time
 
@@ -32,3 +33,8 @@ def app_once_the_database_answers():
 # one per request, one per configuration change, and errors with their request ids.
 configure()
 app = app_once_the_database_answers()
+# What the worker has built so far (the app, its libraries, the loaded configuration) lives
+# as long as the worker: keep it out of the collector's full passes. A full collection over
+# it took about 90 ms, a pause for every request of the worker, and it sat in the p99 of
+# reads under load.
+gc.freeze()
