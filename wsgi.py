@@ -35,6 +35,5 @@ configure()
 app = app_once_the_database_answers()
 # What the worker has built so far (the app, its libraries, the loaded configuration) lives
 # as long as the worker: keep it out of the collector's full passes. A full collection over
-# it took about 90 ms, a pause for every request of the worker, and it sat in the p99 of
-# reads under load.
+# it took about 90 ms in process, a pause for every request of the worker.
 gc.freeze()

@@ -137,7 +137,7 @@ class ChangeRepository:
             row["old_value"], row["new_value"] = (detached(row["old_value"]),
                                                   detached(row["new_value"]))
         if len(rows) <= _RETURNING_ROWS:
-            for row, revision in zip(rows, list(self.session.scalars(_APPEND_RETURNING, rows))):
+            for row, revision in zip(rows, self.session.scalars(_APPEND_RETURNING, rows)):
                 row["id"] = revision
         else:
             # An INSERT ... RETURNING of 10,000 rows took three times as long as reserving

@@ -61,9 +61,7 @@ class RevisionWatcher:
             self._refresh()
 
     def _listen(self) -> None:
-        url = self._url.set(drivername="postgresql")
-        dsn = url.render_as_string(hide_password=False)
-        with psycopg.connect(dsn, autocommit=True, **connect_args(self._url)) as conn, \
+        with psycopg.connect(libpq_dsn(self._url), autocommit=True, **connect_args(self._url)) as conn, \
                 selectors.DefaultSelector() as selector:
             conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
             selector.register(conn.fileno(), selectors.EVENT_READ)
@@ -87,6 +85,11 @@ class RevisionWatcher:
                 if notified or time.monotonic() - last >= 1.0:
                     self._refresh()
                     last = time.monotonic()
+
+
+def libpq_dsn(url) -> str:
+    """A SQLAlchemy PostgreSQL URL as psycopg's own connect() takes it."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def _drained(conn: psycopg.Connection) -> bool:

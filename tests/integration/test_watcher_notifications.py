@@ -7,16 +7,10 @@ import time
 
 import psycopg
 import pytest
-from sqlalchemy.engine import make_url
-
 from lazyconfig.repositories import NOTIFY_CHANNEL
-from lazyconfig.watcher import RevisionWatcher
+from lazyconfig.watcher import RevisionWatcher, libpq_dsn
 
 NOTIFICATIONS = 50
-
-
-def _dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 class Refreshes:
@@ -42,7 +36,7 @@ def test_a_stream_of_notifications_is_not_a_refresh_each(postgres_url):
         refreshes.happened.clear()
         # 50 writes' notifications, each committed on its own, about 2 ms apart: a refresh
         # per notification would be 50; one per REFRESH_SPACING (10 ms) is about 12.
-        with psycopg.connect(_dsn(postgres_url), autocommit=True) as conn:
+        with psycopg.connect(libpq_dsn(postgres_url), autocommit=True) as conn:
             for n in range(NOTIFICATIONS):
                 conn.execute(f"NOTIFY {NOTIFY_CHANNEL}, '{n}'")
                 time.sleep(0.002)
