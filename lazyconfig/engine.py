@@ -14,6 +14,7 @@ import getpass
 import logging
 import os
 import threading
+import time
 import uuid
 from collections import Counter
 from datetime import timedelta
@@ -34,7 +35,9 @@ from .domain import ConfigurationValidationRule
 from .errors import (ConfigurationError, Conflict, InvalidSource, SnapshotNotFound,
                      StorageUnavailable, UnknownKey, ValidationFailed)
 from .group_commit import GroupCommit, Queued
+from .host_head import HostHead
 from .notifier import Notifier, Subscription
+from .read_lease import FORGET, LeaseFacts, ReadLease
 from .repositories import ChangeLogHead, UnitOfWork, session_factories
 from .settings import Settings
 from .sources import ExternalLayers
@@ -96,6 +99,9 @@ class ConfigurationEngine:
         self._reader, self._writer = session_factories(self._db)
         self._head_query = ChangeLogHead(self.settings.database_url)
         self._head = CoalescedCall(self._head_query)  # concurrent requests share a query
+        self._host = HostHead(self.settings.database_url, self.settings.run_dir)
+        self._lease = ReadLease(self._host, self._lease_facts, self._catch_up_to, self._enlist)
+        self._fence_until = 0.0  # no write is answered before this monotonic time
         self._lock = threading.RLock()  # held by writers and refreshers, never by readers
         self._writes = GroupCommit(self._lock, self._run_group)
         self._written = threading.local()  # per thread: entries its last write left
@@ -111,7 +117,7 @@ class ConfigurationEngine:
         if watch:
             # catch_up, not refresh: a poll that finds nothing new takes no lock, so the
             # watcher never makes a writer or a reader wait.
-            self._watcher = RevisionWatcher(self.catch_up, self.settings.database_url,
+            self._watcher = RevisionWatcher(self._ask_database, self.settings.database_url,
                                             self.settings.poll_interval)
             self._watcher.start()
 
@@ -122,6 +128,8 @@ class ConfigurationEngine:
         self._integrations.clear()
         if self._watcher is not None:
             self._watcher.stop()
+        self._lease.stop()
+        self._host.close()
         self._head_query.dispose()
         self._db.dispose()
 
@@ -552,6 +560,15 @@ class ConfigurationEngine:
             return self._state.revision
 
     def catch_up(self) -> int:
+        """Before an API read: returns a revision at least as new as every write acknowledged
+        before the call, by any process on any host. Under a read lease (read_lease.py) that
+        is two memory reads; otherwise it asks the database (_ask_database)."""
+        revision = self._state.revision
+        if self._lease.holds() and self._host.read() <= revision:
+            return revision
+        return self._ask_database()
+
+    def _ask_database(self) -> int:
         """Like refresh(), but cheap when nothing changed: one indexed query for the change
         log's head, without the engine lock, so concurrent readers do not queue behind each
         other or behind a writer. Returns a revision at least as new as every write committed
@@ -624,6 +641,9 @@ class ConfigurationEngine:
         """Run `operation(uow, state)` in a write transaction and return its result; the
         transaction may be shared with other threads' writes (group commit)."""
         done = self._writes.submit(operation, expected_revision)
+        wait = self._fence_until - time.monotonic()
+        if wait > 0:  # other hosts may still read under leases that predate this write
+            time.sleep(wait)
         self._log_changes(done.changes)
         # Remember the entries this write left for written_entry(), only when it changed a
         # few keys: an idle thread must not keep a whole old state alive.
@@ -651,7 +671,9 @@ class ConfigurationEngine:
 
     def _transaction(self, group: list[Queued]) -> None:
         outcomes = []
+        started = time.monotonic()
         try:
+            self._lease.enlist_writer()
             with UnitOfWork(self._writer, write=True) as uow:
                 state, caught_up = self._advance(uow, self._state)
                 for queued in group:
@@ -676,10 +698,32 @@ class ConfigurationEngine:
             log.error("database error during a write: %s", exc)
             raise StorageUnavailable("the configuration database is unavailable; "
                                      "nothing was changed") from exc
+        if any(own for _, own, _ in outcomes):  # this host's readers learn of it before any answer
+            self._fence_until = max(self._fence_until,
+                                    self._lease.fence(self._host.advance(state.revision), started))
         self._swap(state)
         self._notifier.publish(caught_up + [c for _, own, _ in outcomes for c in own])
         for queued, outcome in zip(group, outcomes):
             queued.succeed(*outcome)
+
+    def _lease_facts(self) -> LeaseFacts:
+        return LeaseFacts(*self._head_query.lease_facts(self._host.id))
+
+    def _catch_up_to(self, head: int) -> None:
+        if head > self._state.revision:
+            self.refresh()
+
+    def _enlist(self, writes: bool) -> tuple:
+        try:
+            with UnitOfWork(self._writer, write=True) as uow:
+                now, previous = uow.hosts.enlist(self._host.id, writes)
+                uow.hosts.forget(seen_before=now - FORGET)
+                newest_other = uow.hosts.newest_other(self._host.id)
+                uow.commit()
+        except UNREACHABLE as exc:
+            raise StorageUnavailable("the configuration database is unavailable; "
+                                     "nothing was changed") from exc
+        return now, previous, newest_other
 
     def _log_changes(self, changes: list[Change]) -> None:
         """One log line per change, in the process that made it (sensitive values masked)."""

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from .db.connection import WRITE_OPTION, make_probe_engine
-from .db.models import ChangeRow, RuleRow, SnapshotRow, ValueRow
+from .db.models import ChangeRow, HostRow, RuleRow, SnapshotRow, ValueRow
 
 NOTIFY_CHANNEL = "lazyconfig_changes"
 _CHANGES = ChangeRow.__table__
@@ -229,8 +229,56 @@ class ChangeLogHead:
             conn.close()
         return head or 0
 
+    def lease_facts(self, host_id: str) -> tuple[int, float, float | None]:
+        """In one statement (one snapshot): the change log's head, the database's clock,
+        and when a host other than `host_id` that writes was last seen."""
+        clock = database_clock(self._engine.dialect.name)
+        statement = text(f"SELECT (SELECT max(id) FROM {ChangeRow.__tablename__}), {clock}, "
+                         f"(SELECT max(seen_at) FROM {HostRow.__tablename__} "
+                         "WHERE id <> :me AND writes)")
+        with self._engine.connect() as conn:
+            head, now, seen = conn.execute(statement, {"me": host_id}).one()
+        return head or 0, now, seen
+
     def dispose(self) -> None:
         self._engine.dispose()
+
+
+def database_clock(dialect: str) -> str:
+    """SQL for the database server's clock in seconds since the epoch: the one clock all
+    hosts share (clock_timestamp(), not now(): the time of the statement, not of BEGIN)."""
+    if dialect == "postgresql":
+        return "extract(epoch from clock_timestamp())::float8"
+    return "((julianday('now') - 2440587.5) * 86400.0)"
+
+
+class HostRepository:
+    """Which hosts are alive, and which write (read_lease.py)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def enlist(self, host_id: str, writes: bool) -> tuple[float, HostRow | None]:
+        """Mark `host_id` alive now (and a writer, if `writes`; a writer stays one). Returns
+        the database's clock and the row as it was before (a detached copy), or None."""
+        clock = text(database_clock(self.session.get_bind().dialect.name))
+        now = self.session.scalar(select(clock))
+        row = self.session.get(HostRow, host_id)
+        if row is None:
+            self.session.add(HostRow(id=host_id, seen_at=now, writes=writes))
+            self.session.flush()
+            return now, None
+        before = HostRow(id=row.id, seen_at=row.seen_at, writes=row.writes)
+        row.seen_at, row.writes = now, row.writes or writes
+        self.session.flush()
+        return now, before
+
+    def forget(self, seen_before: float) -> None:
+        self.session.execute(delete(HostRow).where(HostRow.seen_at < seen_before))
+
+    def newest_other(self, host_id: str) -> float | None:
+        """When a host other than `host_id` was last seen."""
+        return self.session.scalar(select(func.max(HostRow.seen_at)).where(HostRow.id != host_id))
 
 
 class SnapshotRepository:
@@ -295,6 +343,7 @@ class UnitOfWork:
         self.values = ValueRepository(self.session)
         self.changes = ChangeRepository(self.session)
         self.snapshots = SnapshotRepository(self.session)
+        self.hosts = HostRepository(self.session)
         self.postgres = self.session.get_bind().dialect.name == "postgresql"
         if self.write and self.postgres:
             self.session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _WRITE_LOCK_ID})

@@ -11,7 +11,7 @@ PREFIX = "LAZYCONFIG_"
 SETTING_NAMES = frozenset({
     "DATABASE_URL", "INSTANCE_PATH", "CONFIG_FILE", "SNAPSHOT_MAX_COUNT",
     "SNAPSHOT_MAX_AGE_DAYS", "POLL_INTERVAL", "AUTO_MIGRATE", "JWT_SECRET", "ENV",
-    "TEST_DATABASE_URL", "MAX_BODY_BYTES", "LOG_LEVEL", "LOG_FORMAT", "TOKEN_TTL",
+    "TEST_DATABASE_URL", "MAX_BODY_BYTES", "LOG_LEVEL", "LOG_FORMAT", "TOKEN_TTL", "RUN_DIR",
 })
 
 
@@ -29,6 +29,7 @@ class Settings:
     snapshot_max_age_days: int = 30
     poll_interval: float = 0.2
     auto_migrate: bool = True
+    run_dir: Path | None = None  # where this host's processes share a head (host_head.py)
 
     @property
     def is_sqlite(self) -> bool:
@@ -47,6 +48,7 @@ class Settings:
             snapshot_max_age_days=_int(env, "SNAPSHOT_MAX_AGE_DAYS", 30),
             poll_interval=float(env.get(PREFIX + "POLL_INTERVAL") or 0.2),
             auto_migrate=(env.get(PREFIX + "AUTO_MIGRATE", "1").lower() not in ("0", "false", "no")),
+            run_dir=Path(env[PREFIX + "RUN_DIR"]) if env.get(PREFIX + "RUN_DIR") else None,
         )
         values.update(overrides)
         return cls(**values)

@@ -14,7 +14,7 @@ from lazyconfig.settings import Settings
 PG_URL = os.environ.get("LAZYCONFIG_TEST_DATABASE_URL")
 SECRET = "test-suite-signing-secret-of-at-least-32-bytes"
 PREFIX = "/api/lazy-loading-config"
-TABLES = ("changes", "config_values", "snapshots", "config_rules")
+TABLES = ("changes", "config_values", "snapshots", "config_rules", "hosts")
 
 
 def pytest_report_header(config):
@@ -65,9 +65,13 @@ def database_url(tmp_path, postgres_url):
 @pytest.fixture
 def engine_env(database_url, tmp_path):
     """The environment an engine under test sees (no stray LAZYCONFIG_* from the shell)."""
+    # A run directory per test: on PostgreSQL every test uses the same URL, and a host head
+    # left high by an earlier test (before the tables were emptied) would make every read
+    # ask the database.
     return {"LAZYCONFIG_DATABASE_URL": database_url,
             "LAZYCONFIG_INSTANCE_PATH": str(tmp_path / "instance"),
-            "LAZYCONFIG_POLL_INTERVAL": "0.05"}
+            "LAZYCONFIG_POLL_INTERVAL": "0.05",
+            "LAZYCONFIG_RUN_DIR": str(tmp_path / "run")}
 
 
 @pytest.fixture

@@ -34,8 +34,8 @@ def precondition_failed(exc: Conflict) -> NoReturn:
     if isinstance(exc.current, dict):  # {key: version} of the keys that moved
         entries = {key: engine().get_entry(key) for key in exc.current}
         if any(entries[key].version < version for key, version in exc.current.items()):
-            # Refused under the write lock, by a database newer than our memory: catch up.
-            engine().catch_up()
+            # Refused under the write lock, by a database newer than our memory: read it.
+            engine().refresh()
             entries = {key: engine().get_entry(key) for key in exc.current}
         current = {key: {"version": e.version, "value": _shown(key, e.value)}
                    for key, e in entries.items()}

@@ -1,4 +1,4 @@
-"""The four tables; migrations/ mirrors them exactly (tests/migrations checks it)."""
+"""The five tables; migrations/ mirrors them exactly (tests/migrations checks it)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -82,3 +82,14 @@ class ChangeRow(Base):
     description: Mapped[str | None] = mapped_column(Text)
     batch_id: Mapped[str | None] = mapped_column(String(36))
     request_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class HostRow(Base):
+    """A group of processes that share a head file (host_head.py), normally one machine,
+    and when it last said it was alive, by the database's clock (read_lease.py)."""
+
+    __tablename__ = "hosts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seen_at: Mapped[float]  # seconds since the epoch, by the database's clock
+    writes: Mapped[bool] = mapped_column(default=False)  # it has acknowledged writes

@@ -34,6 +34,9 @@ def token(user: str, role: str) -> str:
 def start(database_url: str, workdir: Path, workers: int, name: str) -> Instance:
     """gunicorn -c gunicorn.conf.py with `workers` workers; returns once every worker answers."""
     env = server_env(database_url, workdir / f"instance-{name}", SECRET)
+    # A run directory per instance: two instances are two machines, each with its own
+    # host head, and the read leases must keep read-your-writes between them.
+    env["LAZYCONFIG_RUN_DIR"] = str(workdir / f"run-{name}")
     return GunicornServer(env, workdir / f"gunicorn-{name}.log", workers=workers,
                           extra_args=("--access-logfile", "/dev/null")).start()
 

@@ -1,8 +1,10 @@
-"""What read-your-writes costs a request: catching up is one indexed query and no engine lock
-when nothing changed, and it sees another process's write at once, without the watcher."""
+"""What read-your-writes costs a request: nothing but two memory reads under a read lease;
+without one, one indexed query and no engine lock when nothing changed; and it sees another
+process's write at once, without the watcher."""
 from __future__ import annotations
 
 import threading
+import time
 
 from sqlalchemy import event
 
@@ -27,21 +29,46 @@ def statements(engine):
     return seen
 
 
-def test_a_read_costs_one_query_on_the_change_log_when_nothing_changed(client, engine, as_role,
-                                                                      monkeypatch):
-    engine.set(KEY, 10.0)
-    viewer = as_role("viewer")
-    assert client.get(f"{PREFIX}/values/{KEY}", headers=viewer).status_code == 200
+def counted_probes(engine, monkeypatch) -> list[int]:
+    """The head probes this thread's requests make (a list, kept current)."""
     probes: list[int] = []
     head = engine._head
+    me = threading.get_ident()
 
-    def counted_head() -> int:  # the real probe, counted (only this thread's requests)
+    def counted_head() -> int:  # the real probe, counted
         value = head()
         if threading.get_ident() == me:
             probes.append(value)
         return value
-    me = threading.get_ident()
     monkeypatch.setattr(engine, "_head", counted_head)
+    return probes
+
+
+def wait_for_lease(engine) -> None:
+    deadline = time.monotonic() + 5
+    while not engine._lease.holds():
+        assert time.monotonic() < deadline, "the read lease never held"
+        time.sleep(0.01)
+
+
+def test_a_read_under_a_read_lease_costs_no_query(client, engine, as_role, monkeypatch):
+    engine.set(KEY, 10.0)
+    viewer = as_role("viewer")
+    assert client.get(f"{PREFIX}/values/{KEY}", headers=viewer).status_code == 200
+    wait_for_lease(engine)
+    probes = counted_probes(engine, monkeypatch)
+    seen = statements(engine)
+    assert client.get(f"{PREFIX}/values/{KEY}", headers=viewer).json["value"] == 10.0
+    assert probes == [] and seen == []
+
+
+def test_without_a_lease_a_read_costs_one_query_on_the_change_log(client, engine, as_role,
+                                                                  monkeypatch):
+    engine.set(KEY, 10.0)
+    viewer = as_role("viewer")
+    engine._lease.stop()  # as while another host writes
+    assert client.get(f"{PREFIX}/values/{KEY}", headers=viewer).status_code == 200
+    probes = counted_probes(engine, monkeypatch)
     seen = statements(engine)
     assert client.get(f"{PREFIX}/values/{KEY}", headers=viewer).json["value"] == 10.0
     assert probes == [engine.revision]  # one probe of the change log's head, which was current

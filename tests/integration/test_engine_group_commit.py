@@ -16,19 +16,30 @@ VALUES = [3, 2048, 45.0, 0.6, 20.0, 90.0]
 
 
 class Commits:
-    """Counts the transactions committed on an engine's database."""
+    """Counts the transactions committed on an engine's database that appended to the change
+    log (not, say, a host registering itself as a writer: lazyconfig/read_lease.py)."""
 
     def __init__(self, engine):
         self.count = 0
         self._db = engine.database
 
-        def counted(_conn):
-            self.count += 1
-        self._counted = counted
-        event.listen(self._db, "commit", counted)
+        def noted(conn, _cursor, statement, *_args):
+            if statement.lstrip().upper().startswith("INSERT INTO CHANGES"):
+                conn.info["appended"] = True
+
+        def counted(conn):
+            self.count += conn.info.pop("appended", False)
+
+        def forgotten(conn):
+            conn.info.pop("appended", None)
+        self._listeners = [("before_cursor_execute", noted), ("commit", counted),
+                           ("rollback", forgotten)]
+        for name, listener in self._listeners:
+            event.listen(self._db, name, listener)
 
     def close(self):
-        event.remove(self._db, "commit", self._counted)
+        for name, listener in self._listeners:
+            event.remove(self._db, name, listener)
 
 
 def _queued_together(engine, calls):

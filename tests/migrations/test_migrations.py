@@ -9,7 +9,7 @@ from lazyconfig.db import migrate
 from lazyconfig.db.base import Base
 from lazyconfig.db.connection import make_engine
 
-TABLES = {"changes", "config_rules", "config_values", "snapshots"}
+TABLES = {"changes", "config_rules", "config_values", "snapshots", "hosts"}
 
 
 def _drift(db) -> list:

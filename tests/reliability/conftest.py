@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, text
 
 from .crash_database import prepare
 
-TABLES = "changes, config_values, snapshots, config_rules, alembic_version"
+TABLES = "changes, config_values, snapshots, config_rules, hosts, alembic_version"
 
 
 @pytest.fixture(scope="module")

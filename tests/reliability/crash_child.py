@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from lazyconfig.db.connection import WRITE_OPTION
 from lazyconfig.engine import ConfigurationEngine
 from lazyconfig.settings import Settings
 
@@ -52,13 +51,17 @@ class Markers:
 
 
 def watch_write_transactions(markers: Markers) -> None:
-    """Mark the begin, commit and end of every write transaction in this process."""
+    """Mark the begin, commit and end of every write transaction in this process that
+    appends to the change log: an operation's, not a host registering itself as a writer
+    (lazyconfig/read_lease.py). "begin" is written at its first append."""
     writing: set[int] = set()
 
-    @event.listens_for(Session, "after_begin")
-    def began(session, transaction, connection):
-        if connection.get_execution_options().get(WRITE_OPTION):
-            writing.add(id(session))
+    @event.listens_for(Session, "do_orm_execute")
+    def appending(state):
+        table = getattr(state.statement, "table", None)
+        if (state.is_insert and getattr(table, "name", None) == "changes"
+                and id(state.session) not in writing):
+            writing.add(id(state.session))
             markers.write("begin")
 
     @event.listens_for(Session, "before_commit")

@@ -1,0 +1,150 @@
+"""The newest revision acknowledged by any process on this host, in shared memory.
+
+Every engine that writes to a database raises this number after its commit and before it
+answers, so a reader on the same host learns "nothing newer was acknowledged here" from one
+memory read, without a query and without releasing the GIL. Processes find each other's
+number through a small file named after the database URL in the run directory; the file
+also holds a random id that names this group of processes (a "host") in the database's
+host table (see read_lease.py).
+
+Processes that do not share the file (another machine, another run directory, or a URL
+spelt differently) count as different hosts, which is safe: a reader then asks the
+database. Two databases that happen to share a file only make each other's readers ask the
+database more often, since the number only ever grows to the largest revision written.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import mmap
+import os
+import struct
+import tempfile
+from pathlib import Path
+
+# id (16 bytes), then a sequence number and the head; the sequence number is odd while a
+# writer is changing the head, so a reader never takes a half-written number for a whole one.
+# Then two monotonic times (CLOCK_MONOTONIC is the machine's, shared by its processes) that
+# writers read and change only under the file lock (read_lease.py).
+_ID = slice(0, 16)
+_NUMBER = struct.Struct("<Q")
+_TIME = struct.Struct("<d")
+_SEQ, _HEAD, _WRITER_UNTIL, _FENCE_UNTIL = 16, 24, 32, 40
+_SIZE = 48
+
+
+def _boot_id() -> str:
+    # In the file's name: the monotonic times it holds mean nothing after a reboot.
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+
+
+def default_run_dir() -> Path:
+    shm = Path("/dev/shm")
+    return shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
+
+
+class HostHead:
+    def __init__(self, database_url: str, run_dir: Path | None = None):
+        name = hashlib.sha256(f"{_boot_id()} {database_url}".encode()).hexdigest()[:24]
+        self.path = Path(run_dir or default_run_dir()) / f"lazyconfig-{name}.head"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            # Not ours to share (another user's file, a read-only directory): this process
+            # becomes a host of its own, which only costs its readers a query.
+            self._fd = None
+            self._map = mmap.mmap(-1, _SIZE)
+            self._map[_ID] = os.urandom(16)
+        else:
+            with self._locked():
+                size = os.fstat(self._fd).st_size
+                if size < _SIZE:
+                    os.ftruncate(self._fd, _SIZE)
+                if size < 16:
+                    os.pwrite(self._fd, os.urandom(16), 0)
+            self._map = mmap.mmap(self._fd, _SIZE)
+        self.id = self._map[_ID].hex()
+
+    def read(self) -> int:
+        """The newest revision acknowledged on this host."""
+        while True:
+            (seq,) = _NUMBER.unpack_from(self._map, _SEQ)
+            (head,) = _NUMBER.unpack_from(self._map, _HEAD)
+            if seq % 2 == 0 and _NUMBER.unpack_from(self._map, _SEQ)[0] == seq:
+                return head
+
+    def advance(self, revision: int) -> float:
+        """Raise the number to `revision`, if that is newer (before answering a write).
+        Returns the fence: the monotonic time before which no write on this host may be
+        answered."""
+        with self._locked():
+            (seq,) = _NUMBER.unpack_from(self._map, _SEQ)
+            if revision > _NUMBER.unpack_from(self._map, _HEAD)[0]:
+                _NUMBER.pack_into(self._map, _SEQ, seq + 1)
+                _NUMBER.pack_into(self._map, _HEAD, revision)
+                _NUMBER.pack_into(self._map, _SEQ, seq + 2)
+            return self._time(_FENCE_UNTIL)
+
+    def enlisting(self) -> "Enlisting":
+        """The file lock, and the host's writer registration under it."""
+        return Enlisting(self)
+
+    def close(self) -> None:  # twice is harmless, like the engine's close()
+        self._map.close()
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def _locked(self):
+        return _FileLock(self._fd)
+
+    def _time(self, offset: int) -> float:
+        return _TIME.unpack_from(self._map, offset)[0]
+
+
+class Enlisting:
+    """Under the file lock: until when this host is registered as a writer, and the fence.
+    Both only ever move later."""
+
+    def __init__(self, head: HostHead):
+        self._head = head
+        self._lock = head._locked()
+
+    def __enter__(self) -> "Enlisting":
+        self._lock.__enter__()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._lock.__exit__(*exc_info)
+
+    @property
+    def writer_until(self) -> float:
+        return self._head._time(_WRITER_UNTIL)
+
+    @property
+    def fence_until(self) -> float:
+        return self._head._time(_FENCE_UNTIL)
+
+    def registered(self, writer_until: float, fence_until: float) -> None:
+        head = self._head
+        _TIME.pack_into(head._map, _WRITER_UNTIL, max(writer_until, self.writer_until))
+        _TIME.pack_into(head._map, _FENCE_UNTIL, max(fence_until, self.fence_until))
+
+
+class _FileLock:
+    """flock on the shared file: writers on this host take turns; a private map needs none."""
+
+    def __init__(self, fd: int | None):
+        self._fd = fd
+
+    def __enter__(self):
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc_info):
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)

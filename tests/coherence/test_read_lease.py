@@ -1,0 +1,97 @@
+"""Read leases across hosts, on the real database: a read that skips the head query still
+sees every write acknowledged before it, whichever host made it."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import text
+
+from lazyconfig import read_lease
+from lazyconfig.engine import ConfigurationEngine
+from lazyconfig.read_lease import EXPIRY, FENCE, LEASE
+from lazyconfig.settings import Settings
+
+from .test_catch_up import wait_for_lease
+
+KEY = "load_timeout"
+
+
+@pytest.fixture
+def host(engine_env, tmp_path):
+    """host(name) -> an engine (no watcher) on the test database, in a host of that name:
+    engines of one name share a run directory, as the processes of one machine do."""
+    made: list[ConfigurationEngine] = []
+
+    def factory(name: str) -> ConfigurationEngine:
+        env = {**engine_env, "LAZYCONFIG_RUN_DIR": str(tmp_path / f"host-{name}")}
+        made.append(ConfigurationEngine(Settings.from_env(env), env=env, watch=False))
+        return made[-1]
+    yield factory
+    for engine in made:
+        engine.close()
+
+
+def test_a_write_by_another_process_of_the_host_is_seen_under_the_lease(host):
+    reader, writer = host("a"), host("a")
+    wait_for_lease(reader)
+    writer.set(KEY, 12.0)
+    assert writer._fence_until == 0.0  # one host: nobody else can hold a lease
+    assert reader._lease.holds()
+    assert reader.catch_up() == writer.revision and reader.get(KEY) == 12.0
+
+
+def test_a_host_that_starts_writing_waits_out_the_other_hosts_leases(host):
+    reader, writer = host("a"), host("b")
+    wait_for_lease(reader)
+    started = time.monotonic()
+    writer.set(KEY, 12.0)
+    waited = time.monotonic() - started
+    # Whatever the reader's lease says now, the write is in what catching up returns.
+    assert reader.catch_up() == writer.revision and reader.get(KEY) == 12.0
+    assert waited >= FENCE - 0.05
+
+
+def test_while_another_host_writes_reads_ask_the_database(host):
+    reader, writer = host("a"), host("b")
+    wait_for_lease(reader)
+    writer.set(KEY, 12.0)
+    deadline = time.monotonic() + LEASE + 1
+    while reader._lease.holds():
+        assert time.monotonic() < deadline, "the lease outlived another host's writes"
+        time.sleep(0.02)
+    writer.set(KEY, 13.0)  # registered already: no fence this time
+    assert writer._fence_until < time.monotonic()
+    assert reader.catch_up() == writer.revision and reader.get(KEY) == 13.0
+
+
+def test_a_host_gone_for_longer_than_the_expiry_no_longer_counts(host):
+    reader, writer = host("a"), host("b")
+    writer.set(KEY, 12.0)
+    writer.close()
+    with reader.database.begin() as conn:  # as if its last sign of life were long ago
+        conn.execute(text("UPDATE hosts SET seen_at = seen_at - :age WHERE id = :id"),
+                     {"age": EXPIRY + 1, "id": writer._host.id})
+    wait_for_lease(reader)
+    assert reader.catch_up() == writer.revision and reader.get(KEY) == 12.0
+
+
+def test_a_slow_write_transaction_waits_out_the_leases(monkeypatch, host):
+    writer = host("a")
+    monkeypatch.setattr(read_lease, "MARGIN", 0.0)  # every transaction counts as slow
+    started = time.monotonic()
+    writer.set(KEY, 12.0)
+    assert time.monotonic() - started >= FENCE - 0.05
+
+
+def test_without_the_database_the_lease_runs_out(host, monkeypatch):
+    reader = host("a")
+    wait_for_lease(reader)
+
+    def unreachable():
+        raise OSError("database unreachable")
+    monkeypatch.setattr(reader._lease, "_facts", unreachable)
+    deadline = time.monotonic() + LEASE + 1
+    while reader._lease.holds():
+        assert time.monotonic() < deadline, "the lease outlived the database"
+        time.sleep(0.02)
