@@ -85,13 +85,17 @@ class Context:
     workdir: Path
     pg_url: str = DEFAULT_PG_URL
     secret: str = SECRET
+    resets: int = 0  # databases emptied so far
 
     def token(self, role: str = "admin", user: str = "bench") -> str:
         return create_token(self.secret, user, role, 24 * 3600)
 
     def fresh_database_url(self, name: str) -> str:
         """An empty database: a new SQLite file, or the bench PostgreSQL database with every
-        table dropped."""
+        table dropped. Servers on it get a new run directory: the host head left by servers
+        on the database before would be ahead of the new one's revisions (README,
+        Consistency), and every read would ask the database."""
+        self.resets += 1
         if self.database == "sqlite":
             path = self.workdir / f"{name}.db"
             for suffix in ("", "-wal", "-shm"):
@@ -105,6 +109,7 @@ class Context:
         return self.pg_url
 
     def env(self, database_url: str, name: str, **extra: str) -> dict[str, str]:
+        extra.setdefault("LAZYCONFIG_RUN_DIR", str(self.workdir / f"run-{self.resets}"))
         return server_env(database_url, self.workdir / f"instance-{name}", self.secret, **extra)
 
     @contextmanager
