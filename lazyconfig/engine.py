@@ -710,6 +710,13 @@ class ConfigurationEngine:
         return LeaseFacts(*self._head_query.lease_facts(self._host.id))
 
     def _catch_up_to(self, head: int) -> None:
+        if head <= self._state.revision:
+            return
+        # Our own write may be what moved the head, committed but not yet swapped in: let
+        # it finish instead of reading its rows back and building a second copy of the
+        # state beside its own (a 10,000-key rollback: tens of MB for nothing).
+        with self._lock:
+            pass
         if head > self._state.revision:
             self.refresh()
 

@@ -20,7 +20,12 @@ the change log's head before each read proves that, at the price of a round trip
 
 Enlisting takes the database-wide write lock, so a reader that registers and a writer that
 registers cannot miss each other. Times on this side are monotonic; times in the table are
-the database's own clock, the one clock every host shares.
+the database's own clock, the one clock every host shares, which must not jump forward by
+more than MARGIN.
+
+LEASE is 2 s, not less: with 128 busy threads in a worker, the check thread can wait for the
+GIL long enough that a 0.5 s lease lapsed under load (the bench saw reads fall back to the
+query for seconds at a time), and the fallback costs more than it saves.
 """
 from __future__ import annotations
 
@@ -35,8 +40,8 @@ from .host_head import HostHead
 log = logging.getLogger(__name__)
 
 CHECK_INTERVAL = 0.05  # seconds between two checks by a serving process
-LEASE = 0.5  # how long a check lets reads skip the head query
-FENCE = 1.0  # how long a new writer waits after its commit before it answers (> LEASE)
+LEASE = 2.0  # how long a check lets reads skip the head query
+FENCE = 2.5  # how long a new writer waits after its commit before it answers (> LEASE)
 BEAT = 2.0  # how often a host refreshes its row
 EXPIRY = 30.0  # a row not refreshed for this long is a host that is gone
 MARGIN = 5.0  # slack for clock rates and slow transactions (BEAT + MARGIN < EXPIRY)

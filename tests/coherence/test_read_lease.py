@@ -2,6 +2,7 @@
 sees every write acknowledged before it, whichever host made it."""
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -95,3 +96,34 @@ def test_without_the_database_the_lease_runs_out(host, monkeypatch):
     while reader._lease.holds():
         assert time.monotonic() < deadline, "the lease outlived the database"
         time.sleep(0.02)
+
+
+def test_a_check_lets_our_own_write_finish_instead_of_reading_it_back(host, monkeypatch):
+    """The check may see the head of a write of ours that committed but is not swapped in
+    yet: it waits for it rather than building a second copy of the state."""
+    engine = host("a")
+    committed, go_on = threading.Event(), threading.Event()
+    swap, before = engine._swap, engine.revision
+
+    def slow_swap(state):  # the write has committed; hold it before the swap
+        if state.revision > before:
+            committed.set()
+            go_on.wait(10)
+        swap(state)
+    monkeypatch.setattr(engine, "_swap", slow_swap)
+    refreshes = []
+    refresh = engine.refresh
+    monkeypatch.setattr(engine, "refresh", lambda: refreshes.append(1) or refresh())
+    writer = threading.Thread(target=engine.set, args=(KEY, 12.0))
+    writer.start()
+    assert committed.wait(10)
+    head = engine._lease_facts().head
+    assert head > engine.revision  # the database is ahead of memory
+    checker = threading.Thread(target=engine._catch_up_to, args=(head,))
+    checker.start()
+    time.sleep(0.1)
+    go_on.set()
+    writer.join(10)
+    checker.join(10)
+    assert engine.revision == head and engine.get(KEY) == 12.0
+    assert refreshes == []
