@@ -31,6 +31,8 @@ _NUMBER = struct.Struct("<Q")
 _TIME = struct.Struct("<d")
 _SEQ, _HEAD, _WRITER_UNTIL, _FENCE_UNTIL = 16, 24, 32, 40
 _SIZE = 48
+READ_ATTEMPTS = 100
+UNKNOWN = 2**64 - 1
 
 
 def _boot_id() -> str:
@@ -70,12 +72,14 @@ class HostHead:
         self.id = self._map[_ID].hex()
 
     def read(self) -> int:
-        """The newest revision acknowledged on this host."""
-        while True:
+        """The newest revision acknowledged on this host; UNKNOWN (more than any revision,
+        so the reader asks the database) while a writer is mid-update, or was killed there."""
+        for _ in range(READ_ATTEMPTS):
             (seq,) = _NUMBER.unpack_from(self._map, _SEQ)
             (head,) = _NUMBER.unpack_from(self._map, _HEAD)
             if seq % 2 == 0 and _NUMBER.unpack_from(self._map, _SEQ)[0] == seq:
                 return head
+        return UNKNOWN
 
     def advance(self, revision: int) -> float:
         """Raise the number to `revision`, if that is newer (before answering a write).
@@ -83,6 +87,7 @@ class HostHead:
         answered."""
         with self._locked():
             (seq,) = _NUMBER.unpack_from(self._map, _SEQ)
+            seq += seq % 2  # odd: a writer was killed mid-update (its head is harmless)
             if revision > _NUMBER.unpack_from(self._map, _HEAD)[0]:
                 _NUMBER.pack_into(self._map, _SEQ, seq + 1)
                 _NUMBER.pack_into(self._map, _HEAD, revision)
