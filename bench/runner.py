@@ -26,7 +26,7 @@ from lazyconfig.testing import ROOT
 from . import etcd, loadgen, loadgen_wrk
 from .baselines import gunicorn_conf
 from .context import Context
-from .scenarios import FULL_SECONDS, LOAD_FRACTION, ORDER, QUICK_SECONDS
+from .scenarios import FULL_SECONDS, LOAD_FRACTION, OPEN_SECONDS, ORDER, QUICK_SECONDS
 
 DATABASES = ("sqlite", "postgresql")
 PACKAGES = ("flask", "flask-smorest", "flask-jwt-extended", "pyjwt", "sqlalchemy", "alembic",
@@ -164,6 +164,7 @@ def execute(plan: Plan, out: Path) -> int:
                 "settings": {"quick": plan.quick, "runs": plan.runs,
                              "databases": plan.databases,
                              "load_seconds": QUICK_SECONDS if plan.quick else FULL_SECONDS,
+                             "open_loop_seconds": QUICK_SECONDS if plan.quick else OPEN_SECONDS,
                              "connections": loadgen.CONNECTIONS,
                              "open_loop_rate": f"{LOAD_FRACTION} x the service's throughput"},
                 "skipped": plan.skipped, "scenarios": scenarios}
