@@ -115,8 +115,8 @@ class ConfigurationEngine:
         self._swap(self._load())
         self._watcher = None
         if watch:
-            # catch_up, not refresh: a poll that finds nothing new takes no lock, so the
-            # watcher never makes a writer or a reader wait.
+            # _ask_database, not refresh: a poll that finds nothing new takes no lock, so
+            # the watcher never makes a writer or a reader wait.
             self._watcher = RevisionWatcher(self._ask_database, self.settings.database_url,
                                             self.settings.poll_interval)
             self._watcher.start()
@@ -723,14 +723,14 @@ class ConfigurationEngine:
     def _enlist(self, writes: bool) -> tuple:
         try:
             with UnitOfWork(self._writer, write=True) as uow:
-                now, previous = uow.hosts.enlist(self._host.id, writes)
+                now, seen_writing = uow.hosts.enlist(self._host.id, writes)
                 uow.hosts.forget(seen_before=now - FORGET)
                 newest_other = uow.hosts.newest_other(self._host.id)
                 uow.commit()
         except UNREACHABLE as exc:
             raise StorageUnavailable("the configuration database is unavailable; "
                                      "nothing was changed") from exc
-        return now, previous, newest_other
+        return now, seen_writing, newest_other
 
     def _log_changes(self, changes: list[Change]) -> None:
         """One log line per change, in the process that made it (sensitive values masked)."""

@@ -14,6 +14,7 @@ database more often, since the number only ever grows to the largest revision wr
 """
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import mmap
@@ -21,6 +22,7 @@ import os
 import struct
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
 # id (16 bytes), then a sequence number and the head; the sequence number is odd while a
 # writer is changing the head, so a reader never takes a half-written number for a whole one.
@@ -62,7 +64,7 @@ class HostHead:
             self._map = mmap.mmap(-1, _SIZE)
             self._map[_ID] = os.urandom(16)
         else:
-            with self._locked():
+            with self.locked():
                 size = os.fstat(self._fd).st_size
                 if size < _SIZE:
                     os.ftruncate(self._fd, _SIZE)
@@ -85,7 +87,7 @@ class HostHead:
         """Raise the number to `revision`, if that is newer (before answering a write).
         Returns the fence: the monotonic time before which no write on this host may be
         answered."""
-        with self._locked():
+        with self.locked():
             (seq,) = _NUMBER.unpack_from(self._map, _SEQ)
             seq += seq % 2  # odd: a writer was killed mid-update (its head is harmless)
             if revision > _NUMBER.unpack_from(self._map, _HEAD)[0]:
@@ -94,62 +96,34 @@ class HostHead:
                 _NUMBER.pack_into(self._map, _SEQ, seq + 2)
             return self._time(_FENCE_UNTIL)
 
-    def enlisting(self) -> "Enlisting":
-        """The file lock, and the host's writer registration under it."""
-        return Enlisting(self)
-
     def close(self) -> None:  # twice is harmless, like the engine's close()
         self._map.close()
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
 
-    def _locked(self):
-        return _FileLock(self._fd)
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """flock on the shared file: writers on this host take turns (a private map needs
+        no lock). The writer registration below is read and changed only under it."""
+        if self._fd is None:
+            yield
+            return
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def writer_until(self) -> float:
+        """Until when (monotonic) this host is registered as a writer."""
+        return self._time(_WRITER_UNTIL)
+
+    def registered(self, writer_until: float, fence_until: float) -> None:
+        """Record a writer registration and its fence; both only ever move later."""
+        _TIME.pack_into(self._map, _WRITER_UNTIL, max(writer_until, self.writer_until()))
+        _TIME.pack_into(self._map, _FENCE_UNTIL, max(fence_until, self._time(_FENCE_UNTIL)))
 
     def _time(self, offset: int) -> float:
         return _TIME.unpack_from(self._map, offset)[0]
 
-
-class Enlisting:
-    """Under the file lock: until when this host is registered as a writer, and the fence.
-    Both only ever move later."""
-
-    def __init__(self, head: HostHead):
-        self._head = head
-        self._lock = head._locked()
-
-    def __enter__(self) -> "Enlisting":
-        self._lock.__enter__()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._lock.__exit__(*exc_info)
-
-    @property
-    def writer_until(self) -> float:
-        return self._head._time(_WRITER_UNTIL)
-
-    @property
-    def fence_until(self) -> float:
-        return self._head._time(_FENCE_UNTIL)
-
-    def registered(self, writer_until: float, fence_until: float) -> None:
-        head = self._head
-        _TIME.pack_into(head._map, _WRITER_UNTIL, max(writer_until, self.writer_until))
-        _TIME.pack_into(head._map, _FENCE_UNTIL, max(fence_until, self.fence_until))
-
-
-class _FileLock:
-    """flock on the shared file: writers on this host take turns; a private map needs none."""
-
-    def __init__(self, fd: int | None):
-        self._fd = fd
-
-    def __enter__(self):
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
-
-    def __exit__(self, *exc_info):
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)

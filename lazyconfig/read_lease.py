@@ -61,8 +61,8 @@ class ReadLease:
                  catch_up_to: Callable[[int], object], enlist: Callable[[bool], tuple]):
         """`facts()` runs the check's statement; `catch_up_to(head)` refreshes the engine
         to at least `head`; `enlist(writes)` marks this host alive in a write transaction
-        of its own and returns (database clock, our row as it was or None, when another
-        host was last seen or None)."""
+        of its own and returns (database clock, when this host was last seen as a writer,
+        when another host was last seen; None for never)."""
         self._host = host
         self._facts, self._catch_up_to, self._enlist = facts, catch_up_to, enlist
         self._until = 0.0  # reads skip the head query before this monotonic time
@@ -81,8 +81,8 @@ class ReadLease:
             self._start()
         return time.monotonic() < self._until
 
-    def check(self) -> bool:
-        """One check; True if it renewed the lease. The background thread calls this."""
+    def check(self) -> None:
+        """One check, renewing the lease if it can. The background thread calls this."""
         started = time.monotonic()
         try:
             if started - self._beat >= BEAT:
@@ -97,12 +97,10 @@ class ReadLease:
             if not self._failing:
                 log.warning("read lease check failed (%s); reads ask the database", exc)
             self._failing = True
-            return False
+            return
         self._failing = False
-        if others:
-            return False
-        self._until = min(started + LEASE, self._row_alive_until)
-        return True
+        if not others:
+            self._until = min(started + LEASE, self._row_alive_until)
 
     # -- writers ---------------------------------------------------------------------------
     def enlist_writer(self) -> None:
@@ -111,14 +109,14 @@ class ReadLease:
         started = time.monotonic()
         if started < self._writer_until:
             return
-        with self._host.enlisting() as host:
-            if started < host.writer_until:  # another process here registered lately
-                self._writer_until = host.writer_until
+        host = self._host
+        with host.locked():
+            if started < host.writer_until():  # another process here registered lately
+                self._writer_until = host.writer_until()
                 return
-            now, previous, newest_other = self._enlist(True)
+            now, seen_writing, newest_other = self._enlist(True)
             self._alive(started)
-            was_writer = (previous is not None and previous.writes
-                          and previous.seen_at > now - (EXPIRY - MARGIN))
+            was_writer = seen_writing is not None and seen_writing > now - (EXPIRY - MARGIN)
             fence = not was_writer and newest_other is not None and newest_other > now - EXPIRY
             self._writer_until = started + BEAT
             host.registered(self._writer_until, time.monotonic() + FENCE if fence else 0.0)

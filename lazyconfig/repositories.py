@@ -211,6 +211,10 @@ class ChangeLogHead:
     def __init__(self, url: str):
         self._engine = make_probe_engine(url)
         self._dbapi_error = self._engine.dialect.loaded_dbapi.Error
+        self._lease_sql = text(
+            f"SELECT (SELECT max(id) FROM {ChangeRow.__tablename__}), "
+            f"{database_clock(self._engine.dialect.name)}, (SELECT max(seen_at) FROM "
+            f"{HostRow.__tablename__} WHERE id <> :me AND writes)")
 
     def __call__(self) -> int:
         try:
@@ -232,12 +236,8 @@ class ChangeLogHead:
     def lease_facts(self, host_id: str) -> tuple[int, float, float | None]:
         """In one statement (one snapshot): the change log's head, the database's clock,
         and when a host other than `host_id` that writes was last seen."""
-        clock = database_clock(self._engine.dialect.name)
-        statement = text(f"SELECT (SELECT max(id) FROM {ChangeRow.__tablename__}), {clock}, "
-                         f"(SELECT max(seen_at) FROM {HostRow.__tablename__} "
-                         "WHERE id <> :me AND writes)")
         with self._engine.connect() as conn:
-            head, now, seen = conn.execute(statement, {"me": host_id}).one()
+            head, now, seen = conn.execute(self._lease_sql, {"me": host_id}).one()
         return head or 0, now, seen
 
     def dispose(self) -> None:
@@ -258,9 +258,10 @@ class HostRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def enlist(self, host_id: str, writes: bool) -> tuple[float, HostRow | None]:
+    def enlist(self, host_id: str, writes: bool) -> tuple[float, float | None]:
         """Mark `host_id` alive now (and a writer, if `writes`; a writer stays one). Returns
-        the database's clock and the row as it was before (a detached copy), or None."""
+        the database's clock and when the host was last seen as a writer before (None if
+        it was not one)."""
         clock = text(database_clock(self.session.get_bind().dialect.name))
         now = self.session.scalar(select(clock))
         row = self.session.get(HostRow, host_id)
@@ -268,10 +269,10 @@ class HostRepository:
             self.session.add(HostRow(id=host_id, seen_at=now, writes=writes))
             self.session.flush()
             return now, None
-        before = HostRow(id=row.id, seen_at=row.seen_at, writes=row.writes)
+        seen_writing = row.seen_at if row.writes else None
         row.seen_at, row.writes = now, row.writes or writes
         self.session.flush()
-        return now, before
+        return now, seen_writing
 
     def forget(self, seen_before: float) -> None:
         self.session.execute(delete(HostRow).where(HostRow.seen_at < seen_before))
