@@ -1,7 +1,9 @@
 """How the scenarios drive HTTP load: `closed` for throughput (wrk, 32 connections, or the
 Python client where wrk is missing) and `open_loop` for latency at a fixed rate (the Python
-client; wrk's closed loop would hide queueing delay)."""
+client; wrk's closed loop would hide queueing delay), on several targets in turns."""
 from __future__ import annotations
+
+from typing import Mapping
 
 from . import loadgen_python, loadgen_wrk
 from .loadgen_types import Load, Target
@@ -9,6 +11,11 @@ from .loadgen_types import Load, Target
 CONNECTIONS = 32
 
 __all__ = ["CONNECTIONS", "Load", "Target", "closed", "closed_generator", "open_loop"]
+
+# An open-loop run switches target every STRETCH seconds: this machine's slow spells last
+# about a second or two, and a p99 is set by a few of them, so turns of 15 s let one spell
+# decide which target looks slower.
+STRETCH = 1.0
 
 
 def closed_generator() -> str:
@@ -29,6 +36,9 @@ def closed(target: Target, seconds: int, connections: int = CONNECTIONS) -> Load
     return load
 
 
-def open_loop(target: Target, rate: float, seconds: float,
-              connections: int = CONNECTIONS) -> Load:
-    return loadgen_python.run(target, seconds, connections, rate=rate)
+def open_loop(targets: Mapping[str, Target], rate: float, seconds: float,
+              connections: int = CONNECTIONS) -> dict[str, Load]:
+    """`seconds` at `rate` requests/s on each target, in turns of STRETCH seconds (at least
+    two each); each target's Load pools its turns."""
+    stretches = max(2, round(seconds / STRETCH))
+    return loadgen_python.in_turns(targets, seconds, connections, rate, stretches)

@@ -101,8 +101,9 @@ class Contest:
 
 def contest(ctx: Context, targets: Mapping[str, Target], open_names: tuple[str, ...] = ()
             ) -> Contest:
-    """Each target in turn, ctx.runs rounds, closed loop (32 connections); then those in
-    `open_names` at LOAD_FRACTION of the first target's median throughput, in turn too."""
+    """Each target in turn, ctx.runs rounds, closed loop (32 connections); then ctx.runs
+    open-loop runs of those in `open_names`, at LOAD_FRACTION of the first target's median
+    throughput, each run taking them in turns of a second (loadgen.open_loop)."""
     duration = seconds(ctx)
     warm_up = QUICK_WARM_UP if ctx.quick else FULL_WARM_UP
     for target in targets.values():  # connection pools, caches, threads made on demand
@@ -111,17 +112,15 @@ def contest(ctx: Context, targets: Mapping[str, Target], open_names: tuple[str, 
     measured = dict(zip(targets, runs))
     first = next(iter(measured.values()))
     rate = max(1.0, LOAD_FRACTION * median([load.rps for load in first]))  # 0 means no limit
-    opened = rotate([_open_run(targets[name], rate, open_seconds(ctx)) for name in open_names],
-                    ctx.runs)
-    return Contest(measured, dict(zip(open_names, opened)), rate)
+    contenders = {name: targets[name] for name in open_names}
+    opened = [open_loop(contenders, rate, open_seconds(ctx)) for _ in range(ctx.runs)
+              if contenders]
+    return Contest(measured, {name: [run[name] for run in opened] for name in open_names},
+                   rate)
 
 
 def _closed_run(target: Target, duration: int) -> Callable[[], Load]:
     return lambda: closed(target, duration)
-
-
-def _open_run(target: Target, rate: float, duration: int) -> Callable[[], Load]:
-    return lambda: open_loop(target, rate, duration)
 
 
 def figure_row(ctx: Context, scenario: str, metric: str, unit: str, figure: Callable[[Load], float],
