@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from lazyconfig.db.base import utcnow
 from lazyconfig.db.models import SnapshotRow
 from lazyconfig.errors import SnapshotNotFound, ValidationFailed
+
+from .database import same
 
 INTERVAL = "lazy_loading_unloading_check_interval"
 STRATEGY = "lazy_loading_unloading_strategy"
@@ -160,3 +162,39 @@ def test_reset_removes_runtime_overrides_after_a_safety_snapshot(engine, tables)
     # The safety snapshot brings everything back.
     engine.rollback_to_snapshot(snapshot.id)
     assert (engine.get(INTERVAL), engine.get(STRATEGY), engine.get(LOADS)) == (5.0, "AGGRESSIVE", 8)
+
+
+def test_a_rollback_of_many_keys_logs_each_change_as_a_single_write_would(make_engine, tables):
+    """Above 50 keys a write appends its changes in bulk (COPY on PostgreSQL): every row
+    must hold what a one-key write stores, JSON types and JSON null included, and another
+    engine must read the same state back."""
+    engine = make_engine()
+    keys = [f"bulk_{i:02d}" for i in range(60)]
+    for key in keys:
+        engine.put_rule({"key": key, "value_type": "json", "default": None})
+    kept = {key: [None, 30.0, "text", {"n": i, "on": True}][i % 4] for i, key in enumerate(keys)}
+    engine.update(kept)
+    snapshot_id = engine.create_snapshot("many keys")
+    engine.update({key: [i] for i, key in enumerate(keys)})
+    mark = engine.revision
+
+    result = engine.rollback_to_snapshot(snapshot_id, user="bob", request_id="req-60")
+
+    log = tables.changes(since=mark)
+    assert [change.id for change in log] == list(range(mark + 1, mark + 61))
+    assert [change.revision for change in result["changes"]] == [change.id for change in log]
+    assert len({change.batch_id for change in log}) == 1 and log[0].batch_id
+    for i, (change, key) in enumerate(zip(log, keys)):
+        assert (change.key, change.source, change.action, change.actor, change.request_id) == (
+            key, "runtime", "rollback", "bob", "req-60")
+        assert same(change.old_value, [i]) and same(change.new_value, kept[key])
+        assert change.description == f"rollback to snapshot {snapshot_id}"
+        assert change.at.tzinfo is not None
+    # None is the JSON value null, never SQL NULL, as a one-key write stores it.
+    with tables.db.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM changes WHERE id > :mark AND "
+                                 "(new_value IS NULL OR old_value IS NULL)"),
+                            {"mark": mark}).scalar() == 0
+    other = make_engine()
+    assert other.revision == engine.revision
+    assert {key: other.get(key) for key in keys} == kept

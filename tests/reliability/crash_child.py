@@ -18,6 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from lazyconfig.engine import ConfigurationEngine
+from lazyconfig.repositories import ChangeRepository
 from lazyconfig.settings import Settings
 
 
@@ -56,13 +57,16 @@ def watch_write_transactions(markers: Markers) -> None:
     (lazyconfig/read_lease.py). "begin" is written at its first append."""
     writing: set[int] = set()
 
-    @event.listens_for(Session, "do_orm_execute")
-    def appending(state):
-        table = getattr(state.statement, "table", None)
-        if (state.is_insert and getattr(table, "name", None) == "changes"
-                and id(state.session) not in writing):
-            writing.add(id(state.session))
+    # At the repository, not the statement: a big append on PostgreSQL is a COPY, which
+    # no ORM event sees.
+    append_many = ChangeRepository.append_many
+
+    def appending(repository, rows):
+        if id(repository.session) not in writing:
+            writing.add(id(repository.session))
             markers.write("begin")
+        return append_many(repository, rows)
+    ChangeRepository.append_many = appending
 
     @event.listens_for(Session, "before_commit")
     def committing(session):
