@@ -12,9 +12,9 @@ CONNECTIONS = 32
 
 __all__ = ["CONNECTIONS", "Load", "Target", "closed", "closed_generator", "open_loop"]
 
-# An open-loop run switches target every STRETCH seconds: this machine's slow spells last
-# about a second or two, and a p99 is set by a few of them, so turns of 15 s let one spell
-# decide which target looks slower.
+# An open-loop run switches target every STRETCH seconds. This machine's slow spells last a
+# second or two and a few of them set a p99: with a 15 s block per target, one spell decided
+# which target looked slower.
 STRETCH = 1.0
 
 
