@@ -131,10 +131,10 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
     return int(status), connection == "keep-alive"
 
 
-def run(target: Target, seconds: float, connections: int, rate: float | None = None) -> Load:
-    """Drive `target` for `seconds` over `connections` connections, at `rate` requests/s
-    (open loop) or as fast as answers come (closed loop, rate None)."""
-    return in_turns({"": target}, seconds, connections, rate, stretches=1)[""]
+def run(target: Target, seconds: float, connections: int) -> Load:
+    """Drive `target` for `seconds` over `connections` connections, as fast as answers come
+    (closed loop; open loops go through in_turns)."""
+    return in_turns({"": target}, seconds, connections, None, stretches=1)[""]
 
 
 def in_turns(targets: Mapping[str, Target], seconds: float, connections: int,

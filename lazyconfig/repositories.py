@@ -130,6 +130,7 @@ class ValueRepository:
 class ChangeRepository:
     def __init__(self, session: Session):
         self.session = session
+        self._postgres = session.get_bind().dialect.name == "postgresql"
         self.appended: list[dict[str, Any]] = []  # this session's rows, with their ids
 
     def append_many(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -150,7 +151,7 @@ class ChangeRepository:
             # COPY on PostgreSQL, see _COPY_CHANGES).
             for row, revision in zip(rows, self._reserve(len(rows))):
                 row["id"] = revision
-            if self.session.get_bind().dialect.name == "postgresql":
+            if self._postgres:
                 self._copy(rows)
             else:
                 self.session.execute(_APPEND, rows)
@@ -167,7 +168,7 @@ class ChangeRepository:
                 copy.write_row([Jsonb(row[c]) if c in _COPY_JSON else row[c] for c in columns])
 
     def _reserve(self, count: int) -> list[int]:
-        if self.session.get_bind().dialect.name == "postgresql":
+        if self._postgres:
             return sorted(self.session.scalars(_NEXT_IDS, {"count": count}))
         first = self.head() + 1  # SQLite gives an INTEGER PRIMARY KEY max + 1 itself
         return list(range(first, first + count))
