@@ -15,24 +15,30 @@ database more often, since the number only ever grows to the largest revision wr
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import hashlib
 import mmap
 import os
-import struct
 import tempfile
 from pathlib import Path
 from typing import Iterator
 
-# id (16 bytes), then a sequence number and the head; the sequence number is odd while a
-# writer is changing the head, so a reader never takes a half-written number for a whole one.
-# Then two monotonic times (CLOCK_MONOTONIC is the machine's, shared by its processes) that
-# writers read and change only under the file lock (read_lease.py).
-_ID = slice(0, 16)
-_NUMBER = struct.Struct("<Q")
-_TIME = struct.Struct("<d")
-_SEQ, _HEAD, _WRITER_UNTIL, _FENCE_UNTIL = 16, 24, 32, 40
-_SIZE = 48
+
+class _Layout(ctypes.LittleEndianStructure):
+    """The file: an id, then a sequence number and the head; the sequence number is odd while
+    a writer is changing the head, so a reader never takes a half-written number for a whole
+    one. Then two monotonic times (CLOCK_MONOTONIC is the machine's, shared by its processes)
+    that writers read and change only under the file lock (read_lease.py).
+
+    ctypes fields, not struct.pack_into: pack_into clears its bytes before it writes them, so
+    a reader in another process could see a sequence number of 0 (even) around a head of 0.
+    A field's get and set are one aligned 8-byte load and store."""
+    _fields_ = [("id", ctypes.c_ubyte * 16), ("seq", ctypes.c_uint64), ("head", ctypes.c_uint64),
+                ("writer_until", ctypes.c_double), ("fence_until", ctypes.c_double)]
+
+
+_SIZE = ctypes.sizeof(_Layout)
 READ_ATTEMPTS = 100
 UNKNOWN = 2**64 - 1
 
@@ -62,7 +68,7 @@ class HostHead:
             # becomes a host of its own, which only costs its readers a query.
             self._fd = None
             self._map = mmap.mmap(-1, _SIZE)
-            self._map[_ID] = os.urandom(16)
+            self._map[:16] = os.urandom(16)
         else:
             with self.locked():
                 size = os.fstat(self._fd).st_size
@@ -71,15 +77,17 @@ class HostHead:
                 if size < 16:
                     os.pwrite(self._fd, os.urandom(16), 0)
             self._map = mmap.mmap(self._fd, _SIZE)
-        self.id = self._map[_ID].hex()
+        self._file = _Layout.from_buffer(self._map)
+        self.id = bytes(self._file.id).hex()
 
     def read(self) -> int:
         """The newest revision acknowledged on this host; UNKNOWN (more than any revision,
         so the reader asks the database) while a writer is mid-update, or was killed there."""
+        file = self._file
         for _ in range(READ_ATTEMPTS):
-            (seq,) = _NUMBER.unpack_from(self._map, _SEQ)
-            (head,) = _NUMBER.unpack_from(self._map, _HEAD)
-            if seq % 2 == 0 and _NUMBER.unpack_from(self._map, _SEQ)[0] == seq:
+            seq = file.seq
+            head = file.head
+            if seq % 2 == 0 and file.seq == seq:
                 return head
         return UNKNOWN
 
@@ -87,16 +95,17 @@ class HostHead:
         """Raise the number to `revision`, if that is newer (before answering a write).
         Returns the fence: the monotonic time before which no write on this host may be
         answered."""
+        file = self._file
         with self.locked():
-            (seq,) = _NUMBER.unpack_from(self._map, _SEQ)
-            seq += seq % 2  # odd: a writer was killed mid-update (its head is harmless)
-            if revision > _NUMBER.unpack_from(self._map, _HEAD)[0]:
-                _NUMBER.pack_into(self._map, _SEQ, seq + 1)
-                _NUMBER.pack_into(self._map, _HEAD, revision)
-                _NUMBER.pack_into(self._map, _SEQ, seq + 2)
-            return self._time(_FENCE_UNTIL)
+            seq = file.seq + file.seq % 2  # odd: a writer was killed mid-update (its head is harmless)
+            if revision > file.head:
+                file.seq = seq + 1
+                file.head = revision
+                file.seq = seq + 2
+            return file.fence_until
 
     def close(self) -> None:  # twice is harmless, like the engine's close()
+        self._file = None  # the map refuses to close while a view of it is alive
         self._map.close()
         if self._fd is not None:
             os.close(self._fd)
@@ -117,13 +126,10 @@ class HostHead:
 
     def writer_until(self) -> float:
         """Until when (monotonic) this host is registered as a writer."""
-        return self._time(_WRITER_UNTIL)
+        return self._file.writer_until
 
     def registered(self, writer_until: float, fence_until: float) -> None:
         """Record a writer registration and its fence; both only ever move later."""
-        _TIME.pack_into(self._map, _WRITER_UNTIL, max(writer_until, self.writer_until()))
-        _TIME.pack_into(self._map, _FENCE_UNTIL, max(fence_until, self._time(_FENCE_UNTIL)))
-
-    def _time(self, offset: int) -> float:
-        return _TIME.unpack_from(self._map, offset)[0]
+        self._file.writer_until = max(writer_until, self._file.writer_until)
+        self._file.fence_until = max(fence_until, self._file.fence_until)
 

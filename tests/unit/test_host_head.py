@@ -1,11 +1,14 @@
 """The host head: one number per host, shared by its processes through a file."""
 from __future__ import annotations
 
+import mmap
 import multiprocessing
+import struct
 
 from lazyconfig.host_head import UNKNOWN, HostHead
 
 URL = "sqlite:////srv/lazyconfig.db"
+_RAW = struct.Struct("<QQ")  # the file's sequence number and head, at byte 16
 
 
 def test_processes_that_share_the_run_dir_share_the_id_and_the_head(tmp_path):
@@ -54,23 +57,32 @@ def _advance_to(run_dir, last: int) -> None:
 
 def test_a_reader_in_another_process_never_sees_the_head_go_back(tmp_path):
     """A writer process advances the head while this one reads it: every read is a whole
-    number that was written, and never less than one read before."""
+    number that was written, and never less than one read before. The file's raw sequence
+    number and head, read straight from its bytes, never go back either: each store is whole
+    (struct.pack_into cleared the bytes before writing them, and a reader once saw 0 there)."""
     head = HostHead(URL, tmp_path)
+    with open(head.path, "rb") as file:
+        raw = mmap.mmap(file.fileno(), 0, prot=mmap.PROT_READ)
     last = 20_000
     writer = multiprocessing.get_context("fork").Process(target=_advance_to, args=(tmp_path, last))
     writer.start()
-    seen = [head.read()]
+    seen, stored = [head.read()], []
     while writer.is_alive():
         seen.append(head.read())
+        stored.append(_RAW.unpack_from(raw, 16))
     seen.append(head.read())
     writer.join()
     head.close()
+    raw.close()
     assert writer.exitcode == 0
     # UNKNOWN: the writer was mid-update for all of a read's attempts (the reader would ask
     # the database); every number actually read is whole and in order.
     known = [value for value in seen if value != UNKNOWN]
     assert known[-1] == last
     assert all(0 <= a <= b <= last for a, b in zip(known, known[1:]))
+    assert len(stored) > 1000
+    for field in (0, 1):  # the sequence number, then the head
+        assert all(a[field] <= b[field] for a, b in zip(stored, stored[1:]))
 
 
 def test_a_writer_killed_mid_update_leaves_readers_asking_the_database(tmp_path):
