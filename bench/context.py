@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 import subprocess
+import tempfile
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -85,17 +86,20 @@ class Context:
     workdir: Path
     pg_url: str = DEFAULT_PG_URL
     secret: str = SECRET
-    resets: int = 0  # databases emptied so far
+    run_dir: Path | None = None  # the host head's directory for servers on the fresh database
 
     def token(self, role: str = "admin", user: str = "bench") -> str:
         return create_token(self.secret, user, role, 24 * 3600)
 
     def fresh_database_url(self, name: str) -> str:
         """An empty database: a new SQLite file, or the bench PostgreSQL database with every
-        table dropped. Servers on it get a new run directory: the host head left by servers
-        on the database before would be ahead of the new one's revisions (README,
-        Consistency), and every read would ask the database."""
-        self.resets += 1
+        table dropped. Servers on it get a run directory no other server of this bench run
+        had: the host head left by servers on the database before would be ahead of the new
+        one's revisions (README, Consistency), and every read would ask the database. (The
+        PostgreSQL URL is the same in every scenario, and each scenario has a Context of its
+        own: a per-Context count once gave scenario 2 the head scenario 1 left.)"""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.run_dir = Path(tempfile.mkdtemp(prefix=f"run-{name}-", dir=self.workdir))
         if self.database == "sqlite":
             path = self.workdir / f"{name}.db"
             for suffix in ("", "-wal", "-shm"):
@@ -109,7 +113,7 @@ class Context:
         return self.pg_url
 
     def env(self, database_url: str, name: str, **extra: str) -> dict[str, str]:
-        extra.setdefault("LAZYCONFIG_RUN_DIR", str(self.workdir / f"run-{self.resets}"))
+        extra.setdefault("LAZYCONFIG_RUN_DIR", str(self.run_dir or self.workdir / "run"))
         return server_env(database_url, self.workdir / f"instance-{name}", self.secret, **extra)
 
     @contextmanager
