@@ -98,8 +98,7 @@ class Context:
         one's revisions (README, Consistency), and every read would ask the database. (The
         PostgreSQL URL is the same in every scenario, and each scenario has a Context of its
         own: a per-Context count once gave scenario 2 the head scenario 1 left.)"""
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        self.run_dir = Path(tempfile.mkdtemp(prefix=f"run-{name}-", dir=self.workdir))
+        self.run_dir = self._new_run_dir(name)
         if self.database == "sqlite":
             path = self.workdir / f"{name}.db"
             for suffix in ("", "-wal", "-shm"):
@@ -113,8 +112,14 @@ class Context:
         return self.pg_url
 
     def env(self, database_url: str, name: str, **extra: str) -> dict[str, str]:
-        extra.setdefault("LAZYCONFIG_RUN_DIR", str(self.run_dir or self.workdir / "run"))
+        if self.run_dir is None:  # a database this Context did not empty: still a host of its own
+            self.run_dir = self._new_run_dir(name)
+        extra.setdefault("LAZYCONFIG_RUN_DIR", str(self.run_dir))
         return server_env(database_url, self.workdir / f"instance-{name}", self.secret, **extra)
+
+    def _new_run_dir(self, name: str) -> Path:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f"run-{name}-", dir=self.workdir))
 
     @contextmanager
     def server(self, database_url: str, name: str, *, workers: int = 2,

@@ -33,12 +33,14 @@ class _Layout(ctypes.LittleEndianStructure):
 
     ctypes fields, not struct.pack_into: pack_into clears its bytes before it writes them, so
     a reader in another process could see a sequence number of 0 (even) around a head of 0.
-    A field's get and set are one aligned 8-byte load and store."""
+    A ctypes field is copied whole, never cleared first (tests/unit/test_host_head.py reads
+    the raw fields from another process while they change)."""
     _fields_ = [("id", ctypes.c_ubyte * 16), ("seq", ctypes.c_uint64), ("head", ctypes.c_uint64),
                 ("writer_until", ctypes.c_double), ("fence_until", ctypes.c_double)]
 
 
 _SIZE = ctypes.sizeof(_Layout)
+_ID_SIZE = _Layout.id.size
 READ_ATTEMPTS = 100
 UNKNOWN = 2**64 - 1
 
@@ -68,14 +70,14 @@ class HostHead:
             # becomes a host of its own, which only costs its readers a query.
             self._fd = None
             self._map = mmap.mmap(-1, _SIZE)
-            self._map[:16] = os.urandom(16)
+            self._map[:_ID_SIZE] = os.urandom(_ID_SIZE)
         else:
             with self.locked():
                 size = os.fstat(self._fd).st_size
                 if size < _SIZE:
                     os.ftruncate(self._fd, _SIZE)
-                if size < 16:
-                    os.pwrite(self._fd, os.urandom(16), 0)
+                if size < _ID_SIZE:
+                    os.pwrite(self._fd, os.urandom(_ID_SIZE), 0)
             self._map = mmap.mmap(self._fd, _SIZE)
         self._file = _Layout.from_buffer(self._map)
         self.id = bytes(self._file.id).hex()
@@ -97,7 +99,8 @@ class HostHead:
         answered."""
         file = self._file
         with self.locked():
-            seq = file.seq + file.seq % 2  # odd: a writer was killed mid-update (its head is harmless)
+            seq = file.seq
+            seq += seq % 2  # odd: a writer was killed mid-update (its head is harmless)
             if revision > file.head:
                 file.seq = seq + 1
                 file.head = revision

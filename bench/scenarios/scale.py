@@ -10,6 +10,7 @@ import time
 from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
+from typing import Sequence
 
 from sqlalchemy import Column, MetaData, String, Table, bindparam, create_engine
 from sqlalchemy.engine import make_url
@@ -129,7 +130,7 @@ def _latency_rows(ctx: Context, seeded, empty, note: str) -> list[Row]:
     return rows
 
 
-def _latencies(urls, token: str, requests: int) -> list[dict[str, list[float]]]:
+def _latencies(urls: Sequence[str], token: str, requests: int) -> list[dict[str, list[float]]]:
     """One run: `requests` of each operation on each server, the servers taking turns
     request by request (A, B, B, A, ...), each over a fresh keep-alive connection. A p99 of
     200 is the second-worst request: with whole runs in turns (A, B, A, B), one slow spell
@@ -139,9 +140,9 @@ def _latencies(urls, token: str, requests: int) -> list[dict[str, list[float]]]:
         for client in clients:
             client.call("GET", f"/values/{KEY}")  # connected, and the worker caught up
         found = [{name: [] for name in OPERATIONS} for _ in clients]
+        turn = list(zip(clients, found))
         for name, (method, path, body) in OPERATIONS.items():
             for n in range(requests):
-                turn = list(zip(clients, found))
                 for client, times in (turn if n % 2 == 0 else reversed(turn)):
                     times[name].append(client.timed(method, path, body(n)))
         return found
