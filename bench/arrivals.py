@@ -132,7 +132,7 @@ class Subscriber:
 
 def report_changes() -> None:
     """The subscriber process: an engine on the configured database, reporting each change."""
-    from lazyconfig.engine import ConfigurationEngine
+    from lazyconfig.service.engine import ConfigurationEngine
     engine = ConfigurationEngine()
     engine.subscribe(lambda change: print(change.revision, time.monotonic(), flush=True))
     print("ready", flush=True)

@@ -1,7 +1,7 @@
 """lazyconfig: runtime configuration for a package lazy-loading system."""
 from .domain import ConfigurationValidationRule, ValueType
-from .engine import ConfigurationEngine, UpdateResult, get_configuration_engine
-from .service_manager import ServiceManager, get_service_manager
+from .service.engine import ConfigurationEngine, UpdateResult, get_configuration_engine
+from .service.service_manager import ServiceManager, get_service_manager
 
 __all__ = ["ConfigurationEngine", "ConfigurationValidationRule", "ServiceManager", "UpdateResult",
            "ValueType", "create_app", "get_configuration_engine", "get_service_manager"]

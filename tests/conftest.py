@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from lazyconfig.db import migrate
-from lazyconfig.engine import ConfigurationEngine, close_configuration_engines
+from lazyconfig.service.engine import ConfigurationEngine, close_configuration_engines
 from lazyconfig.settings import Settings
 
 PG_URL = os.environ.get("LAZYCONFIG_TEST_DATABASE_URL")

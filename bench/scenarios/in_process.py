@@ -8,7 +8,7 @@ import threading
 import time
 import timeit
 
-from lazyconfig.engine import ConfigurationEngine
+from lazyconfig.service.engine import ConfigurationEngine
 from lazyconfig.settings import Settings
 
 from ..baselines.in_process import KEY, Reader, dict_get, rlock_dict_get

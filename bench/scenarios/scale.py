@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from lazyconfig.db import migrate
 from lazyconfig.db.base import BigId, JSONValue, UTCDateTime, utcnow
 from lazyconfig.db.connection import make_engine
-from lazyconfig.engine import ConfigurationEngine
+from lazyconfig.service.engine import ConfigurationEngine
 from lazyconfig.settings import Settings
 
 from .. import seed

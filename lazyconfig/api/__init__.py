@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from ..engine import ConfigurationEngine
+from ..service.engine import ConfigurationEngine
 from . import auth, context, docs, errors, health, memory, metrics, observe
 from .blueprint import Api, RowIdConverter
 from .configuration import blp as configuration

@@ -8,7 +8,7 @@ import uuid
 
 from flask import Flask, current_app, g, request
 
-from ..engine import ConfigurationEngine
+from ..service.engine import ConfigurationEngine
 from ..errors import StorageUnavailable
 
 log = logging.getLogger(__name__)

@@ -55,7 +55,7 @@ class Session:
     @property
     def engine(self):
         if self._engine is None:
-            from ..engine import ConfigurationEngine
+            from ..service.engine import ConfigurationEngine
             # One command, one short-lived engine: no watcher thread needed.
             self._engine = ConfigurationEngine(self.settings, watch=False)
         return self._engine

@@ -1,8 +1,10 @@
 """Declarative base with a constraint naming convention, and the column types we share."""
 from __future__ import annotations
 
+import copy
 import json
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Text
 from sqlalchemy.dialects.postgresql import JSONB
@@ -64,3 +66,8 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def detached(value: Any) -> Any:
+    """`value`, or a copy of it when it is a container the caller could change later."""
+    return copy.deepcopy(value) if isinstance(value, (list, dict)) else value

@@ -18,7 +18,7 @@ down_revision: Union[str, None] = '0001'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
-CHANNEL = "lazyconfig_changes"  # lazyconfig.repositories.NOTIFY_CHANNEL, as of this revision
+CHANNEL = "lazyconfig_changes"  # lazyconfig.db.repositories.changes.NOTIFY_CHANNEL, as of this revision
 
 
 def upgrade() -> None:

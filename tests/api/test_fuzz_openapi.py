@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance,
 from lazyconfig import create_app
 from lazyconfig.api.notifications import schemas as notification_schemas
 from lazyconfig.api.notifications import waiting
-from lazyconfig.engine import ConfigurationEngine
+from lazyconfig.service.engine import ConfigurationEngine
 from lazyconfig.settings import Settings
 
 from .conftest import SECRET

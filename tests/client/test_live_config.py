@@ -9,7 +9,7 @@ import time
 import pytest
 
 from lazyconfig.client import LiveConfig
-from lazyconfig.engine import ConfigurationEngine
+from lazyconfig.service.engine import ConfigurationEngine
 from lazyconfig.settings import Settings
 from tests.ops.live_server import eventually
 

@@ -8,7 +8,7 @@ import time
 
 from sqlalchemy import event
 
-from lazyconfig.engine import ConfigurationEngine
+from lazyconfig.service.engine import ConfigurationEngine
 from lazyconfig.settings import Settings
 
 from .conftest import PREFIX

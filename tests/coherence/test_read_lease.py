@@ -8,9 +8,9 @@ import time
 import pytest
 from sqlalchemy import text
 
-from lazyconfig import read_lease
-from lazyconfig.engine import ConfigurationEngine
-from lazyconfig.read_lease import EXPIRY, FENCE, LEASE
+from lazyconfig.coherence import read_lease
+from lazyconfig.service.engine import ConfigurationEngine
+from lazyconfig.coherence.read_lease import EXPIRY, FENCE, LEASE
 from lazyconfig.settings import Settings
 
 from .test_catch_up import wait_for_lease

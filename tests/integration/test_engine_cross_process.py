@@ -17,7 +17,7 @@ BOUND = 2.0  # seconds; the targets are 1 s on SQLite (poll) and 100 ms on Postg
 
 CHILD = textwrap.dedent('''
     import json, sys, threading, time
-    from lazyconfig.engine import ConfigurationEngine
+    from lazyconfig.service.engine import ConfigurationEngine
     from lazyconfig.settings import Settings
 
     env, key = json.loads(sys.argv[1]), sys.argv[2]

@@ -254,7 +254,7 @@ def test_monitoring_and_debugging(tables, capsys):
 
 
 def test_integrate_with_service_manager_default(monkeypatch, tables):
-    from lazyconfig import service_manager
+    from lazyconfig.service import service_manager
     manager = service_manager.ServiceManager()  # not the process-wide one other tests share
     monkeypatch.setattr(service_manager, "_default_manager", manager)
     manager.register_service("loader", {"max_concurrent_loads": 8})

@@ -7,8 +7,8 @@ import time
 
 import psycopg
 import pytest
-from lazyconfig.repositories import NOTIFY_CHANNEL
-from lazyconfig.watcher import RevisionWatcher, libpq_dsn
+from lazyconfig.db.repositories.changes import NOTIFY_CHANNEL
+from lazyconfig.coherence.watcher import RevisionWatcher, libpq_dsn
 
 NOTIFICATIONS = 50
 

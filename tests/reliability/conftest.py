@@ -33,5 +33,5 @@ def child_processes():
     """Children forked from a server that has already imported the engine: a fresh
     interpreter per child would spend over a second on imports, every trial."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["lazyconfig.engine"])
+    context.set_forkserver_preload(["lazyconfig.service.engine"])
     return context

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from lazyconfig.engine import ConfigurationEngine
-from lazyconfig.repositories import ChangeRepository
+from lazyconfig.service.engine import ConfigurationEngine
+from lazyconfig.db.repositories.changes import ChangeRepository
 from lazyconfig.settings import Settings
 
 

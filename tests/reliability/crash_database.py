@@ -15,7 +15,7 @@ from sqlalchemy.pool import NullPool
 
 from lazyconfig.db.models import ChangeRow, SnapshotRow
 from lazyconfig.domain import BUILTIN_RULES, ConfigurationValidationRule, ValueType
-from lazyconfig.engine import ConfigurationEngine
+from lazyconfig.service.engine import ConfigurationEngine
 from lazyconfig.settings import Settings
 
 from . import crash_child

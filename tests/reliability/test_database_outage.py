@@ -35,10 +35,10 @@ from lazyconfig import create_app
 from lazyconfig.api.context import CATCH_UP_PAUSE
 from lazyconfig.auth import create_token
 from lazyconfig.db.models import ChangeRow, ValueRow
-from lazyconfig.engine import ConfigurationEngine
+from lazyconfig.service.engine import ConfigurationEngine
 from lazyconfig.errors import StorageUnavailable
-from lazyconfig.read_lease import LEASE
-from lazyconfig.repositories import UnitOfWork
+from lazyconfig.coherence.read_lease import LEASE
+from lazyconfig.db.unit_of_work import UnitOfWork
 from lazyconfig.settings import Settings
 from lazyconfig.testing import GunicornServer, server_env
 

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from lazyconfig.coalesced import CoalescedCall
+from lazyconfig.coherence.coalesced import CoalescedCall
 
 
 class Counter:

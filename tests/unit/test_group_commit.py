@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from lazyconfig.group_commit import MAX_GROUP, GroupCommit
+from lazyconfig.coherence.group_commit import MAX_GROUP, GroupCommit
 
 
 def _wait_for_queue(commit: GroupCommit, length: int) -> None:

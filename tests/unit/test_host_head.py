@@ -5,7 +5,7 @@ import mmap
 import multiprocessing
 import struct
 
-from lazyconfig.host_head import UNKNOWN, HostHead
+from lazyconfig.coherence.host_head import UNKNOWN, HostHead
 
 URL = "sqlite:////srv/lazyconfig.db"
 _RAW = struct.Struct("<QQ")  # the file's sequence number and head, at byte 16

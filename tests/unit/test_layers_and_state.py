@@ -5,8 +5,8 @@ import pytest
 
 from lazyconfig.domain import BUILTIN_RULES, ConfigurationValidationRule
 from lazyconfig.errors import InvalidDocument
-from lazyconfig.sources import ExternalLayers, env_name, read_config_file
-from lazyconfig.state import KeyMeta, build, effective
+from lazyconfig.service.sources import ExternalLayers, env_name, read_config_file
+from lazyconfig.domain.state import KeyMeta, build, effective
 
 RULES = {rule.key: rule for rule in BUILTIN_RULES}
 INTERVAL = "lazy_loading_unloading_check_interval"

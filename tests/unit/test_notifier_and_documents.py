@@ -6,10 +6,10 @@ from datetime import datetime, timezone
 import pytest
 
 from lazyconfig import UpdateResult
-from lazyconfig.documents import export_document, read_import_document
+from lazyconfig.domain.documents import export_document, read_import_document
 from lazyconfig.domain import Change, ConfigEntry
 from lazyconfig.errors import InvalidDocument
-from lazyconfig.notifier import Notifier
+from lazyconfig.coherence.notifier import Notifier
 from lazyconfig.settings import Settings
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)

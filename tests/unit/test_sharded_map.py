@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lazyconfig.sharded import SHARDS, ShardedMap
+from lazyconfig.domain.sharded import SHARDS, ShardedMap
 
 ITEMS = {f"key_{n}": n for n in range(1000)}
 

@@ -8,7 +8,7 @@ from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import abort
 
-from ...feed import FeedBusy, FeedClosed
+from ...coherence.feed import FeedBusy, FeedClosed
 from ..auth import sees_sensitive, token_claims
 from ..blueprint import Blueprint
 from ..context import engine

@@ -16,9 +16,9 @@ from flask import Flask
 from werkzeug.wsgi import ClosingIterator
 
 from ...domain import Change
-from ...engine import ConfigurationEngine
+from ...service.engine import ConfigurationEngine
 from ...errors import StorageUnavailable
-from ...feed import ChangeFeed, FeedClosed
+from ...coherence.feed import ChangeFeed, FeedClosed
 from ..schemas import ChangeSchema
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ import http.client
 import itertools
 
 import pytest
-from lazyconfig.engine import ConfigurationEngine
+from lazyconfig.service.engine import ConfigurationEngine
 from lazyconfig.settings import Settings
 from tests.e2e.conftest import server_database
 

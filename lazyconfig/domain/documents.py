@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from .domain import SOURCES, Change, ConfigEntry
-from .errors import InvalidDocument
+from .model import SOURCES, Change, ConfigEntry
+from ..errors import InvalidDocument
 
 EXPORT_VERSION = 1
 

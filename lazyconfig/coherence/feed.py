@@ -14,7 +14,7 @@ import time
 from collections import deque
 from typing import Iterable
 
-from .domain import Change
+from ..domain import Change
 
 DEFAULT_BACKLOG = 10_000  # changes a listener may fall behind by before it is cut off
 

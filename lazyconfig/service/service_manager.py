@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .domain import Change
+from ..domain import Change
 
 log = logging.getLogger(__name__)
 ValuesListener = Callable[["RegisteredService"], None]

@@ -24,25 +24,26 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from .coalesced import CoalescedCall
-from .db import migrate
-from .db.base import utcnow
-from .db.connection import make_engine
-from .documents import (export_document, layer_diff, read_import_document, snapshot_info,
+from ..coherence.coalesced import CoalescedCall
+from ..db import migrate
+from ..db.base import utcnow
+from ..db.connection import make_engine
+from ..domain.documents import (export_document, layer_diff, read_import_document, snapshot_info,
                         to_change)
-from .domain import BUILTIN_RULES, MASK, SOURCES, WRITABLE_SOURCES, Change, ConfigEntry
-from .domain import ConfigurationValidationRule
-from .errors import (ConfigurationError, Conflict, InvalidSource, SnapshotNotFound,
+from ..domain import BUILTIN_RULES, MASK, SOURCES, WRITABLE_SOURCES, Change, ConfigEntry
+from ..domain import ConfigurationValidationRule
+from ..errors import (ConfigurationError, Conflict, InvalidSource, SnapshotNotFound,
                      StorageUnavailable, UnknownKey, ValidationFailed)
-from .group_commit import GroupCommit, Queued
-from .host_head import HostHead
-from .notifier import Notifier, Subscription
-from .read_lease import FORGET, LeaseFacts, ReadLease
-from .repositories import ChangeLogHead, UnitOfWork, session_factories
-from .settings import Settings
+from ..coherence.group_commit import GroupCommit, Queued
+from ..coherence.host_head import HostHead
+from ..coherence.notifier import Notifier, Subscription
+from ..coherence.read_lease import FORGET, LeaseFacts, ReadLease
+from ..db.head import ChangeLogHead
+from ..db.unit_of_work import UnitOfWork, session_factories
+from ..settings import Settings
 from .sources import ExternalLayers
-from .state import KeyMeta, State, build, effective
-from .watcher import RevisionWatcher
+from ..domain.state import KeyMeta, State, build, effective
+from ..coherence.watcher import RevisionWatcher
 
 log = logging.getLogger(__name__)
 change_log = logging.getLogger("lazyconfig.changes")
@@ -591,7 +592,7 @@ class ConfigurationEngine:
 
     def integrate_with_service_manager(self, manager=None):
         """Load the values registered services provide as the `service` layer and keep the
-        two in sync both ways (see lazyconfig.service_manager)."""
+        two in sync both ways (see lazyconfig.service.service_manager)."""
         from .service_manager import ServiceIntegration, get_service_manager
         manager = manager or get_service_manager()
         with self._lock:  # one integration per manager: integrating again must not double up

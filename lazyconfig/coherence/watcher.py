@@ -15,8 +15,8 @@ from typing import Callable
 import psycopg
 from sqlalchemy.engine import make_url
 
-from .db.connection import connect_args
-from .repositories import NOTIFY_CHANNEL
+from ..db.connection import connect_args
+from ..db.repositories.changes import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
 # Least time between two refreshes started by notifications: bounds a worker's refreshes

@@ -15,9 +15,9 @@ from typing import Any, Mapping
 
 import yaml
 
-from .domain import ConfigurationValidationRule
-from .errors import InvalidDocument
-from .settings import PREFIX, SETTING_NAMES
+from ..domain import ConfigurationValidationRule
+from ..errors import InvalidDocument
+from ..settings import PREFIX, SETTING_NAMES
 
 log = logging.getLogger(__name__)
 

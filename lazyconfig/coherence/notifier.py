@@ -8,7 +8,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from .domain import Change
+from ..domain import Change
 
 log = logging.getLogger(__name__)
 Callback = Callable[[Change], object]

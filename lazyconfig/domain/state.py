@@ -7,11 +7,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Protocol
 
-from .domain import SOURCES, ConfigEntry, ConfigurationValidationRule, ValueType
+from .model import SOURCES, ConfigEntry
+from .rules import ConfigurationValidationRule, ValueType
 from .sharded import ShardedMap
-from .sources import ExternalLayers
+
+
+class ExternalLayers(Protocol):
+    """The layers read from outside the database (service/sources.py): file and environment."""
+
+    errors: dict[str, list[str]]
+
+    def values_for(self, rule: ConfigurationValidationRule) -> tuple[dict[str, Any], list[str]]: ...
+
+    def unknown_keys(self, known: set[str]) -> dict[str, list[str]]: ...
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""One repository per table: they hold the SQL and no business rules."""

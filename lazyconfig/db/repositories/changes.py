@@ -1,0 +1,115 @@
+"""The change log: append-only; its autoincrement id is the global revision."""
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg.types.json import Jsonb
+from sqlalchemy import Row, bindparam, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from ..base import detached
+from ..models import ChangeRow
+
+NOTIFY_CHANNEL = "lazyconfig_changes"  # the change log trigger notifies it (migration 0002)
+_CHANGES = ChangeRow.__table__
+_APPEND = insert(_CHANGES)
+_APPEND_RETURNING = _APPEND.returning(_CHANGES.c.id, sort_by_parameter_order=True)
+_RETURNING_ROWS = 50  # above this, append_many reserves ids instead of INSERT ... RETURNING
+_NEXT_IDS = text(f"SELECT nextval(pg_get_serial_sequence('{_CHANGES.name}', 'id')) "
+                 "FROM generate_series(1, :count)")
+_SINCE = select(_CHANGES).where(_CHANGES.c.id > bindparam("revision")).order_by(_CHANGES.c.id)
+# A big append on PostgreSQL goes through COPY: 10,000 rows took 0.31 s against 0.68 s as a
+# pipelined executemany (medians of 5, same run). The engine's rows hold every column.
+_COPY_JSON = {"old_value", "new_value"}
+_COPY_CHANGES = f"COPY {_CHANGES.name} ({', '.join(_CHANGES.c.keys())}) FROM STDIN"
+
+
+class ChangeRepository:
+    def __init__(self, session: Session):
+        self.session = session
+        self._postgres = session.get_bind().dialect.name == "postgresql"
+        self.appended: list[dict[str, Any]] = []  # this session's rows, with their ids
+
+    def append_many(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Append rows to the log in order and return them, each with its "id" (its
+        revision). The rows are taken over, not copied (a 10,000-key rollback made two
+        copies of 10,000 rows, some 13 MB): each gets its id and a value of its own where
+        the caller might change one later. Only inside a writing unit of work, whose lock
+        makes the next revisions ours to hand out."""
+        for row in rows:
+            row["old_value"], row["new_value"] = (detached(row["old_value"]),
+                                                  detached(row["new_value"]))
+        if len(rows) <= _RETURNING_ROWS:
+            for row, revision in zip(rows, self.session.scalars(_APPEND_RETURNING, rows)):
+                row["id"] = revision
+        else:
+            # An INSERT ... RETURNING of 10,000 rows took three times as long as reserving
+            # the ids in one query and inserting with them (a pipelined executemany; now
+            # COPY on PostgreSQL, see _COPY_CHANGES).
+            for row, revision in zip(rows, self._reserve(len(rows))):
+                row["id"] = revision
+            if self._postgres:
+                self._copy(rows)
+            else:
+                self.session.execute(_APPEND, rows)
+        self.appended += rows
+        return rows
+
+    def _copy(self, rows: list[dict[str, Any]]) -> None:
+        """PostgreSQL's COPY, encoding JSON as the INSERT would (None as JSON null). COPY
+        fires the table's statement trigger (NOTIFY) as an INSERT does."""
+        columns = _CHANGES.c.keys()
+        cursor = self.session.connection().connection.cursor()
+        with cursor, cursor.copy(_COPY_CHANGES) as copy:
+            for row in rows:
+                copy.write_row([Jsonb(row[c]) if c in _COPY_JSON else row[c] for c in columns])
+
+    def _reserve(self, count: int) -> list[int]:
+        if self._postgres:
+            return sorted(self.session.scalars(_NEXT_IDS, {"count": count}))
+        first = self.head() + 1  # SQLite gives an INTEGER PRIMARY KEY max + 1 itself
+        return list(range(first, first + count))
+
+    def head(self) -> int:
+        return self.session.scalar(select(func.max(ChangeRow.id))) or 0
+
+    def since(self, revision: int, limit: int | None = None) -> list[Row]:
+        """The changes after `revision`, oldest first, as plain rows (run by every write
+        twice, so without the cost of building ORM objects)."""
+        if limit:
+            return list(self.session.execute(_SINCE.limit(limit), {"revision": revision}))
+        return list(self.session.execute(_SINCE, {"revision": revision}))
+
+    def latest(self, limit: int, since: int | None = None, key: str | None = None,
+               offset: int = 0) -> list[ChangeRow]:
+        """With `since`: the oldest `limit` changes after it; without: the newest `limit`.
+        Either way the result is in revision order."""
+        stmt = select(ChangeRow)
+        if key is not None:
+            stmt = stmt.where(ChangeRow.key == key)
+        if since is not None:
+            stmt = stmt.where(ChangeRow.id > since).order_by(ChangeRow.id)
+            return list(self.session.scalars(stmt.offset(offset).limit(limit)))
+        stmt = stmt.order_by(ChangeRow.id.desc()).offset(offset).limit(limit)
+        return list(reversed(list(self.session.scalars(stmt))))
+
+    def count(self, key: str | None = None) -> int:
+        stmt = select(func.count(ChangeRow.id))
+        if key is not None:
+            stmt = stmt.where(ChangeRow.key == key)
+        return self.session.scalar(stmt) or 0
+
+    def value_at(self, key: str, revision: int) -> tuple[bool, Any]:
+        """(found, value): `key`'s effective value at `revision` as the log recorded it, the
+        new value of its last change up to there, else the old value of its first one after."""
+        upto = self.session.scalar(select(ChangeRow).where(
+            ChangeRow.key == key, ChangeRow.id <= revision).order_by(ChangeRow.id.desc()).limit(1))
+        if upto is not None:
+            return True, upto.new_value
+        after = self.session.scalar(select(ChangeRow).where(
+            ChangeRow.key == key, ChangeRow.id > revision).order_by(ChangeRow.id).limit(1))
+        return (True, after.old_value) if after is not None else (False, None)
+
+    def last_per_key(self) -> list[ChangeRow]:
+        newest = (select(func.max(ChangeRow.id).label("id")).group_by(ChangeRow.key)).subquery()
+        return list(self.session.scalars(select(ChangeRow).join(newest, ChangeRow.id == newest.c.id)))

@@ -1,0 +1,1 @@
+"""The service layer: the ConfigurationEngine facade and the rules of every operation."""
