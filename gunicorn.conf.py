@@ -67,7 +67,7 @@ def on_exit(server):
 
 def worker_exit(server, worker):
     """Stop the worker's engine (its watcher thread and database connections) on the way out."""
-    from lazyconfig.service.engine import close_configuration_engines
+    from lazyconfig.service.bootstrap import close_configuration_engines
     close_configuration_engines()
 
 

@@ -132,8 +132,8 @@ class Subscriber:
 
 def report_changes() -> None:
     """The subscriber process: an engine on the configured database, reporting each change."""
-    from lazyconfig.service.engine import ConfigurationEngine
-    engine = ConfigurationEngine()
+    from lazyconfig import ConfigurationEngine, bootstrap
+    engine = bootstrap()
     engine.subscribe(lambda change: print(change.revision, time.monotonic(), flush=True))
     print("ready", flush=True)
     sys.stdin.read()

@@ -1,10 +1,12 @@
 """lazyconfig: runtime configuration for a package lazy-loading system."""
 from .domain import ConfigurationValidationRule, ValueType
-from .service.engine import ConfigurationEngine, UpdateResult, get_configuration_engine
+from .service.bootstrap import bootstrap, get_configuration_engine
+from .service.engine import ConfigurationEngine
+from .service.results import UpdateResult
 from .service.service_manager import ServiceManager, get_service_manager
 
 __all__ = ["ConfigurationEngine", "ConfigurationValidationRule", "ServiceManager", "UpdateResult",
-           "ValueType", "create_app", "get_configuration_engine", "get_service_manager"]
+           "ValueType", "bootstrap", "create_app", "get_configuration_engine", "get_service_manager"]
 
 
 def create_app(*args, **kwargs):

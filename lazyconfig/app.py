@@ -11,7 +11,7 @@ from flask import Flask
 
 from . import api
 from .auth import DEFAULT_TOKEN_TTL, resolve_secret
-from .service.engine import get_configuration_engine
+from .service.bootstrap import get_configuration_engine
 from .settings import Settings
 
 log = logging.getLogger(__name__)

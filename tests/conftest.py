@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from lazyconfig.db import migrate
-from lazyconfig.service.engine import ConfigurationEngine, close_configuration_engines
+from lazyconfig import ConfigurationEngine, bootstrap
+from lazyconfig.service.bootstrap import close_configuration_engines
 from lazyconfig.settings import Settings
 
 PG_URL = os.environ.get("LAZYCONFIG_TEST_DATABASE_URL")
@@ -79,9 +80,10 @@ def make_engine(engine_env):
     """Build engines on the test database; extra env entries become LAZYCONFIG_* layers."""
     made: list[ConfigurationEngine] = []
 
-    def factory(extra_env: dict[str, str] | None = None, **overrides) -> ConfigurationEngine:
+    def factory(extra_env: dict[str, str] | None = None, watch: bool = True,
+                **overrides) -> ConfigurationEngine:
         env = {**engine_env, **(extra_env or {})}
-        engine = ConfigurationEngine(Settings.from_env(env, **overrides), env=env)
+        engine = bootstrap(Settings.from_env(env, **overrides), env=env, watch=watch)
         made.append(engine)
         return engine
 

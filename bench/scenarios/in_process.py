@@ -8,7 +8,7 @@ import threading
 import time
 import timeit
 
-from lazyconfig.service.engine import ConfigurationEngine
+from lazyconfig import ConfigurationEngine, bootstrap
 from lazyconfig.settings import Settings
 
 from ..baselines.in_process import KEY, Reader, dict_get, rlock_dict_get
@@ -67,7 +67,7 @@ def contended_ns_per_call(reader: Reader, seconds: float) -> float:
 def run(ctx: Context) -> list[Row]:
     number, seconds = (200_000, 0.5) if ctx.quick else (1_000_000, 3.0)
     env = ctx.env(ctx.fresh_database_url("in_process"), "in_process")
-    engine = ConfigurationEngine(Settings.from_env(env), env=env)
+    engine = bootstrap(Settings.from_env(env), env=env)
     try:
         service, lock = engine_reader(engine), rlock_dict_get()
         alone = alternate(lambda: ns_per_call(service, number),

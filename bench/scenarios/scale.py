@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from lazyconfig.db import migrate
 from lazyconfig.db.base import BigId, JSONValue, UTCDateTime, utcnow
 from lazyconfig.db.connection import make_engine
-from lazyconfig.service.engine import ConfigurationEngine
+from lazyconfig import ConfigurationEngine, bootstrap
 from lazyconfig.settings import Settings
 
 from .. import seed
@@ -185,7 +185,7 @@ def _rss_mb(pid: int, field: str = "VmRSS") -> float:
 # -- snapshot and rollback through the engine, against the bare database work ------------
 def _engine_rows(ctx: Context, url: str, scale: seed.Scale, note: str) -> list[Row]:
     env = ctx.env(url, "scale-engine", **RETENTION)
-    engine = ConfigurationEngine(Settings.from_env(env), env=env, watch=False)
+    engine = bootstrap(Settings.from_env(env), env=env, watch=False)
     db = make_engine(url)
     try:
         BASELINE.create_all(db)

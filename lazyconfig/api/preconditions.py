@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 from flask_smorest import abort
 
 from ..errors import Conflict
-from .auth import sees_sensitive
+from . import presenters
 from .context import engine
 
 PRECONDITION_FAILED = ("a precondition you sent failed; `errors.current` holds the current "
@@ -37,7 +37,8 @@ def precondition_failed(exc: Conflict) -> NoReturn:
             # Refused under the write lock, by a database newer than our memory: read it.
             engine().refresh()
             entries = {key: engine().get_entry(key) for key in exc.current}
-        current = {key: {"version": e.version, "value": _shown(key, e.value)}
+        shown = presenters.redaction()
+        current = {key: {"version": e.version, "value": shown.value(key, e.value)}
                    for key, e in entries.items()}
         if len(entries) == 1:
             headers["ETag"] = f'"{next(iter(entries.values())).version}"'
@@ -45,7 +46,3 @@ def precondition_failed(exc: Conflict) -> NoReturn:
         current = {"revision": exc.current}
     abort(412, message=f"precondition failed: {exc.message}", errors={"current": current},
           headers=headers)
-
-
-def _shown(key: str, value: Any) -> Any:
-    return value if sees_sensitive() else engine().mask(key, value)

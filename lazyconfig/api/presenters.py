@@ -4,36 +4,34 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ..domain import Change, ConfigEntry
+from ..domain.redaction import Redaction
 from .auth import sees_sensitive
 from .context import engine
 
 
-def _mask(key: str, value: Any) -> Any:
-    return value if sees_sensitive() else engine().mask(key, value)
+def redaction() -> Redaction:
+    """How this request's caller may see values."""
+    return engine().redaction(sees_sensitive())
 
 
 def entry(item: ConfigEntry) -> dict[str, Any]:
     """A key's value, source, layers, version and last change."""
-    return {"key": item.key, "value": _mask(item.key, item.value), "source": item.source,
-            "layers": {source: _mask(item.key, v) for source, v in item.layers.items()},
-            "version": item.version, "updated_at": item.updated_at,
-            "updated_by": item.updated_by, "sensitive": engine().is_sensitive(item.key)}
+    shown = redaction()
+    return {"key": item.key, "value": shown.value(item.key, item.value), "source": item.source,
+            "layers": shown.layers(item.key, item.layers), "version": item.version,
+            "updated_at": item.updated_at, "updated_by": item.updated_by,
+            "sensitive": shown.is_sensitive(item.key)}
 
 
 def changes(items: Iterable[Change]) -> list[dict[str, Any]]:
-    """Change-log entries fresh from a write (the engine's readers mask by themselves)."""
-    shown = []
-    for change in items:
-        data = change.as_dict()
-        data["old_value"] = _mask(change.key, change.old_value)
-        data["new_value"] = _mask(change.key, change.new_value)
-        shown.append(data)
-    return shown
+    """Change-log entries fresh from a write."""
+    shown = redaction()
+    return [shown.change(change) for change in items]
 
 
-def write_result(result: dict[str, Any]) -> dict[str, Any]:
+def write_result(result) -> dict[str, Any]:
     """A reset, rollback or import result with its changes masked."""
-    return {**result, "changes": changes(result.get("changes", []))}
+    return {**result, "changes": changes(result["changes"])}
 
 
 def summary(data: dict[str, Any]) -> dict[str, Any]:
@@ -44,4 +42,4 @@ def summary(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def rule(record: dict[str, Any]) -> dict[str, Any]:
-    return {**record, "default": _mask(record["key"], record["default"])}
+    return {**record, "default": redaction().value(record["key"], record["default"])}

@@ -55,9 +55,9 @@ class Session:
     @property
     def engine(self):
         if self._engine is None:
-            from ..service.engine import ConfigurationEngine
+            from ..service.bootstrap import bootstrap
             # One command, one short-lived engine: no watcher thread needed.
-            self._engine = ConfigurationEngine(self.settings, watch=False)
+            self._engine = bootstrap(self.settings, watch=False)
         return self._engine
 
     def close(self) -> None:

@@ -26,7 +26,7 @@ def parse_value(session: Session, key: str, raw: str):
 
 def _entry_dict(session: Session, key: str, show_sensitive: bool) -> dict:
     entry = session.engine.get_entry(key)
-    value = entry.value if show_sensitive else session.engine.mask(key, entry.value)
+    value = session.engine.redaction(show_sensitive).value(key, entry.value)
     return {"key": key, "value": value, "source": entry.source, "version": entry.version,
             "updated_at": entry.updated_at, "updated_by": entry.updated_by}
 

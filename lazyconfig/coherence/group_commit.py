@@ -44,6 +44,10 @@ class GroupCommit:
         self._run = run  # runs a group; every member is done when it returns
         self._queue: deque[Queued] = deque()  # appended by any thread, taken under the lock
 
+    def waiting(self) -> int:
+        """How many writes are queued and not yet taken into a group."""
+        return len(self._queue)
+
     def submit(self, operation: Callable, expected_revision: int | None = None) -> Queued:
         """Queue a write and return it once done (its group committed or failed)."""
         mine = Queued(operation, expected_revision)

@@ -1,26 +1,12 @@
-"""The shapes lazyconfig hands out and takes in: changes, snapshot records, export documents."""
+"""The documents lazyconfig hands out and takes in: exports, imports and layer diffs."""
 from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from .model import SOURCES, Change, ConfigEntry
 from ..errors import InvalidDocument
+from .model import SOURCES, ConfigEntry, same
 
 EXPORT_VERSION = 1
-
-
-def to_change(row) -> Change:
-    return Change(revision=row.id, timestamp=row.at, key=row.key, old_value=row.old_value,
-                  new_value=row.new_value, source=row.source, action=row.action, user=row.actor,
-                  description=row.description, batch_id=row.batch_id, request_id=row.request_id)
-
-
-def snapshot_info(row) -> dict[str, Any]:
-    """A snapshot's metadata; `timestamp` is the spec's name for its creation time."""
-    created = row.created_at.isoformat()
-    return {"id": row.id, "description": row.description, "tags": list(row.tags or []),
-            "timestamp": created, "created_at": created, "created_by": row.created_by,
-            "revision": row.revision, "key_count": row.key_count, "pinned": row.pinned}
 
 
 def export_document(revision: int, entries: Mapping[str, ConfigEntry],
@@ -49,8 +35,7 @@ def read_import_document(document: Any) -> dict[str, Any]:
 
 
 def _same_layers(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    # By type too: 1, 1.0 and True are different values to a configuration.
-    return a.keys() == b.keys() and all(type(a[s]) is type(b[s]) and a[s] == b[s] for s in a)
+    return a.keys() == b.keys() and all(same(a[s], b[s]) for s in a)
 
 
 def _top(layers: Mapping[str, Any]) -> Any:

@@ -9,6 +9,11 @@ SOURCES = ("default", "service", "file", "environment", "runtime")  # lowest to 
 WRITABLE_SOURCES = ("service", "runtime")
 
 
+def same(a: Any, b: Any) -> bool:
+    """Equal and of the same type: 1, 1.0 and True are different values to a configuration."""
+    return type(a) is type(b) and a == b
+
+
 @dataclass(frozen=True)
 class Change:
     """One row of the change log; `revision` is its global, increasing id."""
@@ -43,3 +48,31 @@ class ConfigEntry:
     version: int = 0
     updated_at: datetime | None = None
     updated_by: str | None = None
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """A snapshot's metadata; `timestamp` is the spec's name for its creation time."""
+
+    id: int
+    description: str | None
+    tags: tuple[str, ...]
+    created_at: datetime
+    created_by: str | None
+    revision: int
+    key_count: int
+    pinned: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        created = self.created_at.isoformat()
+        return {"id": self.id, "description": self.description, "tags": list(self.tags),
+                "timestamp": created, "created_at": created, "created_by": self.created_by,
+                "revision": self.revision, "key_count": self.key_count, "pinned": self.pinned}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A snapshot's metadata and the persisted layers it captured ({key: {source: value}})."""
+
+    info: SnapshotInfo
+    data: dict[str, dict[str, Any]]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..domain import Change
+from ..domain.model import same
 
 log = logging.getLogger(__name__)
 ValuesListener = Callable[["RegisteredService"], None]
@@ -137,8 +138,4 @@ class ServiceIntegration:
 
 
 def _layer_holds(layers: dict[str, Any], value: Any) -> bool:
-    current = layers.get("service", _ABSENT)
-    return type(current) is type(value) and current == value
-
-
-_ABSENT = object()
+    return "service" in layers and same(layers["service"], value)

@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance,
 from lazyconfig import create_app
 from lazyconfig.api.notifications import schemas as notification_schemas
 from lazyconfig.api.notifications import waiting
-from lazyconfig.service.engine import ConfigurationEngine
+from lazyconfig import bootstrap
 from lazyconfig.settings import Settings
 
 from .conftest import SECRET
@@ -46,7 +46,7 @@ def served_app_facts() -> tuple[dict, list[str]]:
     with tempfile.TemporaryDirectory() as tmp:
         env = {"LAZYCONFIG_DATABASE_URL": f"sqlite:///{tmp}/openapi.db",
                "LAZYCONFIG_INSTANCE_PATH": f"{tmp}/instance"}
-        engine = ConfigurationEngine(Settings.from_env(env), env=env, watch=False)
+        engine = bootstrap(Settings.from_env(env), env=env, watch=False)
         try:
             app = create_app({"LAZYCONFIG_ENGINE": engine, "LAZYCONFIG_JWT_SECRET": SECRET})
             return app.test_client().get("/api/openapi.json").json, sorted(engine.entries())

@@ -8,7 +8,7 @@ import pytest
 from lazyconfig import create_app
 from lazyconfig.auth import SecretError, resolve_secret
 from lazyconfig.cli import main, startup_notice
-from lazyconfig.service.engine import close_configuration_engines
+from lazyconfig.service.bootstrap import close_configuration_engines
 
 from .conftest import PREFIX
 

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from lazyconfig.client import LiveConfig
-from lazyconfig.service.engine import ConfigurationEngine
+from lazyconfig import bootstrap
 from lazyconfig.settings import Settings
 from tests.ops.live_server import eventually
 
@@ -60,7 +60,7 @@ def test_live_config_recovers_after_the_server_restarts(client_as, server):
         server.stop()
         # While the server is down, another process writes to the same database.
         settings = Settings.from_env(server.env)
-        direct = ConfigurationEngine(settings, env=server.env, watch=False)
+        direct = bootstrap(settings, env=server.env, watch=False)
         try:
             direct.set(INTERVAL, 42.0, user="offline-ops")
             missed = direct.revision

@@ -8,7 +8,7 @@ import time
 
 from sqlalchemy import event
 
-from lazyconfig.service.engine import ConfigurationEngine
+from lazyconfig import bootstrap
 from lazyconfig.settings import Settings
 
 from .conftest import PREFIX
@@ -32,7 +32,7 @@ def statements(engine):
 def counted_probes(engine, monkeypatch) -> list[int]:
     """The head probes this thread's requests make (a list, kept current)."""
     probes: list[int] = []
-    head = engine._head
+    head = engine.freshness.head
     me = threading.get_ident()
 
     def counted_head() -> int:  # the real probe, counted
@@ -40,13 +40,13 @@ def counted_probes(engine, monkeypatch) -> list[int]:
         if threading.get_ident() == me:
             probes.append(value)
         return value
-    monkeypatch.setattr(engine, "_head", counted_head)
+    monkeypatch.setattr(engine.freshness, "head", counted_head)
     return probes
 
 
 def wait_for_lease(engine) -> None:
     deadline = time.monotonic() + 5
-    while not engine._lease.holds():
+    while not engine.freshness.lease.holds():
         assert time.monotonic() < deadline, "the read lease never held"
         time.sleep(0.01)
 
@@ -66,7 +66,7 @@ def test_without_a_lease_a_read_costs_one_query_on_the_change_log(client, engine
                                                                   monkeypatch):
     engine.set(KEY, 10.0)
     viewer = as_role("viewer")
-    engine._lease.stop()  # as while another host writes
+    engine.freshness.lease.stop()  # as while another host writes
     assert client.get(f"{PREFIX}/values/{KEY}", headers=viewer).status_code == 200
     probes = counted_probes(engine, monkeypatch)
     seen = statements(engine)
@@ -80,7 +80,7 @@ def test_catching_up_takes_no_lock_when_nothing_changed(engine):
     held, release = threading.Event(), threading.Event()
 
     def writer_holding_the_lock():
-        with engine._lock:
+        with engine.replica.lock:
             held.set()
             release.wait(10)
 
@@ -95,8 +95,8 @@ def test_catching_up_takes_no_lock_when_nothing_changed(engine):
 
 
 def test_catching_up_sees_another_process_write_without_the_watcher(engine_env):
-    reader, writer = (ConfigurationEngine(Settings.from_env(engine_env), env=engine_env,
-                                          watch=False) for _ in range(2))
+    reader, writer = (bootstrap(Settings.from_env(engine_env), env=engine_env, watch=False)
+                      for _ in range(2))
     try:
         writer.set(KEY, 12.0)
         assert reader.get(KEY) == 30.0

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from lazyconfig.coherence import read_lease
-from lazyconfig.service.engine import ConfigurationEngine
+from lazyconfig import ConfigurationEngine, bootstrap
 from lazyconfig.coherence.read_lease import EXPIRY, FENCE, LEASE
 from lazyconfig.settings import Settings
 
@@ -26,7 +26,7 @@ def host(engine_env, tmp_path):
 
     def factory(name: str) -> ConfigurationEngine:
         env = {**engine_env, "LAZYCONFIG_RUN_DIR": str(tmp_path / f"host-{name}")}
-        made.append(ConfigurationEngine(Settings.from_env(env), env=env, watch=False))
+        made.append(bootstrap(Settings.from_env(env), env=env, watch=False))
         return made[-1]
     yield factory
     for engine in made:
@@ -37,8 +37,8 @@ def test_a_write_by_another_process_of_the_host_is_seen_under_the_lease(host):
     reader, writer = host("a"), host("a")
     wait_for_lease(reader)
     writer.set(KEY, 12.0)
-    assert writer._fence_until == 0.0  # one host: nobody else can hold a lease
-    assert reader._lease.holds()
+    assert writer.freshness.fence_until == 0.0  # one host: nobody else can hold a lease
+    assert reader.freshness.lease.holds()
     assert reader.catch_up() == writer.revision and reader.get(KEY) == 12.0
 
 
@@ -58,11 +58,11 @@ def test_while_another_host_writes_reads_ask_the_database(host):
     wait_for_lease(reader)
     writer.set(KEY, 12.0)
     deadline = time.monotonic() + LEASE + 1
-    while reader._lease.holds():
+    while reader.freshness.lease.holds():
         assert time.monotonic() < deadline, "the lease outlived another host's writes"
         time.sleep(0.02)
     writer.set(KEY, 13.0)  # registered already: no fence this time
-    assert writer._fence_until < time.monotonic()
+    assert writer.freshness.fence_until < time.monotonic()
     assert reader.catch_up() == writer.revision and reader.get(KEY) == 13.0
 
 
@@ -72,7 +72,7 @@ def test_a_host_gone_for_longer_than_the_expiry_no_longer_counts(host):
     writer.close()
     with reader.database.begin() as conn:  # as if its last sign of life were long ago
         conn.execute(text("UPDATE hosts SET seen_at = seen_at - :age WHERE id = :id"),
-                     {"age": EXPIRY + 1, "id": writer._host.id})
+                     {"age": EXPIRY + 1, "id": writer.freshness.host.id})
     wait_for_lease(reader)
     assert reader.catch_up() == writer.revision and reader.get(KEY) == 12.0
 
@@ -89,11 +89,11 @@ def test_without_the_database_the_lease_runs_out(host, monkeypatch):
     reader = host("a")
     wait_for_lease(reader)
 
-    def unreachable():
+    def unreachable(_host_id):
         raise OSError("database unreachable")
-    monkeypatch.setattr(reader._lease, "_facts", unreachable)
+    monkeypatch.setattr(reader.freshness.probe, "lease_facts", unreachable)
     deadline = time.monotonic() + LEASE + 1
-    while reader._lease.holds():
+    while reader.freshness.lease.holds():
         assert time.monotonic() < deadline, "the lease outlived the database"
         time.sleep(0.02)
 
@@ -103,23 +103,23 @@ def test_a_check_lets_our_own_write_finish_instead_of_reading_it_back(host, monk
     yet: it waits for it rather than building a second copy of the state."""
     engine = host("a")
     committed, go_on = threading.Event(), threading.Event()
-    swap, before = engine._swap, engine.revision
+    swap, before = engine.replica.swap, engine.revision
 
     def slow_swap(state):  # the write has committed; hold it before the swap
         if state.revision > before:
             committed.set()
             go_on.wait(10)
         swap(state)
-    monkeypatch.setattr(engine, "_swap", slow_swap)
+    monkeypatch.setattr(engine.replica, "swap", slow_swap)
     refreshes = []
-    refresh = engine.refresh
-    monkeypatch.setattr(engine, "refresh", lambda: refreshes.append(1) or refresh())
+    refresh = engine.replica.refresh
+    monkeypatch.setattr(engine.replica, "refresh", lambda: refreshes.append(1) or refresh())
     writer = threading.Thread(target=engine.set, args=(KEY, 12.0))
     writer.start()
     assert committed.wait(10)
-    head = engine._lease_facts().head
+    head = engine.freshness.probe.lease_facts(engine.freshness.host.id)[0]
     assert head > engine.revision  # the database is ahead of memory
-    checker = threading.Thread(target=engine._catch_up_to, args=(head,))
+    checker = threading.Thread(target=engine.replica.catch_up_to, args=(head,))
     checker.start()
     time.sleep(0.1)
     go_on.set()

@@ -17,11 +17,11 @@ BOUND = 2.0  # seconds; the targets are 1 s on SQLite (poll) and 100 ms on Postg
 
 CHILD = textwrap.dedent('''
     import json, sys, threading, time
-    from lazyconfig.service.engine import ConfigurationEngine
+    from lazyconfig import bootstrap
     from lazyconfig.settings import Settings
 
     env, key = json.loads(sys.argv[1]), sys.argv[2]
-    engine = ConfigurationEngine(Settings.from_env(env), env=env)
+    engine = bootstrap(Settings.from_env(env), env=env)
     lock = threading.Lock()
 
     def say(**message):

@@ -46,10 +46,10 @@ def _queued_together(engine, calls):
     """Run each call in its own thread, all queued behind the engine lock before any runs;
     returns their results in order."""
     with ThreadPoolExecutor(len(calls)) as pool:
-        with engine._lock:
+        with engine.replica.lock:
             futures = [pool.submit(call) for call in calls]
             deadline = time.monotonic() + 10
-            while len(engine._writes._queue) < len(calls):
+            while engine.pipeline.queue.waiting() < len(calls):
                 assert time.monotonic() < deadline, "the writes did not queue"
                 time.sleep(0.005)
         return [f.result(timeout=30) for f in futures]
@@ -102,15 +102,15 @@ def test_each_writer_is_answered_with_the_state_its_own_write_left(engine):
 
     def write(value: int):
         changes = engine.write_values({key: value})
-        entry = engine.written_entry(key)
+        entry = changes.entries[key]
         answers[value] = (changes[0].revision, entry.version, entry.value)
 
     _queued_together(engine, [lambda v=v: write(v) for v in (5, 6, 7, 9)])
     for value, (revision, version, seen) in answers.items():
         assert (version, seen) == (revision, value)
     assert len({revision for revision, _, _ in answers.values()}) == 4
-    # Once read, the thread's own state is gone: the next read is the current entry.
-    assert engine.written_entry(key).version == engine.revision
+    # The answers describe their own writes; a read now gives the newest.
+    assert engine.get_entry(key).version == engine.revision
 
 
 def test_a_conflict_in_a_group_fails_only_that_write(engine):

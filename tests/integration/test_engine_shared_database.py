@@ -105,7 +105,7 @@ def test_a_closed_engine_no_longer_takes_in_service_values(make_engine, tables):
 
 @pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
 def test_an_in_memory_sqlite_database_is_refused(url):
-    from lazyconfig.service.engine import ConfigurationEngine
+    from lazyconfig import bootstrap
     from lazyconfig.settings import Settings
     with pytest.raises(ValueError, match="in-memory SQLite database is not supported"):
-        ConfigurationEngine(Settings.from_env({"LAZYCONFIG_DATABASE_URL": url}), env={})
+        bootstrap(Settings.from_env({"LAZYCONFIG_DATABASE_URL": url}), env={})

@@ -4,26 +4,46 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import create_engine
-from sqlalchemy.orm import sessionmaker
 
+from lazyconfig import bootstrap
+from lazyconfig.db.connection import make_engine
+from lazyconfig.db.unit_of_work import SqlStorage
 from lazyconfig.errors import StorageUnavailable
+from lazyconfig.settings import Settings
 
 INTERVAL = "lazy_loading_unloading_check_interval"
 
 
+class CuttableStorage:
+    """The real storage until `cut_to(url)`; then units of work on a database that cannot
+    be opened."""
+
+    def __init__(self, url: str):
+        self.engine = make_engine(url)
+        self._storage = SqlStorage(self.engine)
+
+    def cut_to(self, url: str) -> None:
+        self._storage = SqlStorage(create_engine(url))
+
+    def reading(self):
+        return self._storage.reading()
+
+    def writing(self):
+        return self._storage.writing()
+
+
 @pytest.fixture
-def cut_off(engine, tmp_path, monkeypatch):
-    """The engine, with its sessions pointed at a database that cannot be opened."""
+def cut_off(engine_env, database_url, tmp_path):
+    """An engine whose units of work, once it has a value, reach no database."""
+    storage = CuttableStorage(database_url)
+    engine = bootstrap(Settings.from_env(engine_env), env=engine_env, storage=storage)
     engine.set(INTERVAL, 30.0)
     if engine.database.dialect.name == "postgresql":
-        url = "postgresql+psycopg://nobody@127.0.0.1:1/nowhere?connect_timeout=1"
+        storage.cut_to("postgresql+psycopg://nobody@127.0.0.1:1/nowhere?connect_timeout=1")
     else:
-        url = f"sqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}"
-    broken = create_engine(url)
-    monkeypatch.setattr(engine, "_reader", sessionmaker(broken))
-    monkeypatch.setattr(engine, "_writer", sessionmaker(broken))
+        storage.cut_to(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}")
     yield engine
-    broken.dispose()
+    engine.close()
 
 
 def test_reads_are_served_from_memory(cut_off):

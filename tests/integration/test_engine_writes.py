@@ -104,17 +104,17 @@ def test_text_the_database_refuses_is_a_bad_request_not_an_outage(engine, tables
     assert engine.export() == before and tables.change_count() == count
 
 
-def test_reads_do_not_touch_the_database(engine):
+def test_reads_do_not_touch_the_database(make_engine):
     from sqlalchemy import event
+    # Any statement by this engine on any thread counts, the watcher's polls included, so
+    # it has no watcher.
+    engine = make_engine(watch=False)
     engine.set(INTERVAL, 30.0)
     statements = []
 
     def count(*args):
         statements.append(args[2])
 
-    # Any statement by this engine on any thread counts, the watcher's polls included, so
-    # stop the watcher first.
-    engine._watcher.stop()
     event.listen(engine.database, "before_cursor_execute", count)
     try:
         for _ in range(1000):

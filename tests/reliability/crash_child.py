@@ -17,8 +17,10 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from lazyconfig.service.engine import ConfigurationEngine
+from lazyconfig import ConfigurationEngine, bootstrap
+from lazyconfig.db.connection import make_engine
 from lazyconfig.db.repositories.changes import ChangeRepository
+from lazyconfig.db.unit_of_work import SqlStorage, SqlUnitOfWork
 from lazyconfig.settings import Settings
 
 
@@ -105,18 +107,22 @@ def perform(engine: ConfigurationEngine, job: Job, target: str) -> None:
         raise ValueError(f"unknown operation {job.operation!r}")
 
 
-def tear_writes(engine: ConfigurationEngine) -> None:
-    """Break the engine the way the harness must notice: commit the first half of every
-    write on its own, then take a while over the second half."""
-    apply = engine._apply
+class TornUnitOfWork(SqlUnitOfWork):
+    """Breaks writes the way the harness must notice: the first half of every write's value
+    rows is committed on its own, then the second half takes a while."""
 
-    def torn(uow, state, writes, **options):
-        half = len(writes) // 2
-        first = apply(uow, state, writes[:half], **options)
-        uow.commit()
-        time.sleep(2.0)
-        return first + apply(uow, state, writes[half:], **options)
-    engine._apply = torn
+    def __enter__(self) -> "TornUnitOfWork":
+        super().__enter__()
+        put_many = self.values.put_many
+
+        def torn(rows):
+            half = len(rows) // 2
+            put_many(rows[:half])
+            self.commit()
+            time.sleep(2.0)
+            put_many(rows[half:])
+        self.values.put_many = torn
+        return self
 
 
 def wait_for_go_ahead(job: Job) -> None:
@@ -133,9 +139,10 @@ def run(job: Job) -> None:
     markers = Markers(job.markers)
     try:
         watch_write_transactions(markers)
-        engine = ConfigurationEngine(Settings.from_env(job.env), env=job.env, watch=False)
-        if job.tear_writes:
-            tear_writes(engine)
+        settings = Settings.from_env(job.env)
+        storage = (SqlStorage(make_engine(settings.database_url), unit_of_work=TornUnitOfWork)
+                   if job.tear_writes else None)
+        engine = bootstrap(settings, env=job.env, watch=False, storage=storage)
         probe = next(iter(job.states["a"]))
         markers.write("ready")
         wait_for_go_ahead(job)

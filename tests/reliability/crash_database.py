@@ -15,7 +15,7 @@ from sqlalchemy.pool import NullPool
 
 from lazyconfig.db.models import ChangeRow, SnapshotRow
 from lazyconfig.domain import BUILTIN_RULES, ConfigurationValidationRule, ValueType
-from lazyconfig.service.engine import ConfigurationEngine
+from lazyconfig import ConfigurationEngine, bootstrap
 from lazyconfig.settings import Settings
 
 from . import crash_child
@@ -99,7 +99,7 @@ class CrashDatabase:
 
     def open_engine(self) -> ConfigurationEngine:
         env = self.env()
-        return ConfigurationEngine(Settings.from_env(env), env=env, watch=False)
+        return bootstrap(Settings.from_env(env), env=env, watch=False)
 
     def close(self) -> None:
         self.raw.dispose()
@@ -188,7 +188,7 @@ def prepare(url: str, workdir: Path,
     """Define the custom keys (975: 1,000 keys in all), pin a snapshot of each state, time
     each operation, and leave the database in state "a", inspected."""
     env = {"LAZYCONFIG_DATABASE_URL": url, "LAZYCONFIG_INSTANCE_PATH": str(workdir / "instance")}
-    engine = ConfigurationEngine(Settings.from_env(env), env=env, watch=False)
+    engine = bootstrap(Settings.from_env(env), env=env, watch=False)
     try:
         for rule in custom_rules(custom_keys):
             engine.put_rule(rule, user="crash-setup")

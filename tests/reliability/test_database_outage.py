@@ -35,10 +35,11 @@ from lazyconfig import create_app
 from lazyconfig.api.context import CATCH_UP_PAUSE
 from lazyconfig.auth import create_token
 from lazyconfig.db.models import ChangeRow, ValueRow
-from lazyconfig.service.engine import ConfigurationEngine
+from lazyconfig import bootstrap
 from lazyconfig.errors import StorageUnavailable
 from lazyconfig.coherence.read_lease import LEASE
-from lazyconfig.db.unit_of_work import UnitOfWork
+from lazyconfig.db.connection import make_engine
+from lazyconfig.db.unit_of_work import SqlStorage, SqlUnitOfWork
 from lazyconfig.settings import Settings
 from lazyconfig.testing import GunicornServer, server_env
 
@@ -217,7 +218,7 @@ def test_a_crashed_database_is_survived_and_recovered_from_without_a_restart(
 
     env = {"LAZYCONFIG_DATABASE_URL": database_url,
            "LAZYCONFIG_INSTANCE_PATH": str(tmp_path / "instance")}
-    loader = ConfigurationEngine(Settings.from_env(env), env=env)  # a process using the engine
+    loader = bootstrap(Settings.from_env(env), env=env)  # a process using the engine
     stream = EventStream(server, ADMIN["Authorization"].split()[1], conn=conns_a[1],
                          timeout=RECOVERY_SECONDS)
     try:
@@ -357,26 +358,39 @@ def test_a_write_in_flight_at_the_crash_is_acknowledged_only_if_committed(
 
 
 
+class LosesTheAnswer(SqlUnitOfWork):
+    """While armed, a write's COMMIT reaches the database and then the connection drops."""
+
+    armed = False
+
+    def commit(self) -> None:
+        if self.armed and self.changes.appended:
+            session_commit = self.session.commit
+
+            def then_lose_the_connection():
+                session_commit()
+                raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+            self.session.commit = then_lose_the_connection
+        super().commit()
+
+
 def test_a_connection_lost_while_committing_is_a_503_that_does_not_claim_nothing_changed(
-        database_url, monkeypatch, tmp_path):
+        database_url, tmp_path):
     """The rare case the crash above can hit: COMMIT reaches the database, the answer does
     not come back. The write is in; the caller must not be told that nothing changed."""
     env = {"LAZYCONFIG_DATABASE_URL": database_url,
            "LAZYCONFIG_INSTANCE_PATH": str(tmp_path / "instance")}
-    engine = ConfigurationEngine(Settings.from_env(env), env=env, watch=False)
+    settings = Settings.from_env(env)
+    storage = SqlStorage(make_engine(settings.database_url), unit_of_work=LosesTheAnswer)
+    engine = bootstrap(settings, env=env, watch=False, storage=storage)
     app = create_app({"LAZYCONFIG_ENGINE": engine, "LAZYCONFIG_JWT_SECRET": SECRET})
-    committed = UnitOfWork.commit
-
-    def commit_then_lose_the_connection(uow):
-        committed(uow)
-        raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
     try:
-        monkeypatch.setattr(UnitOfWork, "commit", commit_then_lose_the_connection)
+        LosesTheAnswer.armed = True
         reply = app.test_client().put(f"{PREFIX}/values/{INTERVAL}", json={"value": 12.5},
                                       headers=ADMIN)
         assert reply.status_code == 503 and reply.headers["Retry-After"].isdigit()
         assert "may or may not have been applied" in reply.json["message"]
-        monkeypatch.undo()
+        LosesTheAnswer.armed = False
         engine.catch_up()
         assert engine.get(INTERVAL) == 12.5  # it was applied: reading it back says so
     finally:

@@ -48,11 +48,7 @@ def change_feed(app: Flask) -> ChangeFeed:
 def notification(engine: ConfigurationEngine, change: Change,
                  include_sensitive: bool) -> dict[str, Any]:
     """A change as GET /notifications shows it."""
-    data = change.as_dict()
-    if not include_sensitive:
-        data["old_value"] = engine.mask(change.key, change.old_value)
-        data["new_value"] = engine.mask(change.key, change.new_value)
-    return data
+    return engine.redaction(include_sensitive).change(change)
 
 
 def wait_for_notifications(feed: ChangeFeed, fetch: Callable[[], list], key: str | None,

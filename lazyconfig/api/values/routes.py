@@ -55,12 +55,12 @@ class Value(MethodView):
                   errors={"key": ["must match the key in the path"]})
         expected = if_match_version()
         with precondition(expected):
-            engine().write_values(
+            written = engine().write_values(
                 [(key, body["value"], body["description"])], source=body["source"],
                 user=current_user(), description=body["description"], action="set",
                 expected_versions=None if expected is None else {key: expected},
                 request_id=request_id())
-        item = engine().written_entry(key)
+        item = written.entries[key]
         return presenters.entry(item), 200, etag(item.version)
 
     @blp.requires("editor", writes=True)
@@ -72,9 +72,9 @@ class Value(MethodView):
         """Remove the key's runtime override; the next layer down takes effect"""
         expected = if_match_version()
         with precondition(expected):
-            engine().unset(key, user=current_user(), expected_version=expected,
+            written = engine().unset(key, user=current_user(), expected_version=expected,
                            request_id=request_id())
-        item = engine().written_entry(key)
+        item = written.entries[key]
         return presenters.entry(item), 200, etag(item.version)
 
 
@@ -96,7 +96,7 @@ class Batch(MethodView):
             changes = engine().write_values(**write, user=current_user(), action="batch",
                                             request_id=request_id())
         return {"success": True, "results": {key: True for key, _, _ in write["updates"]},
-                "revision": max(c.revision for c in changes),
+                "revision": changes.revision,
                 "snapshot_created": write["snapshot_description"] is not None,
                 "changes": presenters.changes(changes)}
 
@@ -129,8 +129,8 @@ class Revert(MethodView):
         with action `revert`)"""
         expected = if_match_version()
         with precondition(expected):
-            engine().revert(key, body["revision"], user=current_user(),
+            written = engine().revert(key, body["revision"], user=current_user(),
                             description=body["description"], expected_version=expected,
                             request_id=request_id())
-        item = engine().written_entry(key)
+        item = written.entries[key]
         return presenters.entry(item), 200, etag(item.version)

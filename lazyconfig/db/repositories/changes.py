@@ -4,9 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import Row, bindparam, func, insert, select, text
+from sqlalchemy import bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from ...domain import Change
+from ...domain.state import KeyMeta
 from ..base import detached
 from ..models import ChangeRow
 
@@ -24,18 +26,28 @@ _COPY_JSON = {"old_value", "new_value"}
 _COPY_CHANGES = f"COPY {_CHANGES.name} ({', '.join(_CHANGES.c.keys())}) FROM STDIN"
 
 
+def _change(row: Any) -> Change:
+    """A change-log row (an ORM object, a plain row, or an appended row's dict) as a Change."""
+    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
+    return Change(revision=get("id"), timestamp=get("at"), key=get("key"),
+                  old_value=get("old_value"), new_value=get("new_value"), source=get("source"),
+                  action=get("action"), user=get("actor"), description=get("description"),
+                  batch_id=get("batch_id"), request_id=get("request_id"))
+
+
 class ChangeRepository:
     def __init__(self, session: Session):
         self.session = session
         self._postgres = session.get_bind().dialect.name == "postgresql"
-        self.appended: list[dict[str, Any]] = []  # this session's rows, with their ids
+        self.appended: list[Change] = []  # this session's changes, in order
 
-    def append_many(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Append rows to the log in order and return them, each with its "id" (its
-        revision). The rows are taken over, not copied (a 10,000-key rollback made two
-        copies of 10,000 rows, some 13 MB): each gets its id and a value of its own where
-        the caller might change one later. Only inside a writing unit of work, whose lock
-        makes the next revisions ours to hand out."""
+    def append_many(self, rows: list[dict[str, Any]]) -> list[Change]:
+        """Append rows ({at, key, old_value, new_value, source, action, actor, description,
+        batch_id, request_id}) to the log in order; returns them as Changes, each with its
+        revision. The rows are taken over, not copied (a 10,000-key rollback made two copies
+        of 10,000 rows): each gets its id and a value of its own where the caller might
+        change one later. Only inside a writing unit of work, whose lock makes the next
+        revisions ours to hand out."""
         for row in rows:
             row["old_value"], row["new_value"] = (detached(row["old_value"]),
                                                   detached(row["new_value"]))
@@ -43,17 +55,17 @@ class ChangeRepository:
             for row, revision in zip(rows, self.session.scalars(_APPEND_RETURNING, rows)):
                 row["id"] = revision
         else:
-            # An INSERT ... RETURNING of 10,000 rows took three times as long as reserving
-            # the ids in one query and inserting with them (a pipelined executemany; now
-            # COPY on PostgreSQL, see _COPY_CHANGES).
+            # Reserving the ids in one query and inserting with them beat INSERT ...
+            # RETURNING for large appends (bench/README.md); PostgreSQL then uses COPY.
             for row, revision in zip(rows, self._reserve(len(rows))):
                 row["id"] = revision
             if self._postgres:
                 self._copy(rows)
             else:
                 self.session.execute(_APPEND, rows)
-        self.appended += rows
-        return rows
+        changes = [_change(row) for row in rows]
+        self.appended += changes
+        return changes
 
     def _copy(self, rows: list[dict[str, Any]]) -> None:
         """PostgreSQL's COPY, encoding JSON as the INSERT would (None as JSON null). COPY
@@ -73,15 +85,13 @@ class ChangeRepository:
     def head(self) -> int:
         return self.session.scalar(select(func.max(ChangeRow.id))) or 0
 
-    def since(self, revision: int, limit: int | None = None) -> list[Row]:
-        """The changes after `revision`, oldest first, as plain rows (run by every write
-        twice, so without the cost of building ORM objects)."""
-        if limit:
-            return list(self.session.execute(_SINCE.limit(limit), {"revision": revision}))
-        return list(self.session.execute(_SINCE, {"revision": revision}))
+    def since(self, revision: int) -> list[Change]:
+        """The changes after `revision`, oldest first (read by every write, so from plain
+        rows, without the cost of building ORM objects)."""
+        return [_change(row) for row in self.session.execute(_SINCE, {"revision": revision})]
 
-    def latest(self, limit: int, since: int | None = None, key: str | None = None,
-               offset: int = 0) -> list[ChangeRow]:
+    def latest(self, limit: int, since: int | None = None,
+               key: str | None = None) -> list[Change]:
         """With `since`: the oldest `limit` changes after it; without: the newest `limit`.
         Either way the result is in revision order."""
         stmt = select(ChangeRow)
@@ -89,9 +99,9 @@ class ChangeRepository:
             stmt = stmt.where(ChangeRow.key == key)
         if since is not None:
             stmt = stmt.where(ChangeRow.id > since).order_by(ChangeRow.id)
-            return list(self.session.scalars(stmt.offset(offset).limit(limit)))
-        stmt = stmt.order_by(ChangeRow.id.desc()).offset(offset).limit(limit)
-        return list(reversed(list(self.session.scalars(stmt))))
+            return [_change(row) for row in self.session.scalars(stmt.limit(limit))]
+        stmt = stmt.order_by(ChangeRow.id.desc()).limit(limit)
+        return [_change(row) for row in reversed(list(self.session.scalars(stmt)))]
 
     def count(self, key: str | None = None) -> int:
         stmt = select(func.count(ChangeRow.id))
@@ -110,6 +120,8 @@ class ChangeRepository:
             ChangeRow.key == key, ChangeRow.id > revision).order_by(ChangeRow.id).limit(1))
         return (True, after.old_value) if after is not None else (False, None)
 
-    def last_per_key(self) -> list[ChangeRow]:
+    def last_per_key(self) -> dict[str, KeyMeta]:
+        """Each key's last change: its version, when and by whom."""
         newest = (select(func.max(ChangeRow.id).label("id")).group_by(ChangeRow.key)).subquery()
-        return list(self.session.scalars(select(ChangeRow).join(newest, ChangeRow.id == newest.c.id)))
+        rows = self.session.scalars(select(ChangeRow).join(newest, ChangeRow.id == newest.c.id))
+        return {row.key: KeyMeta(row.id, row.at, row.actor) for row in rows}

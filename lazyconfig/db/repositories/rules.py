@@ -7,19 +7,30 @@ from typing import Any, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ...domain import ConfigurationValidationRule
 from ..models import RuleRow
+
+_RECORD = ("key", "value_type", "default", "min_value", "max_value", "min_exclusive", "choices",
+           "pattern", "required", "sensitive", "description", "unit", "error_message", "origin")
+
+
+def _rule(row: RuleRow) -> ConfigurationValidationRule:
+    return ConfigurationValidationRule.from_record({name: getattr(row, name) for name in _RECORD})
 
 
 class RuleRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def all(self) -> list[RuleRow]:
-        return list(self.session.scalars(select(RuleRow)))
+    """The declarative part of every key's rule (validators live in the process)."""
 
-    def for_keys(self, keys: Iterable[str]) -> list[RuleRow]:
+    def all(self) -> list[ConfigurationValidationRule]:
+        return [_rule(row) for row in self.session.scalars(select(RuleRow))]
+
+    def for_keys(self, keys: Iterable[str]) -> list[ConfigurationValidationRule]:
         stmt = select(RuleRow).where(RuleRow.key.in_(list(keys)))
-        return list(self.session.scalars(stmt.execution_options(populate_existing=True)))
+        return [_rule(row) for row in
+                self.session.scalars(stmt.execution_options(populate_existing=True))]
 
     def keys(self) -> set[str]:
         return set(self.session.scalars(select(RuleRow.key)))

@@ -2,12 +2,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterable
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from ...domain.model import Snapshot, SnapshotInfo
 from ..models import SnapshotRow
+
+
+def _info(row: Any) -> SnapshotInfo:
+    return SnapshotInfo(row.id, row.description, tuple(row.tags or ()), row.created_at,
+                        row.created_by, row.revision, row.key_count, row.pinned)
 
 
 class SnapshotRepository:
@@ -18,42 +24,35 @@ class SnapshotRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def add(self, **fields: Any) -> SnapshotRow:
-        row = SnapshotRow(**fields)
+    def add(self, *, description: str | None, tags: list[str], pinned: bool,
+            created_at: datetime, created_by: str | None, revision: int,
+            data: dict[str, dict[str, Any]]) -> SnapshotInfo:
+        row = SnapshotRow(description=description, tags=list(tags), pinned=pinned,
+                          created_at=created_at, created_by=created_by, revision=revision,
+                          key_count=len(data), data=data)
         self.session.add(row)
         self.session.flush()
-        return row
+        return _info(row)
 
-    def get(self, snapshot_id: int) -> SnapshotRow | None:
-        return self.session.get(SnapshotRow, snapshot_id)
+    def get(self, snapshot_id: int) -> Snapshot | None:
+        row = self.session.get(SnapshotRow, snapshot_id)
+        return None if row is None else Snapshot(_info(row), row.data)
 
-    def page(self, limit: int, offset: int = 0) -> tuple[list[Any], int]:
+    def page(self, limit: int, offset: int = 0) -> tuple[list[SnapshotInfo], int]:
         """Snapshot metadata, newest first, without the blobs; and the total count."""
         rows = self.session.execute(
             select(*self._LISTED).order_by(SnapshotRow.id.desc()).offset(offset).limit(limit))
-        return list(rows), self.count()
+        total = self.session.scalar(select(func.count(SnapshotRow.id))) or 0
+        return [_info(row) for row in rows], total
 
-    def count(self) -> int:
-        return self.session.scalar(select(func.count(SnapshotRow.id))) or 0
+    def retention_listing(self) -> list[tuple[int, bool, datetime]]:
+        """(id, pinned, created_at) of every snapshot, newest first: what retention decides on."""
+        stmt = select(SnapshotRow.id, SnapshotRow.pinned, SnapshotRow.created_at)
+        return [tuple(row) for row in self.session.execute(stmt.order_by(SnapshotRow.id.desc()))]
 
-    def delete(self, snapshot_id: int) -> bool:
-        return self.session.execute(
-            delete(SnapshotRow).where(SnapshotRow.id == snapshot_id)).rowcount > 0
-
-    def prune(self, max_count: int, older_than: datetime) -> list[int]:
-        """Delete unpinned snapshots past the age limit or beyond the newest `max_count`;
-        the newest snapshot always stays."""
-        newest = self.session.scalar(select(func.max(SnapshotRow.id)))
-        newest_pinned = bool(self.session.scalar(
-            select(SnapshotRow.pinned).where(SnapshotRow.id == newest)))
-        unpinned = select(SnapshotRow.id).where(SnapshotRow.pinned.is_(False),
-                                                SnapshotRow.id != newest)
-        expired = set(self.session.scalars(unpinned.where(SnapshotRow.created_at < older_than)))
-        # An unpinned newest takes one of the max_count places; a pinned one takes none.
-        kept = max(max_count if newest_pinned else max_count - 1, 0)
-        surplus = set(self.session.scalars(
-            unpinned.order_by(SnapshotRow.id.desc()).offset(kept)))
-        doomed = sorted(expired | surplus)
-        if doomed:
-            self.session.execute(delete(SnapshotRow).where(SnapshotRow.id.in_(doomed)))
-        return doomed
+    def delete_many(self, snapshot_ids: Iterable[int]) -> int:
+        """Delete these snapshots; returns how many there were."""
+        ids = list(snapshot_ids)
+        if not ids:
+            return 0
+        return self.session.execute(delete(SnapshotRow).where(SnapshotRow.id.in_(ids))).rowcount

@@ -7,7 +7,7 @@ import http.client
 import itertools
 
 import pytest
-from lazyconfig.service.engine import ConfigurationEngine
+from lazyconfig import ConfigurationEngine, bootstrap
 from lazyconfig.settings import Settings
 from tests.e2e.conftest import server_database
 
@@ -64,7 +64,7 @@ def cluster(tmp_path_factory, postgres_url):
     workdir, url = server_database(tmp_path_factory, postgres_url, "coherence")
     env = {"LAZYCONFIG_DATABASE_URL": url, "LAZYCONFIG_INSTANCE_PATH": str(workdir / "local"),
            "LAZYCONFIG_POLL_INTERVAL": "0.05"}
-    engine = ConfigurationEngine(Settings.from_env(env), env=env)  # migrates the schema first
+    engine = bootstrap(Settings.from_env(env), env=env)  # migrates the schema first
     shape = [("a", 2), ("b", 2)] if postgres_url else [("a", 4)]
     instances: list[Instance] = []
     try:

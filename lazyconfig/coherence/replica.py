@@ -1,0 +1,108 @@
+"""This process's copy of the configuration: the current State, kept in step with the log.
+
+Readers take `replica.state` (or `replica.values`) without a lock; writers and refreshers
+build the next State under `lock` and swap it in, publishing its changes to subscribers in
+revision order, once each.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Callable, Iterable
+
+from ..db.protocols import Storage, UnitOfWork
+from ..domain import Change, ConfigurationValidationRule
+from ..domain.state import ExternalLayers, KeyMeta, State, build
+from .notifier import Notifier
+
+Rule = ConfigurationValidationRule
+
+
+class Replica:
+    def __init__(self, storage: Storage, external: ExternalLayers,
+                 decorate: Callable[[Rule], Rule], notifier: Notifier):
+        """`decorate(rule)` adds what this process knows of a stored rule (its validator)."""
+        self._storage, self.external, self._decorate = storage, external, decorate
+        self.notifier = notifier
+        self.lock = threading.RLock()  # held by writers and refreshers, never by readers
+        self.state = self.values = None
+        with storage.reading() as uow:
+            self.swap(self._load(uow))
+
+    def swap(self, state: State) -> None:
+        self.state = state
+        self.values = state.values  # engine.get's dict, one attribute away
+
+    def rebuild(self, rules: dict[str, Rule] | None = None,
+                touched: Iterable[str] | None = None) -> None:
+        """Swap in the current state rebuilt with new `rules` (or new external layers)."""
+        state = self.state
+        self.swap(build(state.revision, rules or state.rules, state.persisted, state.meta,
+                        self.external, previous=state if touched is not None else None,
+                        touched=touched))
+
+    def _load(self, uow: UnitOfWork) -> State:
+        revision = uow.changes.head()
+        rules = {rule.key: self._decorate(rule) for rule in uow.rules.all()}
+        return build(revision, rules, uow.values.layers(), uow.changes.last_per_key(),
+                     self.external)
+
+    def advance(self, uow: UnitOfWork, state: State) -> tuple[State, list[Change]]:
+        """The state after the changes committed since `state`, and those changes."""
+        return self._advanced(uow, state, uow.changes.since(state.revision), uow.values.layers)
+
+    def advance_own(self, uow: UnitOfWork, state: State,
+                    appended: int) -> tuple[State, list[Change]]:
+        """The state after this transaction's own writes (those past the first `appended`
+        changes), from what its repositories recorded instead of reading them back: under
+        the database-wide write lock no other writer's change can be among them."""
+        return self._advanced(uow, state, uow.changes.appended[appended:],
+                              lambda keys: uow.values.written_layers(state.persisted, keys))
+
+    def _advanced(self, uow: UnitOfWork, state: State, changes: list[Change],
+                  layers_of: Callable[[set[str]], dict]) -> tuple[State, list[Change]]:
+        if not changes:
+            return state, []
+        keys = {c.key for c in changes}
+        rules = state.rules
+        rule_keys = {c.key for c in changes if c.action == "rule"}
+        if rule_keys:
+            rules = {**rules, **{r.key: self._decorate(r) for r in uow.rules.for_keys(rule_keys)}}
+        layers = layers_of(keys)
+        persisted = state.persisted.updated(layers, [key for key in keys if key not in layers])
+        meta = state.meta.updated({c.key: KeyMeta(c.revision, c.timestamp, c.user)
+                                   for c in changes})  # the last change of each key wins
+        return build(changes[-1].revision, rules, persisted, meta, self.external,
+                     previous=state, touched=keys), changes
+
+    def refresh(self) -> int:
+        """Catch up with writes from other processes now; returns the revision reached.
+
+        The database is read without the lock, so this process's writers do not wait behind
+        a refresh's round trips; the lock is taken only to swap the state in (and, if a
+        write or another refresh moved it meanwhile, to read again from there)."""
+        base = self.state
+        with self._storage.reading() as uow:
+            state, changes = self.advance(uow, base)
+        if not changes:
+            return self.state.revision  # nothing committed after `base`; we hold at least it
+        with self.lock:
+            if self.state is not base:
+                if self.state.revision >= state.revision:
+                    return self.state.revision  # a write or another refresh got as far
+                with self._storage.reading() as uow:
+                    state, changes = self.advance(uow, self.state)
+            if changes:
+                self.swap(state)
+                self.notifier.publish(changes)
+            return self.state.revision
+
+    def catch_up_to(self, head: int) -> None:
+        if head <= self.state.revision:
+            return
+        # Our own write may be what moved the head, committed but not yet swapped in: let
+        # it finish instead of reading its rows back and building a second copy of the
+        # state beside its own (docs/architecture.md, "How it works").
+        with self.lock:
+            pass
+        if head > self.state.revision:
+            self.refresh()

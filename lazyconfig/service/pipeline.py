@@ -1,0 +1,86 @@
+"""The write pipeline: every write runs here, in a transaction that holds the database-wide
+write lock, on a state caught up with other writers, and is answered only after commit and
+the fence (coherence/freshness.py).
+
+Writes queued at the same moment share one transaction (coherence/group_commit.py). Each
+runs on the state the previous one left; if one fails, the transaction rolls back whole and
+each is run again alone, so no write fails because of another's error.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Callable
+
+from ..coherence.group_commit import GroupCommit, Queued
+from ..coherence.replica import Replica
+from ..db.protocols import Storage, UnitOfWork
+from ..domain import Change
+from ..domain.redaction import Redaction
+from ..domain.state import State
+from ..errors import StorageUnavailable
+from . import planning
+from .results import Done
+
+change_log = logging.getLogger("lazyconfig.changes")
+Operation = Callable[[UnitOfWork, State], Any]
+
+
+class WritePipeline:
+    def __init__(self, storage: Storage, replica: Replica, freshness):
+        self._storage, self._replica, self._freshness = storage, replica, freshness
+        self.queue = GroupCommit(replica.lock, self._run_group)
+
+    def run(self, operation: Operation, expected_revision: int | None = None) -> Done:
+        """Run `operation(uow, state)` in a write transaction (perhaps shared with other
+        threads' writes); returns its outcome, or raises what it raised."""
+        queued = self.queue.submit(operation, expected_revision)
+        self._freshness.wait_for_fence()
+        self._log(queued.changes)
+        return Done(queued.outcome(), queued.changes, queued.state)
+
+    def _log(self, changes: list[Change]) -> None:
+        """One log line per change, in the process that made it (sensitive values masked)."""
+        if not changes or not change_log.isEnabledFor(logging.INFO):
+            return  # a rollback of 10,000 keys need not build 10,000 unused dicts
+        shown = Redaction(self._replica.state.rules, reveal=False)
+        for change in changes:
+            change_log.info("change %s: %s by %s (revision %s)", change.key, change.action,
+                            change.user, change.revision,
+                            extra={"fields": {"event": "change", **shown.change(change)}})
+
+    def _run_group(self, group: list[Queued]) -> None:
+        # A database that is down, or a commit whose outcome is unknown, fails them all:
+        # running them again could apply a write twice.
+        try:
+            self._transaction(group)
+        except StorageUnavailable as exc:
+            for queued in group:
+                queued.fail(exc)
+        except Exception as exc:
+            if len(group) == 1:
+                group[0].fail(exc)
+                return
+            for queued in group:
+                self._run_group([queued])
+
+    def _transaction(self, group: list[Queued]) -> None:
+        started = time.monotonic()
+        self._freshness.before_write()
+        outcomes = []
+        with self._storage.writing() as uow:
+            state, caught_up = self._replica.advance(uow, self._replica.state)
+            for queued in group:
+                planning.check_revision(state, queued.expected_revision)
+                appended = len(uow.changes.appended)
+                result = queued.operation(uow, state)
+                # On PostgreSQL the change log's trigger notifies the other processes.
+                state, own = self._replica.advance_own(uow, state, appended)
+                outcomes.append((result, own, state))
+            uow.commit()
+        if any(own for _, own, _ in outcomes):
+            self._freshness.committed(state.revision, started)
+        self._replica.swap(state)
+        self._replica.notifier.publish(caught_up + [c for _, own, _ in outcomes for c in own])
+        for queued, outcome in zip(group, outcomes):
+            queued.succeed(*outcome)

@@ -1,0 +1,79 @@
+"""Reads: from the change log and snapshots in the database, and the checks and summaries
+computed from the in-memory State. Every value is shown through a Redaction."""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from ..db.protocols import Storage
+from ..domain import SOURCES
+from ..domain.documents import layer_diff
+from ..domain.redaction import Redaction
+from ..domain.state import State
+from .snapshots import existing
+
+
+def notifications(storage: Storage, shown: Redaction, limit: int, since: int | None,
+                  key: str | None) -> list[dict[str, Any]]:
+    with storage.reading() as uow:
+        return [shown.change(c) for c in uow.changes.latest(limit, since=since, key=key)]
+
+
+def history(storage: Storage, shown: Redaction, key: str, limit: int,
+            offset: int) -> tuple[list[dict[str, Any]], int]:
+    with storage.reading() as uow:
+        changes = uow.changes.latest(limit + offset, key=key)
+        total = uow.changes.count(key)
+    newest_first = list(reversed(changes))[offset:offset + limit]
+    return [shown.change(c) for c in newest_first], total
+
+
+def snapshot_page(storage: Storage, limit: int, offset: int) -> tuple[list[dict], int]:
+    with storage.reading() as uow:
+        infos, total = uow.snapshots.page(limit, offset)
+    return [info.as_dict() for info in infos], total
+
+
+def snapshot(storage: Storage, shown: Redaction, snapshot_id: int) -> dict[str, Any]:
+    with storage.reading() as uow:
+        found = existing(uow, snapshot_id)
+    return {**found.info.as_dict(),
+            "values": {key: shown.layers(key, layers) for key, layers in found.data.items()}}
+
+
+def snapshot_diff(storage: Storage, shown: Redaction, snapshot_id: int,
+                  against: int | None) -> dict[str, Any]:
+    with storage.reading() as uow:
+        old = existing(uow, snapshot_id).data
+        new = uow.values.layers() if against is None else existing(uow, against).data
+    return {"from": snapshot_id, "to": "current" if against is None else against,
+            **layer_diff(old, new, shown.value)}
+
+
+def problems(state: State, service_errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Every current problem: rejected file, environment and service values, unknown names
+    in those layers, and current values that break today's rules."""
+    errors = {k: list(v) for k, v in state.key_errors.items()}
+    for source in (state.external_errors, service_errors):
+        for key, messages in source.items():
+            errors.setdefault(key, []).extend(messages)
+    for key, entry in state.entries.items():
+        for message in state.rules[key].check(entry.value)[1]:
+            errors.setdefault(key, []).append(f"current {entry.source} value invalid: {message}")
+    return errors
+
+
+def summary(state: State, errors: dict[str, list[str]]) -> dict[str, Any]:
+    """Counts, sources and validation status; sensitive values masked."""
+    counts = Counter(entry.source for entry in state.entries.values())
+    shown = Redaction(state.rules, reveal=False)
+    return {
+        "total_values": len(state.entries),
+        "revision": state.revision,
+        "sources": {source: counts.get(source, 0) for source in SOURCES},
+        "validation_status": {"valid": not errors,
+                              "error_count": sum(len(m) for m in errors.values()),
+                              "errors": errors},
+        "custom_keys": sum(1 for r in state.rules.values() if r.origin == "custom"),
+        "values": {key: shown.value(key, value) for key, value in state.values.items()},
+    }

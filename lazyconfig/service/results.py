@@ -1,0 +1,92 @@
+"""What the engine's operations return: typed, immutable results.
+
+The spec promises dicts for reset, rollback and import, so these results are also read-only
+mappings of their fields (`result["diff"]`); `set`/`update` keep their spec types.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, Iterator
+
+from ..domain import Change, ConfigEntry
+
+
+class _Fields(Mapping):
+    """A dataclass readable as a mapping of its fields."""
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._names():
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def _names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(self))
+
+
+@dataclass(frozen=True, eq=False)
+class ResetResult(_Fields):
+    reset: list[str]  # keys whose runtime override was removed
+    snapshot_id: int  # the safety snapshot taken first
+    changes: list[Change]
+    revision: int  # the revision the configuration is at after the reset
+
+
+@dataclass(frozen=True, eq=False)
+class RollbackResult(_Fields):
+    snapshot_id: int
+    dry_run: bool
+    diff: list[dict[str, Any]]
+    safety_snapshot_id: int | None
+    changes: list[Change]
+    revision: int
+
+
+@dataclass(frozen=True, eq=False)
+class ImportResult(_Fields):
+    dry_run: bool
+    diff: list[dict[str, Any]]
+    snapshot_id: int | None
+    changes: list[Change]
+    revision: int
+
+
+class WriteResult(list):
+    """The changes a write made, in order (a list of Change), with the revision it left and
+    the entries of the keys it wrote as that write left them: the answer to a write
+    describes that write, not a later one that shared its transaction."""
+
+    def __init__(self, changes: list[Change], revision: int,
+                 entries: dict[str, ConfigEntry]):
+        super().__init__(changes)
+        self.revision = revision
+        self.entries = entries
+
+
+class UpdateResult(dict):
+    """{key: applied}. All values are True or all False (updates are atomic); `errors` holds
+    the messages for the keys that were refused."""
+
+    def __init__(self, results: Mapping[str, bool], errors: dict[str, list[str]] | None = None):
+        super().__init__(results)
+        self.errors = errors or {}
+
+
+@dataclass(frozen=True)
+class Done:
+    """A write's outcome from the pipeline: what its operation returned, the changes it made
+    and the state it left (later writes of its transaction excluded)."""
+
+    result: Any
+    changes: list[Change] = field(default_factory=list)
+    state: Any = None
+
+    @property
+    def revision(self) -> int:
+        return self.state.revision

@@ -1,0 +1,65 @@
+"""Rules: defining or changing a key's rule, and the validators this process adds to rules.
+
+A rule's declarative part is stored, so every process knows the key; a validator callable
+lives only in the process that added it, on top of the stored rule.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from ..db.base import utcnow
+from ..db.protocols import Storage, UnitOfWork
+from ..domain import BUILTIN_RULES, SOURCES, ConfigurationValidationRule
+from ..domain.state import ExternalLayers, State, effective
+from . import planning
+from .apply import Author
+
+Rule = ConfigurationValidationRule
+
+
+class Validators:
+    """The validators this process added, by key; `decorate` puts them on stored rules."""
+
+    def __init__(self) -> None:
+        self._custom: dict[str, Rule] = {}
+
+    def add(self, rule: Rule) -> None:
+        self._custom[rule.key] = rule
+
+    def decorate(self, rule: Rule, custom: Rule | None = None) -> Rule:
+        custom = custom or self._custom.get(rule.key)
+        if custom is None or custom.validator is None:
+            return rule
+        return dataclasses.replace(rule, validator=custom.validator,
+                                   error_message=custom.error_message or rule.error_message,
+                                   required=rule.required or custom.required)
+
+
+def put_rule(uow: UnitOfWork, state: State, *, rule: Rule, validators: Validators,
+             external: ExternalLayers, author: Author) -> Rule:
+    """Store `rule` for its key if its default and every persisted value pass it, and log
+    the key's effective value before and after as a change with action `rule`."""
+    old = state.rules.get(rule.key)
+    record = planning.rule_record(state, rule)
+    new = validators.decorate(Rule.from_record(record),
+                              rule if rule.validator is not None else None)
+    planning.check_rule_fits(state, new)
+    uow.rules.put(record, utcnow(), author.user)
+    layers = {**(state.entries[rule.key].layers if old else {}),
+              **external.values_for(new)[0], "default": new.default_value}
+    layers = {s: layers[s] for s in SOURCES if s in layers}
+    uow.changes.append_many([planning.change_row(
+        rule.key, state.values.get(rule.key), effective(layers)[0], "default", "rule",
+        author.user, utcnow(), "rule defined" if old is None else "rule changed",
+        request_id=author.request_id)])
+    return new
+
+
+def seed_builtin_rules(storage: Storage) -> None:
+    """Store the built-in keys' rules that the database lacks."""
+    with storage.writing() as uow:
+        present = uow.rules.keys()
+        for rule in BUILTIN_RULES:
+            if rule.key not in present:
+                uow.rules.put(rule.to_record(), utcnow(), "system")
+        uow.commit()

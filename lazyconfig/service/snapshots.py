@@ -1,0 +1,108 @@
+"""Snapshots: taking them with their retention, and the operations that restore or replace
+many values at once behind a safety snapshot (rollback, reset, import)."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..db.base import utcnow
+from ..db.protocols import UnitOfWork
+from ..domain.model import Snapshot, SnapshotInfo
+from ..domain.redaction import Redaction
+from ..domain.state import State
+from ..errors import SnapshotNotFound
+from . import planning
+from .apply import Author, apply
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Retention:
+    """Unpinned snapshots beyond the newest `max_count`, or older than `max_age_days`, go;
+    the newest snapshot always stays."""
+
+    max_count: int = 100
+    max_age_days: int = 30
+
+    def doomed(self, listing: list[tuple[int, bool, datetime]], now: datetime) -> list[int]:
+        """The ids to delete, from (id, pinned, created_at) newest first."""
+        if not listing:
+            return []
+        newest_id, newest_pinned, _ = listing[0]
+        # An unpinned newest takes one of the max_count places; a pinned one takes none.
+        kept = max(self.max_count if newest_pinned else self.max_count - 1, 0)
+        older_than = now - timedelta(days=self.max_age_days)
+        unpinned = [(sid, at) for sid, pinned, at in listing[1:] if not pinned]
+        return sorted({sid for sid, at in unpinned if at < older_than}
+                      | {sid for sid, _ in unpinned[kept:]})
+
+
+def take_snapshot(uow: UnitOfWork, state: State, description: str | None, tags: list[str],
+                  user: str, retention: Retention, pinned: bool = False) -> SnapshotInfo:
+    """Capture the persisted layers of `state` and apply retention, in `uow`."""
+    # `state` has caught up under the write lock, so its layers are the database's: no
+    # need to read every value row again.
+    now = utcnow()
+    info = uow.snapshots.add(description=description, tags=tags, pinned=pinned,
+                             created_at=now, created_by=user, revision=state.revision,
+                             data=state.persisted.to_dict())
+    doomed = retention.doomed(uow.snapshots.retention_listing(), now)
+    if doomed:
+        uow.snapshots.delete_many(doomed)
+        log.info("snapshot retention deleted %d snapshot(s): %s", len(doomed), doomed)
+    return info
+
+
+def existing(uow: UnitOfWork, snapshot_id: int) -> Snapshot:
+    snapshot = uow.snapshots.get(snapshot_id)
+    if snapshot is None:
+        raise SnapshotNotFound(snapshot_id)
+    return snapshot
+
+
+def delete(uow: UnitOfWork, state: State, *, snapshot_id: int, user: str) -> bool:
+    if not uow.snapshots.delete_many([snapshot_id]):
+        raise SnapshotNotFound(snapshot_id)
+    log.info("snapshot %s deleted by %s", snapshot_id, user)
+    return True
+
+
+def rollback(uow: UnitOfWork, state: State, *, snapshot_id: int, chosen: set[str] | None,
+             dry_run: bool, author: Author, retention: Retention,
+             shown: Redaction) -> tuple[list[dict[str, Any]], int | None]:
+    """(diff, safety snapshot id): restore the snapshot's layers, after a safety snapshot."""
+    writes = planning.rollback_writes(state, existing(uow, snapshot_id).data, chosen,
+                                      snapshot_id)
+    diff = planning.diff(state, writes, shown)
+    if dry_run or not writes:
+        return diff, None
+    safety = take_snapshot(uow, state, f"Before rollback to snapshot {snapshot_id}",
+                           ["auto", "rollback"], author.user, retention)
+    apply(uow, state, writes, "rollback", author, f"rollback to snapshot {snapshot_id}")
+    return diff, safety.id
+
+
+def reset(uow: UnitOfWork, state: State, *, wanted: list[str] | None, author: Author,
+          retention: Retention) -> tuple[list[str], int]:
+    """(keys reset, safety snapshot id): remove runtime overrides after a safety snapshot."""
+    writes = planning.reset_writes(state, wanted)
+    safety = take_snapshot(uow, state, "Before reset", ["auto", "reset"], author.user, retention)
+    apply(uow, state, writes, "reset", author)
+    return [w.key for w in writes], safety.id
+
+
+def import_values(uow: UnitOfWork, state: State, *, values: dict[str, Any], dry_run: bool,
+                  author: Author, retention: Retention,
+                  shown: Redaction) -> tuple[list[dict[str, Any]], int | None]:
+    """(diff, safety snapshot id): a document's values as runtime overrides, all or none."""
+    writes = planning.import_writes(state, values)
+    diff = planning.diff(state, writes, shown)
+    if dry_run or not writes:
+        return diff, None
+    safety = take_snapshot(uow, state, "Before import", ["auto", "import"], author.user,
+                           retention)
+    apply(uow, state, writes, "import", author, "import")
+    return diff, safety.id

@@ -1,0 +1,39 @@
+"""Value writes: set, batch, unset and revert, each planned (planning.py) then applied in
+the pipeline's transaction with its change-log rows."""
+from __future__ import annotations
+
+from ..db.protocols import UnitOfWork
+from ..domain.state import State
+from . import planning
+from .apply import Author, apply
+from .snapshots import Retention, take_snapshot
+
+
+def write_values(uow: UnitOfWork, state: State, *, items: list, source: str, action: str,
+                 author: Author, expected_versions: dict[str, int] | None,
+                 snapshot: tuple[str, Retention] | None) -> None:
+    """Check every value, the expected versions, take the requested snapshot, apply."""
+    writes = planning.checked_writes(state, items, source)
+    planning.check_versions(state, expected_versions or {})
+    if snapshot is not None:
+        description, retention = snapshot
+        take_snapshot(uow, state, description, ["auto", "batch"], author.user, retention)
+    apply(uow, state, writes, action, author)
+
+
+def unset(uow: UnitOfWork, state: State, *, key: str, source: str, author: Author,
+          expected_version: int | None) -> None:
+    if expected_version is not None:
+        planning.check_versions(state, {key: expected_version})
+    apply(uow, state, planning.unset_writes(state, key, source), "unset", author)
+
+
+def revert(uow: UnitOfWork, state: State, *, key: str, revision: int, author: Author,
+           expected_version: int | None) -> None:
+    if expected_version is not None:
+        planning.check_versions(state, {key: expected_version})
+    found, value = (False, None)
+    if 0 <= revision <= state.revision:
+        found, value = uow.changes.value_at(key, revision)
+    writes = planning.revert_writes(state, key, revision, found, value)
+    apply(uow, state, writes, "revert", author, f"revert to revision {revision}")
