@@ -6,8 +6,6 @@ and run by the pipeline (pipeline.py). `bootstrap.py` wires an engine from Setti
 """
 from __future__ import annotations
 
-import logging
-import threading
 from functools import partial
 from typing import Any, Callable, Iterable, Mapping
 
@@ -17,16 +15,16 @@ from ..db.protocols import Storage
 from ..domain import Change, ConfigEntry, ConfigurationValidationRule
 from ..domain.documents import export_document, read_import_document
 from ..domain.redaction import Redaction
-from ..domain.state import build
-from ..errors import UnknownKey, ValidationFailed
+from ..errors import UnknownKey
 from ..settings import Settings
 from . import planning, reads, rules, snapshots, writes
 from .apply import Author
 from .pipeline import WritePipeline
-from .results import ImportResult, ResetResult, RollbackResult, UpdateResult, WriteResult
+from .service_manager import Integrations
+from .results import (ImportResult, ResetResult, RollbackResult, UpdateResult, WriteResult,
+                      applied)
 from .snapshots import Retention
 
-log = logging.getLogger(__name__)
 _MISSING = object()
 
 
@@ -41,14 +39,10 @@ class ConfigurationEngine:
         self._validators, self._load_sources = validators, load_sources
         self._retention = Retention(settings.snapshot_max_count, settings.snapshot_max_age_days)
         self._closers = list(closers)
-        self._service_errors: dict[str, list[str]] = {}
-        self._integrations: dict[int, Any] = {}  # id(manager) -> its ServiceIntegration
-        self._integrating = threading.Lock()
+        self._services = Integrations()
 
     def close(self) -> None:
-        for integration in list(self._integrations.values()):
-            integration.stop()  # a closed engine must not keep writing a manager's values
-        self._integrations.clear()
+        self._services.stop()
         for close in self._closers:
             close()
         self._closers.clear()
@@ -57,7 +51,6 @@ class ConfigurationEngine:
     def revision(self) -> int:
         return self.replica.state.revision
 
-    # -- reads: memory only ----------------------------------------------------------------
     def get(self, key: str, default: Any = _MISSING) -> Any:
         """The effective value of `key`; UnknownKey if no rule defines it (unless a default
         is given). Never touches the database."""
@@ -92,7 +85,7 @@ class ConfigurationEngine:
     def validate_configuration(self) -> dict[str, list[str]]:
         """Rejected file, environment and service values, unknown names in those layers,
         and current values that break today's rules."""
-        return reads.problems(self.replica.state, dict(self._service_errors))
+        return reads.problems(self.replica.state, dict(self._services.errors))
 
     def get_configuration_summary(self) -> dict[str, Any]:
         """Counts, sources and validation status; sensitive values are masked."""
@@ -104,7 +97,6 @@ class ConfigurationEngine:
         return export_document(state.revision, state.entries,
                                self.redaction(include_sensitive).value)
 
-    # -- reads: the database ---------------------------------------------------------------
     def get_notifications(self, limit: int = 50, since: int | None = None, key: str | None = None,
                           include_sensitive: bool = True) -> list[dict[str, Any]]:
         """Changes in revision order: the `limit` after `since`, or the newest `limit`."""
@@ -133,32 +125,18 @@ class ConfigurationEngine:
         return reads.snapshot_diff(self.storage, self.redaction(include_sensitive),
                                    snapshot_id, against)
 
-    # -- writes ----------------------------------------------------------------------------
     def set(self, key: str, value: Any, *, source: str = "runtime", user: str | None = None,
             description: str | None = None, strict: bool = False) -> bool:
         """Set one value; True when applied. An invalid value or unknown key returns False
         (and logs why), or raises with strict=True."""
-        try:
-            self.write_values({key: value}, source=source, user=user, description=description,
-                              action="set")
-        except (UnknownKey, ValidationFailed) as exc:
-            if strict:
-                raise
-            log.warning("set %s refused: %s", key, exc.message)
-            return False
-        return True
+        return applied(partial(self.write_values, {key: value}, source=source, user=user,
+                               description=description, action="set"), key, strict)
 
     def update(self, updates: Mapping[str, Any], *, source: str = "runtime",
                user: str | None = None, description: str | None = None) -> UpdateResult:
         """Apply every update or none; `result.errors` names the refused keys and why."""
-        try:
-            self.write_values(updates, source=source, user=user, description=description)
-        except ValidationFailed as exc:
-            return UpdateResult({key: False for key in updates}, exc.errors)
-        except UnknownKey as exc:
-            return UpdateResult({key: False for key in updates},
-                                {exc.key: [f"unknown configuration key: {exc.key!r}"]})
-        return UpdateResult({key: True for key in updates})
+        return UpdateResult.of(partial(self.write_values, updates, source=source, user=user,
+                                       description=description), updates)
 
     def write_values(self, updates: Mapping[str, Any] | Iterable[tuple[str, Any, str | None]], *,
                      source: str = "runtime", user: str | None = None,
@@ -166,19 +144,16 @@ class ConfigurationEngine:
                      expected_versions: Mapping[str, int] | None = None,
                      snapshot_description: str | None = None,
                      request_id: str | None = None) -> WriteResult:
-        """The strict form of set/update: raises UnknownKey, ValidationFailed or Conflict and
-        changes nothing, or applies everything in one transaction. `updates` is a mapping,
-        or (key, value, description) triples."""
+        """The strict form of set/update, for a mapping or (key, value, description) triples:
+        raises UnknownKey, ValidationFailed or Conflict, or applies all in one transaction."""
         planning.check_source(source)
         items = planning.update_items(updates)
         self._refuse_stale(expected_versions or {})
-        snapshot = None if snapshot_description is None else (snapshot_description,
-                                                              self._retention)
-        return self._write(partial(writes.write_values, items=items, source=source,
-                                   action=action, expected_versions=expected_versions,
-                                   snapshot=snapshot, author=self._author(user, description,
-                                                                          request_id)),
-                           [key for key, _, _ in items])
+        return self._write(partial(
+            writes.write_values, items=items, source=source, action=action,
+            expected_versions=expected_versions, snapshot=snapshot_description,
+            retention=self._retention, author=self._author(user, description, request_id)),
+            [key for key, _, _ in items])
 
     def unset(self, key: str, *, source: str = "runtime", user: str | None = None,
               description: str | None = None, expected_version: int | None = None,
@@ -194,8 +169,7 @@ class ConfigurationEngine:
     def revert(self, key: str, revision: int, *, user: str | None = None,
                description: str | None = None, expected_version: int | None = None,
                request_id: str | None = None) -> WriteResult:
-        """Set `key` back to the effective value it had at `revision`, as a runtime override
-        checked against today's rules and logged with action `revert`."""
+        """Give `key` the value it had at `revision` (a runtime override, action `revert`)."""
         self.get_rule(key)
         return self._write(partial(writes.revert, key=key, revision=revision,
                                    expected_version=expected_version,
@@ -214,13 +188,8 @@ class ConfigurationEngine:
 
     def create_snapshot(self, description: str | None = None, tags: Iterable[str] | None = None,
                         *, user: str | None = None, pinned: bool = False) -> int:
-        """Capture the persisted layers; returns the new snapshot's id. Old unpinned
-        snapshots beyond the retention limits are deleted in the same transaction."""
-        if isinstance(tags, str):  # list("nightly") would silently tag it n, i, g, h...
-            raise ValidationFailed({"tags": ["tags must be a list of strings, not one string"]})
-        tags = list(tags or [])
-        if not all(isinstance(tag, str) for tag in tags):
-            raise ValidationFailed({"tags": ["tags must be strings"]})
+        """Capture the persisted layers; returns the new snapshot's id (retention applies)."""
+        tags = planning.snapshot_tags(tags)
         return self.pipeline.run(lambda uow, state: snapshots.take_snapshot(
             uow, state, description, tags, user or self.default_user, self._retention,
             pinned).id).result
@@ -255,19 +224,13 @@ class ConfigurationEngine:
             expected_revision)
         return ImportResult(dry_run, *done.result, done.changes, done.revision)
 
-    # -- rules -----------------------------------------------------------------------------
     def add_validation_rule(self, rule: ConfigurationValidationRule, *,
                             user: str | None = None) -> bool:
         """Add a rule: for a new key it defines the key (stored, so every process knows
         it); the validator callable is added on top, in this process only."""
         if rule.key not in self.replica.state.rules:
             self.put_rule(rule, user=user)
-        with self.replica.lock:
-            state = self.replica.state
-            candidate = self._validators.decorate(state.rules[rule.key], rule)
-            planning.check_rule_fits(state, candidate)
-            self._validators.add(rule)
-            self.replica.rebuild({**state.rules, rule.key: candidate}, touched=[rule.key])
+        rules.add_validator(self.replica, self._validators, rule)
         return True
 
     def put_rule(self, rule: ConfigurationValidationRule | Mapping[str, Any], *,
@@ -281,7 +244,6 @@ class ConfigurationEngine:
             external=self.replica.external,
             author=self._author(user, None, request_id))).result
 
-    # -- subscriptions and coherence -------------------------------------------------------
     def subscribe(self, callback: Callable[[Change], object],
                   keys: Iterable[str] | None = None) -> Subscription:
         """Call `callback(change)` for every later change (of `keys`, or all), made in any
@@ -309,25 +271,13 @@ class ConfigurationEngine:
     def integrate_with_service_manager(self, manager=None):
         """Load the values registered services provide as the `service` layer and keep the
         two in sync both ways (see service_manager.py)."""
-        from .service_manager import ServiceIntegration, get_service_manager
-        manager = manager or get_service_manager()
-        with self._integrating:  # one integration per manager: again must not double up
-            integration = self._integrations.get(id(manager))
-            if integration is None:
-                integration = self._integrations[id(manager)] = ServiceIntegration(self, manager)
-        return integration.start()
+        return self._services.integrate(self, manager)
 
     def record_service_errors(self, errors: dict[str, list[str]]) -> None:
         """Replace the reported service problems of each key given; [] clears a key's."""
-        for key, messages in errors.items():
-            if messages:
-                self._service_errors[key] = list(messages)
-            else:
-                self._service_errors.pop(key, None)
+        self._services.record_errors(errors)
 
-    # -- internals -------------------------------------------------------------------------
-    def _author(self, user: str | None, description: str | None,
-                request_id: str | None) -> Author:
+    def _author(self, user: str | None, description: str | None, request_id: str | None):
         return Author(user or self.default_user, description, request_id)
 
     def _write(self, operation, keys: list[str]) -> WriteResult:

@@ -36,6 +36,15 @@ def key_list(keys: Iterable[str] | str | None) -> list[str] | None:
     return [keys] if isinstance(keys, str) else list(keys)
 
 
+def snapshot_tags(tags: Iterable[str] | None) -> list[str]:
+    if isinstance(tags, str):  # list("nightly") would silently tag it n, i, g, h...
+        raise ValidationFailed({"tags": ["tags must be a list of strings, not one string"]})
+    tags = list(tags or [])
+    if not all(isinstance(tag, str) for tag in tags):
+        raise ValidationFailed({"tags": ["tags must be strings"]})
+    return tags
+
+
 def check_source(source: str) -> None:
     if source not in WRITABLE_SOURCES:
         raise InvalidSource(f"source {source!r} cannot be written; use one of "

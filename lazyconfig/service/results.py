@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Iterator
+import logging
+from typing import Any, Callable, Iterable, Iterator
 
 from ..domain import Change, ConfigEntry
+from ..errors import UnknownKey, ValidationFailed
+
+log = logging.getLogger("lazyconfig.service.engine")
 
 
 class _Fields(Mapping):
@@ -76,6 +80,30 @@ class UpdateResult(dict):
     def __init__(self, results: Mapping[str, bool], errors: dict[str, list[str]] | None = None):
         super().__init__(results)
         self.errors = errors or {}
+
+    @classmethod
+    def of(cls, write: Callable[[], object], keys: Iterable[str]) -> "UpdateResult":
+        """What `write()` did to `keys`, with its refusals as errors instead of raised."""
+        try:
+            write()
+        except ValidationFailed as exc:
+            return cls({key: False for key in keys}, exc.errors)
+        except UnknownKey as exc:
+            return cls({key: False for key in keys},
+                       {exc.key: [f"unknown configuration key: {exc.key!r}"]})
+        return cls({key: True for key in keys})
+
+
+def applied(write: Callable[[], object], key: str, strict: bool) -> bool:
+    """Whether `write()` (of `key`) was applied; a refusal is logged, or raised if strict."""
+    try:
+        write()
+    except (UnknownKey, ValidationFailed) as exc:
+        if strict:
+            raise
+        log.warning("set %s refused: %s", key, exc.message)
+        return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from ..coherence.replica import Replica
 from ..db.base import utcnow
 from ..db.protocols import Storage, UnitOfWork
 from ..domain import BUILTIN_RULES, SOURCES, ConfigurationValidationRule
@@ -33,6 +34,16 @@ class Validators:
         return dataclasses.replace(rule, validator=custom.validator,
                                    error_message=custom.error_message or rule.error_message,
                                    required=rule.required or custom.required)
+
+
+def add_validator(replica: Replica, validators: Validators, rule: Rule) -> None:
+    """Put `rule`'s validator on its key's rule in this process, if the values fit it."""
+    with replica.lock:
+        state = replica.state
+        candidate = validators.decorate(state.rules[rule.key], rule)
+        planning.check_rule_fits(state, candidate)
+        validators.add(rule)
+        replica.rebuild({**state.rules, rule.key: candidate}, touched=[rule.key])
 
 
 def put_rule(uow: UnitOfWork, state: State, *, rule: Rule, validators: Validators,

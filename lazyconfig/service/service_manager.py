@@ -79,6 +79,36 @@ def get_service_manager() -> ServiceManager:
     return _default_manager
 
 
+class Integrations:
+    """An engine's integrations, one per manager, and the service problems they reported."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+        self._by_manager: dict[int, ServiceIntegration] = {}
+        self._lock = threading.Lock()
+
+    def integrate(self, engine, manager: ServiceManager | None) -> dict[str, dict[str, list[str]]]:
+        manager = manager or get_service_manager()
+        with self._lock:  # one integration per manager: integrating again must not double up
+            integration = self._by_manager.get(id(manager))
+            if integration is None:
+                integration = self._by_manager[id(manager)] = ServiceIntegration(engine, manager)
+        return integration.start()
+
+    def record_errors(self, errors: dict[str, list[str]]) -> None:
+        for key, messages in errors.items():
+            if messages:
+                self.errors[key] = list(messages)
+            else:
+                self.errors.pop(key, None)
+
+    def stop(self) -> None:
+        """A closed engine must not keep writing a manager's values."""
+        for integration in list(self._by_manager.values()):
+            integration.stop()
+        self._by_manager.clear()
+
+
 class ServiceIntegration:
     """Wires one engine to one manager."""
 

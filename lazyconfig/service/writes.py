@@ -11,13 +11,12 @@ from .snapshots import Retention, take_snapshot
 
 def write_values(uow: UnitOfWork, state: State, *, items: list, source: str, action: str,
                  author: Author, expected_versions: dict[str, int] | None,
-                 snapshot: tuple[str, Retention] | None) -> None:
-    """Check every value, the expected versions, take the requested snapshot, apply."""
+                 snapshot: str | None, retention: Retention) -> None:
+    """Check every value and the expected versions, take the snapshot asked for, apply."""
     writes = planning.checked_writes(state, items, source)
     planning.check_versions(state, expected_versions or {})
     if snapshot is not None:
-        description, retention = snapshot
-        take_snapshot(uow, state, description, ["auto", "batch"], author.user, retention)
+        take_snapshot(uow, state, snapshot, ["auto", "batch"], author.user, retention)
     apply(uow, state, writes, action, author)
 
 

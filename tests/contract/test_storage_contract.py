@@ -1,0 +1,118 @@
+"""One contract for storage: the in-memory fakes and the SQLAlchemy repositories (on SQLite
+or PostgreSQL, whichever the suite runs on) must answer every call alike."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from fakes import FakeStorage
+from lazyconfig.db import migrate
+from lazyconfig.db.connection import make_engine
+from lazyconfig.db.unit_of_work import SqlStorage
+from lazyconfig.domain import BUILTIN_RULES
+
+AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
+RULE = next(r for r in BUILTIN_RULES if r.key == "max_concurrent_loads")
+
+
+@pytest.fixture(params=["fake", "sql"])
+def storage(request, database_url):
+    if request.param == "fake":
+        yield FakeStorage()
+        return
+    database = make_engine(database_url)
+    migrate.run(database)
+    yield SqlStorage(database)
+    database.dispose()
+
+
+def row(key, old, new, action="set", actor="ann"):
+    return {"at": AT, "key": key, "old_value": old, "new_value": new, "source": "runtime",
+            "action": action, "actor": actor, "description": None, "batch_id": None,
+            "request_id": None}
+
+
+def seeded(storage):
+    with storage.writing() as uow:
+        uow.rules.put(RULE.to_record(), AT, "system")
+        uow.commit()
+
+
+def test_rules_come_back_as_rules(storage):
+    seeded(storage)
+    with storage.reading() as uow:
+        assert uow.rules.keys() == {RULE.key}
+        (stored,) = uow.rules.for_keys([RULE.key])
+        assert stored.to_record() == RULE.to_record() and uow.rules.all() == [stored]
+
+
+def test_changes_get_revisions_in_order_and_answer_queries(storage):
+    seeded(storage)
+    with storage.writing() as uow:
+        first = uow.changes.append_many([row(RULE.key, 4, 5), row(RULE.key, 5, 6, actor="bob")])
+        uow.commit()
+    assert [c.revision for c in first] == [1, 2] and first[1].user == "bob"
+    with storage.reading() as uow:
+        assert uow.changes.head() == 2 and uow.changes.count() == 2
+        assert uow.changes.since(1) == [first[1]]
+        assert uow.changes.latest(1) == [first[1]]
+        assert uow.changes.latest(5, since=0, key=RULE.key) == first
+        assert uow.changes.value_at(RULE.key, 1) == (True, 5)
+        assert uow.changes.value_at(RULE.key, 0) == (True, 4)
+        assert uow.changes.value_at("other", 1) == (False, None)
+        meta = uow.changes.last_per_key()[RULE.key]
+        assert (meta.version, meta.updated_by) == (2, "bob")
+
+
+def test_values_are_layers_and_uncommitted_work_is_dropped(storage):
+    seeded(storage)
+    value = {"key": RULE.key, "source": "runtime", "value": 7, "revision": 1, "updated_at": AT,
+             "updated_by": "ann", "description": None}
+    with storage.writing() as uow:
+        uow.values.put_many([value, {**value, "source": "service", "value": 3}])
+        assert uow.values.written_layers({}, [RULE.key]) == {RULE.key: {"runtime": 7, "service": 3}}
+        uow.commit()
+    with storage.writing() as uow:
+        uow.values.delete_many([(RULE.key, "service")])
+        assert uow.values.layers([RULE.key]) == {RULE.key: {"runtime": 7}}
+        # not committed
+    with storage.reading() as uow:
+        assert uow.values.layers() == {RULE.key: {"runtime": 7, "service": 3}}
+
+
+def test_snapshots_keep_their_data_and_list_newest_first(storage):
+    seeded(storage)
+    with storage.writing() as uow:
+        old = uow.snapshots.add(description="old", tags=["a"], pinned=True,
+                                created_at=AT - timedelta(days=9), created_by="ann",
+                                revision=0, data={RULE.key: {"runtime": 5}})
+        new = uow.snapshots.add(description="new", tags=[], pinned=False, created_at=AT,
+                                created_by="bob", revision=3, data={})
+        uow.commit()
+    with storage.reading() as uow:
+        infos, total = uow.snapshots.page(10)
+        assert [i.id for i in infos] == [new.id, old.id] and total == 2
+        assert infos[1] == old and old.key_count == 1 and old.tags == ("a",)
+        assert uow.snapshots.get(old.id).data == {RULE.key: {"runtime": 5}}
+        assert uow.snapshots.retention_listing() == [(new.id, False, AT),
+                                                    (old.id, True, AT - timedelta(days=9))]
+        assert uow.snapshots.get(new.id + 100) is None
+    with storage.writing() as uow:
+        assert uow.snapshots.delete_many([old.id, new.id + 100]) == 1
+        uow.commit()
+    with storage.reading() as uow:
+        assert uow.snapshots.page(10)[1] == 1
+
+
+def test_hosts_say_who_is_alive_and_writes(storage):
+    with storage.writing() as uow:
+        now, before = uow.hosts.enlist("a", writes=True)
+        assert before is None and uow.hosts.newest_other("a") is None
+        uow.hosts.enlist("b", writes=False)
+        assert uow.hosts.newest_other("a") is not None
+        _, seen_writing = uow.hosts.enlist("a", writes=False)
+        assert seen_writing is not None  # a writer stays one
+        uow.hosts.forget(seen_before=now + 3600)
+        assert uow.hosts.newest_other("b") is None
+        uow.commit()

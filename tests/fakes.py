@@ -1,0 +1,192 @@
+"""In-memory fakes of the storage protocols (lazyconfig/db/protocols.py), for service tests
+that run in milliseconds. tests/contract/ runs the same checks against these and the real
+repositories on both databases, so they cannot drift apart."""
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable
+
+from lazyconfig.domain import Change, ConfigurationValidationRule
+from lazyconfig.domain.model import Snapshot, SnapshotInfo
+from lazyconfig.domain.state import KeyMeta
+
+
+@dataclass
+class Tables:
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    values: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    changes: list[Change] = field(default_factory=list)
+    snapshots: dict[int, Snapshot] = field(default_factory=dict)
+    hosts: dict[str, tuple[float, bool]] = field(default_factory=dict)
+    next_snapshot: int = 1
+
+
+class FakeRules:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def all(self) -> list[ConfigurationValidationRule]:
+        return [ConfigurationValidationRule.from_record(r) for r in self._t.rules.values()]
+
+    def for_keys(self, keys: Iterable[str]) -> list[ConfigurationValidationRule]:
+        wanted = set(keys)
+        return [rule for rule in self.all() if rule.key in wanted]
+
+    def keys(self) -> set[str]:
+        return set(self._t.rules)
+
+    def put(self, record: dict[str, Any], at, user: str | None) -> None:
+        self._t.rules[record["key"]] = copy.deepcopy(record)
+
+
+class FakeValues:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def layers(self, keys: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+        wanted = None if keys is None else set(keys)
+        found: dict[str, dict[str, Any]] = {}
+        for (key, source), row in self._t.values.items():
+            if wanted is None or key in wanted:
+                found.setdefault(key, {})[source] = copy.deepcopy(row["value"])
+        return found
+
+    def written_layers(self, before, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        return self.layers(keys)
+
+    def put_many(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            self._t.values[(row["key"], row["source"])] = copy.deepcopy(row)
+
+    def delete_many(self, pairs: Iterable[tuple[str, str]]) -> None:
+        for pair in pairs:
+            self._t.values.pop(pair, None)
+
+
+class FakeChanges:
+    def __init__(self, tables: Tables):
+        self._t = tables
+        self.appended: list[Change] = []
+
+    def append_many(self, rows: list[dict[str, Any]]) -> list[Change]:
+        made = []
+        for row in rows:
+            made.append(Change(self.head() + 1, row["at"], row["key"],
+                               copy.deepcopy(row["old_value"]), copy.deepcopy(row["new_value"]),
+                               row["source"], row["action"], row["actor"], row["description"],
+                               row["batch_id"], row["request_id"]))
+            self._t.changes.append(made[-1])
+        self.appended += made
+        return made
+
+    def head(self) -> int:
+        return self._t.changes[-1].revision if self._t.changes else 0
+
+    def since(self, revision: int) -> list[Change]:
+        return [c for c in self._t.changes if c.revision > revision]
+
+    def latest(self, limit: int, since: int | None = None, key: str | None = None) -> list[Change]:
+        found = [c for c in self._t.changes if key is None or c.key == key]
+        if since is not None:
+            return [c for c in found if c.revision > since][:limit]
+        return found[-limit:] if limit else []
+
+    def count(self, key: str | None = None) -> int:
+        return sum(1 for c in self._t.changes if key is None or c.key == key)
+
+    def value_at(self, key: str, revision: int) -> tuple[bool, Any]:
+        mine = [c for c in self._t.changes if c.key == key]
+        upto = [c for c in mine if c.revision <= revision]
+        if upto:
+            return True, upto[-1].new_value
+        after = [c for c in mine if c.revision > revision]
+        return (True, after[0].old_value) if after else (False, None)
+
+    def last_per_key(self) -> dict[str, KeyMeta]:
+        return {c.key: KeyMeta(c.revision, c.timestamp, c.user) for c in self._t.changes}
+
+
+class FakeSnapshots:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def add(self, *, description, tags, pinned, created_at, created_by, revision,
+            data) -> SnapshotInfo:
+        info = SnapshotInfo(self._t.next_snapshot, description, tuple(tags), created_at,
+                            created_by, revision, len(data), pinned)
+        self._t.snapshots[info.id] = Snapshot(info, copy.deepcopy(data))
+        self._t.next_snapshot += 1
+        return info
+
+    def get(self, snapshot_id: int) -> Snapshot | None:
+        found = self._t.snapshots.get(snapshot_id)
+        return None if found is None else replace(found, data=copy.deepcopy(found.data))
+
+    def page(self, limit: int, offset: int = 0) -> tuple[list[SnapshotInfo], int]:
+        newest_first = [self._t.snapshots[i].info for i in sorted(self._t.snapshots, reverse=True)]
+        return newest_first[offset:offset + limit], len(newest_first)
+
+    def retention_listing(self):
+        return [(s.info.id, s.info.pinned, s.info.created_at)
+                for s in (self._t.snapshots[i] for i in sorted(self._t.snapshots, reverse=True))]
+
+    def delete_many(self, snapshot_ids: Iterable[int]) -> int:
+        return sum(self._t.snapshots.pop(i, None) is not None for i in list(snapshot_ids))
+
+
+class FakeHosts:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def enlist(self, host_id: str, writes: bool) -> tuple[float, float | None]:
+        now = time.time()
+        seen, wrote = self._t.hosts.get(host_id, (None, False))
+        self._t.hosts[host_id] = (now, wrote or writes)
+        return now, seen if wrote else None
+
+    def forget(self, seen_before: float) -> None:
+        for host in [h for h, (seen, _) in self._t.hosts.items() if seen < seen_before]:
+            del self._t.hosts[host]
+
+    def newest_other(self, host_id: str) -> float | None:
+        return max((seen for h, (seen, _) in self._t.hosts.items() if h != host_id), default=None)
+
+
+class FakeUnitOfWork:
+    """Works on a copy of the committed tables; commit() makes the copy the committed one."""
+
+    def __init__(self, storage: "FakeStorage"):
+        self._storage = storage
+
+    def __enter__(self) -> "FakeUnitOfWork":
+        self._tables = copy.deepcopy(self._storage.tables)
+        self.rules, self.values = FakeRules(self._tables), FakeValues(self._tables)
+        self.changes, self.snapshots = FakeChanges(self._tables), FakeSnapshots(self._tables)
+        self.hosts = FakeHosts(self._tables)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        pass  # what was not committed is dropped with the copy
+
+    def commit(self) -> None:
+        self._storage.tables = self._tables
+        self._storage.commits += 1
+        self._tables = copy.deepcopy(self._tables)
+        for repository in (self.rules, self.values, self.changes, self.snapshots, self.hosts):
+            repository._t = self._tables
+
+
+class FakeStorage:
+    """In-memory storage with no `engine`: bootstrap wires it alone, with no coordination."""
+
+    def __init__(self) -> None:
+        self.tables = Tables()
+        self.commits = 0
+
+    def reading(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self)
+
+    def writing(self) -> FakeUnitOfWork:
+        return FakeUnitOfWork(self)

@@ -1,0 +1,68 @@
+"""The layer contract (docs/architecture.md): api > service > coherence > db > domain. A
+layer may import the layers below it, never one above; errors and settings import nothing
+of ours, and the domain imports only errors."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2] / "lazyconfig"
+LAYERS = ["domain", "db", "coherence", "service", "api"]  # lowest first
+LEAVES = {"errors", "settings"}  # below every layer
+
+
+def imported_modules(path: Path, package_dir: Path) -> set[str]:
+    """The lazyconfig modules `path` imports, as dotted names under the package."""
+    parts = list(path.relative_to(package_dir.parent).with_suffix("").parts)
+    package = parts[:-1] if parts[-1] != "__init__" else parts[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            names = [module] if node.module else [f"{module}.{a.name}" for a in node.names]
+            found.update(names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name.split(".")[0] == "lazyconfig"}
+
+
+def layer_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else None
+
+
+def allowed(here: str, there: str | None) -> bool:
+    if here in LEAVES:
+        return False
+    if there in LEAVES:
+        return not (here == "domain" and there == "settings")
+    if here == "api" and there == "auth":
+        return True  # roles and token signing live beside the API, without Flask
+    return there in LAYERS and LAYERS.index(there) <= LAYERS.index(here)
+
+
+def violations(package_dir: Path = PACKAGE) -> list[str]:
+    found = []
+    for path in package_dir.rglob("*.py"):
+        here = layer_of(".".join(path.relative_to(package_dir.parent).with_suffix("").parts))
+        if here not in LAYERS and here not in LEAVES:
+            continue  # app, auth, cli, client, logs: entry points above the layers
+        for module in imported_modules(path, package_dir):
+            if not allowed(here, layer_of(module)):
+                found.append(f"{path.relative_to(package_dir.parent)} imports {module}")
+    return sorted(found)
+
+
+def test_no_layer_imports_against_the_direction():
+    assert violations() == []
+
+
+def test_the_check_sees_a_violation(tmp_path):
+    fake = tmp_path / "lazyconfig"
+    (fake / "domain").mkdir(parents=True)
+    (fake / "domain" / "bad.py").write_text("from ..service import engine\n")
+    (fake / "db").mkdir()
+    (fake / "db" / "bad.py").write_text("from lazyconfig.api import context\n")
+    assert violations(fake) == ["lazyconfig/db/bad.py imports lazyconfig.api",
+                                "lazyconfig/domain/bad.py imports lazyconfig.service"]
