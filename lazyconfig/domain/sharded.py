@@ -44,6 +44,11 @@ class ShardedMap(Mapping):
     def __repr__(self) -> str:
         return f"ShardedMap({self.to_dict()!r})"
 
+    @property
+    def shards(self) -> tuple[dict[str, Any], ...]:
+        """The shards themselves: consecutive maps share every shard a change left alone."""
+        return tuple(self._shards)
+
     def to_dict(self) -> dict[str, Any]:
         return {key: value for shard in self._shards for key, value in shard.items()}
 

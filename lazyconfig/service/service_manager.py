@@ -79,6 +79,13 @@ def get_service_manager() -> ServiceManager:
     return _default_manager
 
 
+def set_service_manager(manager: ServiceManager) -> ServiceManager:
+    """Make `manager` the process-wide default; returns the one it replaces."""
+    global _default_manager
+    previous, _default_manager = _default_manager, manager
+    return previous
+
+
 class Integrations:
     """An engine's integrations, one per manager, and the service problems they reported."""
 

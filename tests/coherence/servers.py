@@ -124,6 +124,11 @@ class WorkerClient:
             self._conn.close()
             self._conn = None
 
+    def hand_over_connection(self) -> http.client.HTTPConnection | None:
+        """Give this client's open connection (and its worker) to someone else."""
+        conn, self._conn = self._conn, None
+        return conn
+
 
 def opened(instance: Instance) -> http.client.HTTPConnection:
     """A keep-alive connection some worker has accepted (it answered a health check)."""

@@ -253,10 +253,18 @@ def test_monitoring_and_debugging(tables, capsys):
                        for r in reversed(rows)]
 
 
-def test_integrate_with_service_manager_default(monkeypatch, tables):
+@pytest.fixture
+def own_service_manager():
+    """A process-wide service manager of this test's own, not the one other tests share."""
     from lazyconfig.service import service_manager
-    manager = service_manager.ServiceManager()  # not the process-wide one other tests share
-    monkeypatch.setattr(service_manager, "_default_manager", manager)
+    manager = service_manager.ServiceManager()
+    previous = service_manager.set_service_manager(manager)
+    yield manager
+    service_manager.set_service_manager(previous)
+
+
+def test_integrate_with_service_manager_default(own_service_manager, tables):
+    manager = own_service_manager
     manager.register_service("loader", {"max_concurrent_loads": 8})
     engine = get_configuration_engine()
     # --- the spec's "Integration with Service Management", verbatim ---

@@ -13,8 +13,8 @@ from lazyconfig.coherence.group_commit import MAX_GROUP, GroupCommit
 
 def _wait_for_queue(commit: GroupCommit, length: int) -> None:
     deadline = time.monotonic() + 10
-    while len(commit._queue) < length:
-        assert time.monotonic() < deadline, f"{len(commit._queue)} of {length} writes queued"
+    while commit.waiting() < length:
+        assert time.monotonic() < deadline, f"{commit.waiting()} of {length} writes queued"
         time.sleep(0.005)
 
 

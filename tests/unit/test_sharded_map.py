@@ -34,5 +34,5 @@ def test_updated_sets_adds_and_removes_without_touching_the_original():
 def test_updated_copies_only_the_shards_it_changes():
     before = ShardedMap(ITEMS)
     after = before.updated({"key_1": -1})
-    shared = sum(a is b for a, b in zip(before._shards, after._shards))
+    shared = sum(a is b for a, b in zip(before.shards, after.shards))
     assert shared == SHARDS - 1

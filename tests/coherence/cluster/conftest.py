@@ -53,8 +53,8 @@ class Cluster:
             instance = self.instances[len(self.opened) % len(self.instances)]
             stream = EventStream(instance, token("watcher", "viewer"), **options)
         else:
-            conn, via._conn = via._conn, None
-            stream = EventStream(via.instance, token("watcher", "viewer"), conn=conn, **options)
+            stream = EventStream(via.instance, token("watcher", "viewer"),
+                                 conn=via.hand_over_connection(), **options)
         self.opened.append(stream)
         return stream
 
