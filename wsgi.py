@@ -1,39 +1,5 @@
-"""gunicorn entry point: `gunicorn -c gunicorn.conf.py wsgi:app`."""
-import gc
-import logging
-import time
+"""gunicorn entry point from the checkout: `gunicorn -c gunicorn.conf.py wsgi:app`. The
+worker's app is built by the package (lazyconfig/wsgi.py), which `lazyconfig serve` uses."""
+from lazyconfig.wsgi import application
 
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
-
-from lazyconfig import create_app
-from lazyconfig.errors import StorageUnavailable
-from lazyconfig.logs import configure
-
-log = logging.getLogger("lazyconfig.wsgi")
-RETRY_LIMIT = 10.0  # seconds between attempts, at most
-
-
-def app_once_the_database_answers():
-    """The app, once its engine could load from the database. A worker started during an
-    outage (to replace one that died) waits for the database instead of failing to boot:
-    gunicorn stops the whole server, healthy workers too, when a worker fails to boot."""
-    delay = 0.5
-    while True:
-        try:
-            return create_app()
-        except (StorageUnavailable, DBAPIError, PoolTimeout) as exc:
-            log.warning("worker start: the database is unavailable (%s); trying again in "
-                        "%.1f s", str(exc).splitlines()[0], delay)
-            time.sleep(delay)
-            delay = min(delay * 2, RETRY_LIMIT)
-
-
-# The server's logs go to stderr as JSON lines (LAZYCONFIG_LOG_FORMAT=text for plain text):
-# one per request, one per configuration change, and errors with their request ids.
-configure()
-app = app_once_the_database_answers()
-# What the worker has built so far (the app, its libraries, the loaded configuration) lives
-# as long as the worker: keep it out of the collector's full passes. A full collection over
-# it took about 90 ms in process, a pause for every request of the worker.
-gc.freeze()
+app = application()

@@ -13,7 +13,7 @@ from typing import Callable, Iterator, Sequence, TypeVar
 from sqlalchemy import create_engine, inspect
 
 from lazyconfig.auth import create_token
-from lazyconfig.testing import BIN, GunicornServer, server_env
+from tests.support.servers import BIN, GunicornServer, server_env
 
 SECRET = "benchmark-signing-secret-that-is-long-enough-0123456789"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/lazyconfig_bench"

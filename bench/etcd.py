@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from lazyconfig.testing import free_port
+from tests.support.servers import free_port
 
 from .loadgen import Target
 

@@ -21,8 +21,6 @@ from types import ModuleType
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from lazyconfig.testing import ROOT
-
 from . import etcd, loadgen, loadgen_wrk
 from .baselines import gunicorn_conf
 from .context import Context
@@ -31,6 +29,7 @@ from .scenarios import FULL_SECONDS, LOAD_FRACTION, OPEN_SECONDS, ORDER, QUICK_S
 DATABASES = ("sqlite", "postgresql")
 PACKAGES = ("flask", "flask-smorest", "flask-jwt-extended", "pyjwt", "sqlalchemy", "alembic",
             "psycopg", "gunicorn", "marshmallow")
+ROOT = Path(__file__).resolve().parents[1]
 WORKERS = 2  # Context.server's default, for the service and the HTTP baselines alike
 
 

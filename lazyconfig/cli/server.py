@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import click
 
@@ -13,7 +12,9 @@ from ..db.connection import make_engine
 from ..settings import Settings
 from .root import Session, pass_session, root
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]  # where gunicorn.conf.py and wsgi.py live
+# Both from the installed package, so `serve` needs no checkout (and stays where it is run).
+GUNICORN_CONFIG = "python:lazyconfig.gunicorn_conf"
+WSGI_APP = "lazyconfig.wsgi:application()"
 
 
 def _secret(settings: Settings | None = None):
@@ -46,11 +47,10 @@ def serve(session: Session, bind: str, workers: int | None, gunicorn_args: tuple
     """Upgrade the schema, then serve the REST API with gunicorn (extra arguments go to
     gunicorn)."""
     _migrate(session.settings, "upgrade", "head")
-    command = [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_ROOT / "gunicorn.conf.py"),
-               "--chdir", str(PROJECT_ROOT), "--bind", bind]
+    command = [sys.executable, "-m", "gunicorn", "-c", GUNICORN_CONFIG, "--bind", bind]
     command += ["--workers", str(workers)] if workers else []
     env = {**os.environ, "LAZYCONFIG_DATABASE_URL": session.settings.database_url}
-    os.execve(sys.executable, command + list(gunicorn_args) + ["wsgi:app"], env)
+    os.execve(sys.executable, command + list(gunicorn_args) + [WSGI_APP], env)
 
 
 @root.group()

@@ -1,8 +1,6 @@
 """Run the Alembic history programmatically (start-up, tests and the CLI use this)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -11,13 +9,14 @@ from sqlalchemy import Engine, text
 
 from .connection import WRITE_OPTION
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+# A package resource, not a path from the checkout: an installed wheel migrates too.
+SCRIPT_LOCATION = "lazyconfig.db:migrations"
 _MIGRATION_LOCK_ID = 0x1A2C0F17
 
 
 def alembic_config(url: str | None = None) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", SCRIPT_LOCATION)
     if url:
         config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config

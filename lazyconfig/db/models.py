@@ -1,4 +1,4 @@
-"""The five tables; migrations/ mirrors them exactly (tests/migrations checks it)."""
+"""The five tables; db/migrations/ mirrors them exactly (tests/migrations checks it)."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -6,7 +6,7 @@ import pytest
 
 from lazyconfig.client import (ConfigClient, Conflict, Forbidden, NotFound, ServiceUnavailable,
                                Unauthorized, ValidationFailed)
-from lazyconfig.testing import free_port
+from tests.support.servers import free_port
 
 pytestmark = pytest.mark.slow
 INTERVAL = "lazy_loading_unloading_check_interval"

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from lazyconfig.auth import create_token
-from lazyconfig.testing import GunicornServer, server_env
+from tests.support.servers import GunicornServer, server_env
 
 SECRET = "coherence-gunicorn-secret-that-is-long-enough-0123"
 PREFIX = "/api/lazy-loading-config"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from lazyconfig.testing import BIN, ROOT, GunicornServer, ServerError, server_env
+from tests.support.servers import BIN, ROOT, GunicornServer, ServerError, server_env
 
 SECRET = "end-to-end-secret-that-is-long-enough-0123456789"
 

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from lazyconfig.testing import GunicornServer, server_env
+from tests.support.servers import GunicornServer, server_env
 
 pytestmark = pytest.mark.slow
 

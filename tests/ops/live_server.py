@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from lazyconfig.auth import create_token
-from lazyconfig.testing import BIN, GunicornServer, ServerError, server_env
 from tests.e2e.conftest import SECRET, server_database
+from tests.support.servers import BIN, GunicornServer, ServerError, server_env
 
 
 class LiveServer(GunicornServer):

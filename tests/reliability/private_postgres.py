@@ -17,7 +17,7 @@ from pathlib import Path
 
 import psycopg
 
-from lazyconfig.testing import free_port
+from tests.support.servers import free_port
 
 COMMAND_TIMEOUT = 60.0
 

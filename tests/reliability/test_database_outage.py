@@ -41,7 +41,7 @@ from lazyconfig.coherence.read_lease import LEASE
 from lazyconfig.db.connection import make_engine
 from lazyconfig.db.unit_of_work import SqlStorage, SqlUnitOfWork
 from lazyconfig.settings import Settings
-from lazyconfig.testing import GunicornServer, server_env
+from tests.support.servers import GunicornServer, server_env
 
 from .private_postgres import PostgresUnavailable, PrivateCluster
 

@@ -2,8 +2,8 @@
 wsgi:app` from the source checkout, on a free loopback port, in a session of its own so that
 stopping it stops the master and every worker.
 
-Only for a checkout (it needs gunicorn.conf.py and wsgi.py beside the package); the
-service itself never imports this module.
+Only for a checkout (it needs gunicorn.conf.py and wsgi.py at its root), so it lives with
+the tests, outside the package; bench/ imports it from here too.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Mapping
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]  # the checkout
 BIN = Path(sys.executable).parent
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 20.0
@@ -58,7 +58,7 @@ class GunicornServer:
     def __init__(self, env: Mapping[str, str], log_path: Path, *, workers: int = 2,
                  port: int | None = None, app: str = "wsgi:app",
                  extra_args: tuple[str, ...] = (), health_path: str = "/api/health",
-                 config: Path = ROOT / "gunicorn.conf.py"):
+                 config: Path = ROOT / "gunicorn.conf.py", cwd: Path = ROOT):
         self.env = dict(env)
         self.log_path = Path(log_path)
         self.workers = workers
@@ -67,6 +67,7 @@ class GunicornServer:
         self.extra_args = extra_args
         self.health_path = health_path
         self.config = config
+        self.cwd = cwd
         self.process: subprocess.Popen | None = None
         self.stop_seconds: float | None = None
 
@@ -81,7 +82,7 @@ class GunicornServer:
 
     def start(self, timeout: float = START_TIMEOUT) -> "GunicornServer":
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(self.command(), cwd=ROOT, env=self.env, stdout=log,
+            self.process = subprocess.Popen(self.command(), cwd=self.cwd, env=self.env, stdout=log,
                                             stderr=subprocess.STDOUT, start_new_session=True)
         try:
             self._wait_until_up(timeout)

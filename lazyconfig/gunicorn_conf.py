@@ -1,0 +1,90 @@
+"""gunicorn settings for lazyconfig: `lazyconfig serve` runs
+`gunicorn -c python:lazyconfig.gunicorn_conf 'lazyconfig.wsgi:application()'`, and the
+checkout's gunicorn.conf.py imports them for `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Override any of them on the command line (`--bind 0.0.0.0:7000`, `--workers 4`) or with
+GUNICORN_CMD_ARGS; WEB_CONCURRENCY sets the worker count.
+"""
+import multiprocessing
+import os
+import sys
+import threading
+import time
+
+bind = "127.0.0.1:7000"  # the spec's port; loopback unless told otherwise
+# Workers from the CPU count, capped: each holds its own engine (memory, a watcher thread,
+# a few database connections), so more than a handful buys nothing for a config service.
+workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * multiprocessing.cpu_count() + 1, 8))
+# gthread: each request gets a thread of the worker's pool. A change stream or a blocking
+# query holds its thread while it waits (on an in-process condition, with no database
+# connection), so the pool is large; idle threads are only made when needed. At most
+# threads - RESERVED_THREADS of them wait at once (more get 503 + Retry-After), so ordinary
+# requests always find a thread. gevent/eventlet would need monkey-patching of psycopg and
+# of the engine's watcher threads; we keep plain threads.
+worker_class = "gthread"
+threads = 128
+RESERVED_THREADS = 16
+# The worker's heartbeat comes from its main loop, not from requests: a stream open for
+# hours does not count against this.
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+# Every worker builds its own engine after the fork: a preloaded one would share database
+# connections across processes and lose its watcher thread in the children.
+preload_app = False
+# No gunicornc control socket: it lives at one path per user, which several servers on
+# one host (or the test suite's) would fight over.
+control_socket_disable = True
+# No access log: the app writes one JSON line per request itself (lazyconfig.api.observe),
+# with the user and request id gunicorn cannot see.
+accesslog = None
+errorlog = "-"
+
+
+def on_starting(server):
+    """Before any worker starts: refuse to run without a proper signing secret, and tell a
+    new user how to get a token (an admin token on the embedded default). Also give the
+    workers a shared metrics directory, before anything imports prometheus_client."""
+    from lazyconfig import multiprocess_metrics
+    multiprocess_metrics.prepare()
+    from lazyconfig.auth import SecretError
+    from lazyconfig.cli import startup_notice
+    try:
+        startup_notice()
+    except SecretError as exc:
+        print(f"lazyconfig: refusing to start: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
+
+
+def child_exit(server, worker):
+    """In the master, when a worker has gone: drop its live gauges from the metrics."""
+    from lazyconfig import multiprocess_metrics
+    multiprocess_metrics.worker_gone(worker.pid)
+
+
+def on_exit(server):
+    from lazyconfig import multiprocess_metrics
+    multiprocess_metrics.cleanup()
+
+
+def worker_exit(server, worker):
+    """Stop the worker's engine (its watcher thread and database connections) on the way out."""
+    from lazyconfig.service.bootstrap import close_configuration_engines
+    close_configuration_engines()
+
+
+def post_worker_init(worker):
+    """Size the worker's change-stream limit from its thread pool, and end its streams as
+    soon as it starts a graceful shutdown, so they do not hold it for graceful_timeout."""
+    from lazyconfig.api.notifications.waiting import change_feed
+    app = worker.wsgi
+    feed = change_feed(app)
+    feed.max_listeners = max(worker.cfg.threads - RESERVED_THREADS, worker.cfg.threads // 2)
+
+    def close_streams_on_shutdown():
+        while worker.alive:
+            time.sleep(0.25)
+        feed.close()  # clients reconnect, with Last-Event-ID, to a worker that is up
+
+    threading.Thread(target=close_streams_on_shutdown, name="lazyconfig-drain",
+                     daemon=True).start()
