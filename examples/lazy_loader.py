@@ -1,12 +1,16 @@
 """A stand-in for the lazy loader: every cycle it reads its settings (a memory read) and acts
 on them, so a change made over the API shows in its very next lines.
 
-In the same process as the engine (reads the configured database):
-    python examples/lazy_loader.py
+Run it with the venv's Python from the repository root (`bash scripts/serve.sh` makes
+.venv and the embedded database). In the same process as the engine (reads the configured
+database, ./instance/lazyconfig.db by default):
+    .venv/bin/python examples/lazy_loader.py
 As a remote service, through LiveConfig (a local copy kept current by the change stream):
-    python examples/lazy_loader.py --url http://127.0.0.1:7000 --token "$TOKEN"
+    .venv/bin/python examples/lazy_loader.py --url http://127.0.0.1:7000 --token "$TOKEN"
 Then, from another shell:
-    curl -X PUT .../values/lazy_loading_unloading_strategy -d '{"value": "AGGRESSIVE"}' ...
+    curl -X PUT http://127.0.0.1:7000/api/lazy-loading-config/values/lazy_loading_unloading_strategy \\
+      -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \\
+      -d '{"value": "AGGRESSIVE"}'
 """
 from __future__ import annotations
 
