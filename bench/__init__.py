@@ -1,1 +1,1 @@
-"""lazyconfig's benchmark: `bash scripts/bench.sh` (see README, Performance)."""
+"""lazyconfig's benchmark: `bash scripts/bench.sh` (see bench/README.md)."""

@@ -1,5 +1,5 @@
 """python -m bench [--quick] [--db sqlite|postgresql|both] [--only 1,2] [--pg-url URL]
-[--out PATH]: the benchmark of README's Performance section."""
+[--out PATH]: the benchmark described in bench/README.md."""
 from __future__ import annotations
 
 import argparse

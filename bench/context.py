@@ -95,7 +95,8 @@ class Context:
         """An empty database: a new SQLite file, or the bench PostgreSQL database with every
         table dropped. Servers on it get a run directory no other server of this bench run
         had: the host head left by servers on the database before would be ahead of the new
-        one's revisions (README, Consistency), and every read would ask the database. (The
+        one's revisions (docs/architecture.md, Consistency), and every read would ask the
+        database. (The
         PostgreSQL URL is the same in every scenario, and each scenario has a Context of its
         own: a per-Context count once gave scenario 2 the head scenario 1 left.)"""
         self.run_dir = self._new_run_dir(name)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install lazyconfig (with the bench extra) into .venv and run the benchmark of README's
-# Performance section. Arguments go to `python -m bench`:
+# Install lazyconfig (with the bench extra) into .venv and run the benchmark that
+# bench/README.md describes. Arguments go to `python -m bench`:
 #   [--quick] [--db sqlite|postgresql|both] [--only 1,2,...] [--pg-url URL] [--out PATH]
 # Full results go to bench/results.json; --quick writes to a temporary file instead.
 set -euo pipefail

@@ -44,7 +44,8 @@ def _start_request() -> None:
 def catch_up() -> None:
     """Before a view reads: memory follows other workers' writes by polling or LISTEN;
     catching up first means a read that follows an acknowledged write on any worker sees
-    it. When nothing changed that costs one indexed query and no lock."""
+    it. Under a read lease that proof comes from memory; without one it costs one indexed
+    query, and no lock when nothing changed (docs/architecture.md, Consistency)."""
     # If the database is down we keep serving what memory holds, say so in a header, and
     # do not try again for a moment: an unreachable host must not add a connect timeout
     # to every read.

@@ -2,8 +2,7 @@
 
 A rollback or import of 10,000 keys builds tens of megabytes of short-lived objects (rows,
 changes, a diff, the JSON answer). Python keeps the freed memory for reuse, so a worker's
-resident size stayed at the high-water mark of its largest request (about 150 MB against
-about 105 MB before it, at 10,000 keys). Once such a response has been sent, a full
+resident size stayed at the high-water mark of its largest request (bench scenario 5). Once such a response has been sent, a full
 collection and glibc's malloc_trim return most of it; ordinary responses skip this.
 """
 from __future__ import annotations

@@ -24,8 +24,8 @@ the database's own clock, the one clock every host shares, which must not jump f
 more than MARGIN.
 
 LEASE is 2 s, not less: with 128 busy threads in a worker, the check thread can wait for the
-GIL long enough that a 0.5 s lease lapsed under load (the bench saw reads fall back to the
-query for seconds at a time), and the fallback costs more than it saves.
+GIL long enough that a shorter lease lapsed under load and reads fell back to the query for
+seconds at a time (bench/HISTORY.md); the fallback costs more than it saves.
 """
 from __future__ import annotations
 

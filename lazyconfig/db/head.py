@@ -12,9 +12,8 @@ from .repositories.hosts import database_clock
 class ChangeLogHead:
     """The change log's newest revision, asked before every API request and by the SQLite
     watcher. It has a small pool of its own (autocommit, raw DBAPI cursor, no pre-ping, no
-    reset on return): through a Session's pool the same query costs about 20 times as much
-    (some 350 µs against 15 µs on SQLite and 60 µs on PostgreSQL), which was most of the
-    time of a read served from memory."""
+    reset on return): through a Session's pool the same query costs many times as much, and
+    it was most of the time of a read served from memory (bench/HISTORY.md)."""
 
     _SQL = f"SELECT max(id) FROM {ChangeRow.__tablename__}"
 

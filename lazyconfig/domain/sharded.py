@@ -1,8 +1,8 @@
 """ShardedMap: an immutable mapping whose next version shares most of its memory.
 
 Each write makes the engine's next State. With plain dicts that meant copying, and later
-freeing, every per-key dict: at 10,000 keys about 0.4 ms a write, in the writer and again in
-every other worker's refresh. A ShardedMap keeps its items in SHARDS small dicts chosen by
+freeing, every per-key dict, in the writer and again in every other worker's refresh: a
+cost that grew with the number of keys (bench/HISTORY.md). A ShardedMap keeps its items in SHARDS small dicts chosen by
 the key's hash, and `updated()` copies only the shards of the keys it changes. Reads pay a
 hash (cached on a str) and a list index; the hottest read, the effective value, stays a
 plain dict (see state.py).
