@@ -49,3 +49,7 @@ class Conflict(ConfigurationError):
 
 class StorageUnavailable(ConfigurationError):
     """The database could not be reached; nothing was written."""
+
+
+class SecretError(ConfigurationError):
+    """No usable token signing secret: the server must not start."""
