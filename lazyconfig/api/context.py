@@ -8,6 +8,7 @@ import uuid
 
 from flask import Flask, current_app, g, request
 
+from ..auth import role_at_least
 from ..errors import StorageUnavailable
 from ..service.engine import ConfigurationEngine
 from ..settings import Settings
@@ -28,6 +29,11 @@ def engine() -> ConfigurationEngine:
 
 def request_id() -> str:
     return g.request_id
+
+
+def sees_sensitive() -> bool:
+    """Only admins see sensitive values unmasked (the role api.auth.authorize verified)."""
+    return role_at_least(g.get("role"), "admin")
 
 
 def settings(app: Flask | None = None) -> Settings:
