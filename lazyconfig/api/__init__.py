@@ -22,7 +22,7 @@ RESOURCES = (status, values, validation, snapshots, notifications, configuration
 def init_app(app: Flask, configuration_engine: ConfigurationEngine, settings: Settings,
              secret: str) -> Api:
     """Mount the API, its docs, probes, metrics and error handling on `app`."""
-    metrics.init_app(app)
+    metrics.init_app(app, configuration_engine)
     observe.init_app(app)  # first, so a request's duration includes catching up
     memory.init_app(app)
     context.init_app(app, configuration_engine, settings)

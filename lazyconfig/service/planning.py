@@ -51,6 +51,14 @@ def check_source(source: str) -> None:
                             f"{', '.join(WRITABLE_SOURCES)}")
 
 
+def known(items: Mapping[str, Any], key: str) -> Any:
+    """`items[key]`, or UnknownKey."""
+    try:
+        return items[key]
+    except KeyError:
+        raise UnknownKey(key) from None
+
+
 def check_known(state: State, keys: Iterable[str]) -> None:
     for key in keys:
         if key not in state.rules:

@@ -9,6 +9,7 @@ from flask.views import MethodView
 from ..auth import token_claims
 from ..blueprint import Blueprint
 from ..context import engine, sees_sensitive
+from ..metrics import metrics
 from .schemas import (NotificationQuerySchema, NotificationsSchema, StreamHeadersSchema,
                       StreamQuerySchema)
 from .waiting import (HEARTBEAT_SECONDS, change_feed, event_stream,
@@ -74,5 +75,6 @@ class NotificationStream(MethodView):
         stream = event_stream(engine(), change_feed(current_app), key=key,
                               last_event_id=last_event_id,
                               include_sensitive=sees_sensitive(), lifetime=lifetime)
-        return Response(stream, mimetype="text/event-stream",
-                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return metrics().streaming(Response(
+            stream, mimetype="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}))
