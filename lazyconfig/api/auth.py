@@ -1,7 +1,7 @@
 """JWT verification for the API: Bearer tokens only, HS256, a role claim, always an expiry.
 
-Every failure is a 401 in our error shape (api/errors.py): flask-jwt-extended would otherwise answer 422 for
-a bad signature or `alg: none`, and 400 for a failed claims check.
+Every failure is a 401 in our error shape (built by api/errors.py): flask-jwt-extended would
+otherwise answer 422 for a bad signature or `alg: none`, and 400 for a failed claims check.
 """
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def _has_expiry_and_role(_header, payload) -> bool:
 @jwt.token_verification_failed_loader
 def _bad_claims(_header, _payload):
     return unauthorized("invalid token (it needs an expiry and a role of "
-                         f"{', '.join(ROLES)})")
+                        f"{', '.join(ROLES)})")
 
 
 def authorize(role: str) -> None:

@@ -3,7 +3,9 @@ the configuration revision, writes, validation failures, rollbacks and stream cl
 
 Writes, rollbacks and validation failures are what the engine reports (a WriteObserver, see
 service/observers.py): every write this process makes counts, over HTTP or in Python, and
-a write counts when it changed something. Under gunicorn (PROMETHEUS_MULTIPROC_DIR set, see lazyconfig.multiprocess_metrics) every
+a write counts when it changed something.
+
+Under gunicorn (PROMETHEUS_MULTIPROC_DIR set, see lazyconfig.multiprocess_metrics) every
 worker writes its counts to shared files and a scrape of any worker sums them all; without
 it (tests, a single process) the app's own registry is served.
 """
