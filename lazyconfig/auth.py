@@ -11,19 +11,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Mapping
 
 import jwt
+
+from .errors import SecretError  # noqa: F401  (callers import it from here too)
+from .settings import DEFAULT_TOKEN_TTL, Settings
 
 ROLES = ("viewer", "editor", "admin")  # lowest to highest
 ALGORITHM = "HS256"
 MIN_SECRET_BYTES = 32
-DEFAULT_TOKEN_TTL = 3600
 SECRET_FILE = "jwt-secret"
-
-
-class SecretError(RuntimeError):
-    """No usable signing secret: the server must not start."""
 
 
 def role_at_least(role: str | None, needed: str) -> bool:
@@ -37,17 +34,12 @@ class SigningSecret:
     generated_at: Path | None = None  # the instance file it came from, when we made it
 
 
-def _is_production(env: Mapping[str, str], database_url: str) -> bool:
-    return (env.get("LAZYCONFIG_ENV", "").lower() == "production"
-            or not database_url.startswith("sqlite"))
-
-
-def resolve_secret(env: Mapping[str, str], database_url: str, instance_path: Path) -> SigningSecret:
+def resolve_secret(settings: Settings) -> SigningSecret:
     """LAZYCONFIG_JWT_SECRET; else, on the embedded default only, a secret generated once in
     the instance folder. PostgreSQL or LAZYCONFIG_ENV=production demand a configured secret
     of at least 32 bytes (a shared database means several servers must share the secret)."""
-    configured = env.get("LAZYCONFIG_JWT_SECRET") or ""
-    if _is_production(env, database_url):
+    configured = settings.jwt_secret
+    if settings.env == "production" or not settings.is_sqlite:
         if len(configured.encode()) < MIN_SECRET_BYTES:
             raise SecretError(
                 f"LAZYCONFIG_JWT_SECRET must be set to at least {MIN_SECRET_BYTES} bytes with "
@@ -56,7 +48,7 @@ def resolve_secret(env: Mapping[str, str], database_url: str, instance_path: Pat
         return SigningSecret(configured)
     if configured:
         return SigningSecret(configured)
-    path = Path(instance_path) / SECRET_FILE
+    path = Path(settings.instance_path) / SECRET_FILE
     return SigningSecret(_read_or_create(path), generated_at=path)
 
 

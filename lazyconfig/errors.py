@@ -1,5 +1,8 @@
-"""The one exception hierarchy of lazyconfig; the API translates it to HTTP at its edge."""
+"""The one exception hierarchy of lazyconfig; the API translates it to HTTP at its edge
+(lazyconfig/api/errors.py), the CLI to one line (lazyconfig/cli/root.py)."""
 from __future__ import annotations
+
+from typing import Any, Mapping
 
 
 class ConfigurationError(Exception):
@@ -47,5 +50,40 @@ class Conflict(ConfigurationError):
         self.current = current
 
 
-class StorageUnavailable(ConfigurationError):
+class PreconditionFailed(Conflict):
+    """A precondition the caller sent no longer holds. `current` is {key: version} of the
+    keys that moved, or the revision; `entries` holds those keys' entries as they stood
+    when the write was refused (None for a revision), so nobody has to read them again."""
+
+    def __init__(self, message: str, current: object,
+                 entries: Mapping[str, Any] | None = None):
+        super().__init__(message, current)
+        self.entries = entries
+
+
+class Unavailable(ConfigurationError):
+    """Not now: the same request may well succeed in a few seconds."""
+
+
+class StorageUnavailable(Unavailable):
     """The database could not be reached; nothing was written."""
+
+
+class FeedBusy(Unavailable):
+    """The change feed already serves as many waiting clients as it may."""
+
+
+class FeedClosed(Unavailable):
+    """The change feed closed (the process is shutting down), or a listener fell so far
+    behind that it must catch up from the change log."""
+
+    def __init__(self, message: str = "cannot wait for changes now: the change feed closed"):
+        super().__init__(message)
+
+
+class NotReady(ConfigurationError):
+    """This process should get no traffic until an operator acts (a schema behind)."""
+
+
+class SecretError(ConfigurationError):
+    """No usable token signing secret: the server must not start."""

@@ -3,18 +3,23 @@
 checkout's gunicorn.conf.py imports them for `gunicorn -c gunicorn.conf.py wsgi:app`.
 
 Override any of them on the command line (`--bind 0.0.0.0:7000`, `--workers 4`) or with
-GUNICORN_CMD_ARGS; WEB_CONCURRENCY sets the worker count.
+GUNICORN_CMD_ARGS; LAZYCONFIG_WORKERS (or WEB_CONCURRENCY) sets the worker count.
 """
-import multiprocessing
-import os
 import sys
 import threading
 import time
 
+from lazyconfig.settings import InvalidSetting, Settings
+
+try:
+    SETTINGS = Settings.from_env()
+except InvalidSetting as exc:
+    sys.exit(f"lazyconfig: refusing to start: {exc}")  # one line, not gunicorn's traceback
+
 bind = "127.0.0.1:7000"  # the spec's port; loopback unless told otherwise
-# Workers from the CPU count, capped: each holds its own engine (memory, a watcher thread,
-# a few database connections), so more than a handful buys nothing for a config service.
-workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * multiprocessing.cpu_count() + 1, 8))
+# Each worker holds its own engine (memory, a watcher thread, a few database connections);
+# Settings caps the default from the CPU count.
+workers = SETTINGS.workers
 # gthread: each request gets a thread of the worker's pool. A change stream or a blocking
 # query holds its thread while it waits (on an in-process condition, with no database
 # connection), so the pool is large; idle threads are only made when needed. At most
@@ -47,10 +52,10 @@ def on_starting(server):
     workers a shared metrics directory, before anything imports prometheus_client."""
     from lazyconfig import multiprocess_metrics
     multiprocess_metrics.prepare()
-    from lazyconfig.auth import SecretError
     from lazyconfig.cli import startup_notice
+    from lazyconfig.errors import SecretError
     try:
-        startup_notice()
+        startup_notice(SETTINGS)
     except SecretError as exc:
         print(f"lazyconfig: refusing to start: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(1) from None
@@ -74,12 +79,11 @@ def worker_exit(server, worker):
 
 
 def post_worker_init(worker):
-    """Size the worker's change-stream limit from its thread pool, and end its streams as
-    soon as it starts a graceful shutdown, so they do not hold it for graceful_timeout."""
-    from lazyconfig.api.notifications.waiting import change_feed
-    app = worker.wsgi
-    feed = change_feed(app)
-    feed.max_listeners = max(worker.cfg.threads - RESERVED_THREADS, worker.cfg.threads // 2)
+    """Size the worker's change-stream limit from its thread pool (unless
+    LAZYCONFIG_MAX_WAITING_CLIENTS is set), and end its streams as soon as it starts a
+    graceful shutdown, so they do not hold it for graceful_timeout."""
+    from lazyconfig.api.notifications.waiting import fit_to_threads
+    feed = fit_to_threads(worker.wsgi, worker.cfg.threads, RESERVED_THREADS)
 
     def close_streams_on_shutdown():
         while worker.alive:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from datetime import datetime, timezone
+
+from .settings import Settings
 
 TEXT_FORMAT = "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"
 
@@ -25,12 +26,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str)
 
 
-def configure(env=None) -> None:
-    """Log to stderr at LAZYCONFIG_LOG_LEVEL (INFO), as JSON lines unless
-    LAZYCONFIG_LOG_FORMAT=text."""
-    env = os.environ if env is None else env
+def configure(settings: Settings) -> None:
+    """Log to stderr at `settings.log_level`, as JSON lines unless its log_format is text."""
     handler = logging.StreamHandler()
-    text = env.get("LAZYCONFIG_LOG_FORMAT", "json").lower() == "text"
+    text = settings.log_format == "text"
     handler.setFormatter(logging.Formatter(TEXT_FORMAT) if text else JsonFormatter())
-    logging.basicConfig(level=env.get("LAZYCONFIG_LOG_LEVEL", "INFO").upper(),
-                        handlers=[handler], force=True)
+    logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)

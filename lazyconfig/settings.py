@@ -1,27 +1,110 @@
-"""Settings from defaults, then LAZYCONFIG_* environment variables."""
+"""Settings: defaults, then LAZYCONFIG_* environment variables, then explicit overrides.
+
+This is the only module that reads a LAZYCONFIG_* setting; everything else is handed a
+`Settings`. `VARIABLES` is the one list of them: `SETTING_NAMES`, which keeps them apart
+from the environment layer's `LAZYCONFIG_<KEY>` variables, derives from it.
+"""
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Callable, ClassVar, Mapping
 
 PREFIX = "LAZYCONFIG_"
+DEFAULT_TOKEN_TTL = 3600  # seconds
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("json", "text")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+class InvalidSetting(ValueError):
+    """A variable holds a value the service cannot use; the message names the variable.
+
+    A ValueError, not one of errors.py: settings is a leaf that imports nothing of ours
+    (docs/architecture.md), and this stops a process from starting, never crosses the API."""
+
+
+def _whole(minimum: int) -> Callable[[str], int]:
+    def read(raw: str) -> int:
+        value = int(raw)
+        if value < minimum:
+            raise ValueError(raw)
+        return value
+    return read
+
+
+def _seconds(raw: str) -> float:
+    value = float(raw)
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(raw)
+    return value
+
+
+def _flag(raw: str) -> bool:
+    word = raw.strip().lower()
+    if word not in _TRUE + _FALSE:
+        raise ValueError(raw)
+    return word in _TRUE
+
+
+def _choice(options: tuple[str, ...], normal: Callable[[str], str]) -> Callable[[str], str]:
+    def read(raw: str) -> str:
+        if normal(raw.strip()) not in options:
+            raise ValueError(raw)
+        return normal(raw.strip())
+    return read
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One LAZYCONFIG_* variable: the Settings attribute it sets, how its text is read (a
+    ValueError means unusable) and what a usable value is, for the message."""
+
+    attribute: str
+    read: Callable[[str], Any] = str
+    expected: str = "text"
+    fallback: str | None = None  # a variable read when this one is unset
+
+
+VARIABLES: dict[str, Variable] = {  # the names after the prefix
+    "DATABASE_URL": Variable("database_url", expected="a SQLAlchemy URL"),
+    "INSTANCE_PATH": Variable("instance_path", Path, "a directory"),
+    "CONFIG_FILE": Variable("config_file", expected="a file name"),
+    "SNAPSHOT_MAX_COUNT": Variable("snapshot_max_count", _whole(0), "a whole number, 0 or more"),
+    "SNAPSHOT_MAX_AGE_DAYS": Variable("snapshot_max_age_days", _whole(0),
+                                      "a whole number of days, 0 or more"),
+    "POLL_INTERVAL": Variable("poll_interval", _seconds, "a number of seconds above 0"),
+    "AUTO_MIGRATE": Variable("auto_migrate", _flag, "one of " + "/".join(_TRUE + _FALSE)),
+    "RUN_DIR": Variable("run_dir", Path, "a directory"),
+    "JWT_SECRET": Variable("jwt_secret"),
+    "ENV": Variable("env", str.lower),
+    "TOKEN_TTL": Variable("token_ttl", _whole(1), "a whole number of seconds, 1 or more"),
+    "MAX_BODY_BYTES": Variable("max_body_bytes", _whole(1), "a whole number of bytes, 1 or more"),
+    "LOG_LEVEL": Variable("log_level", _choice(LOG_LEVELS, str.upper),
+                          "one of " + ", ".join(LOG_LEVELS)),
+    "LOG_FORMAT": Variable("log_format", _choice(LOG_FORMATS, str.lower), "json or text"),
+    "MAX_WAITING_CLIENTS": Variable("max_waiting_clients", _whole(0),
+                                    "a whole number, 0 or more"),
+    # WEB_CONCURRENCY is the name gunicorn and hosting platforms use for the same thing.
+    "WORKERS": Variable("workers", _whole(1), "a whole number, 1 or more", "WEB_CONCURRENCY"),
+}
+RESERVED = frozenset({"TEST_DATABASE_URL"})  # the test suite's (tests/conftest.py), not ours
 # Names under the prefix that configure the service itself, never a configuration key.
-SETTING_NAMES = frozenset({
-    "DATABASE_URL", "INSTANCE_PATH", "CONFIG_FILE", "SNAPSHOT_MAX_COUNT",
-    "SNAPSHOT_MAX_AGE_DAYS", "POLL_INTERVAL", "AUTO_MIGRATE", "JWT_SECRET", "ENV",
-    "TEST_DATABASE_URL", "MAX_BODY_BYTES", "LOG_LEVEL", "LOG_FORMAT", "TOKEN_TTL", "RUN_DIR",
-})
+SETTING_NAMES = frozenset(VARIABLES) | RESERVED
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(PREFIX + name)
-    return int(raw) if raw not in (None, "") else default
+def _default_workers() -> int:
+    # Each worker holds its own engine: more than a handful buys nothing for a config service.
+    return min(2 * (os.cpu_count() or 1) + 1, 8)
 
 
 @dataclass(frozen=True)
 class Settings:
+    """Every setting of the service; the README's Settings table says what each means."""
+
     database_url: str
     instance_path: Path
     config_file: str | None = None
@@ -30,6 +113,16 @@ class Settings:
     poll_interval: float = 0.2
     auto_migrate: bool = True
     run_dir: Path | None = None  # where this host's processes share a head (host_head.py)
+    jwt_secret: str = field(default="", repr=False)  # kept out of logs and tracebacks
+    env: str = ""  # "production" demands a configured secret (auth.py)
+    token_ttl: int = DEFAULT_TOKEN_TTL
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    log_level: str = "INFO"
+    log_format: str = "json"
+    max_waiting_clients: int | None = None  # None: sized from gunicorn's threads, else 256
+    workers: int = field(default_factory=_default_workers)
+
+    SETTING_NAMES: ClassVar[frozenset[str]] = SETTING_NAMES
 
     @property
     def is_sqlite(self) -> bool:
@@ -37,18 +130,36 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> "Settings":
+        """Defaults, then the variables in `env` (default: os.environ), then `overrides`
+        (attribute names). InvalidSetting, naming the variable, for an unusable value."""
         env = os.environ if env is None else env
-        instance = Path(env.get(PREFIX + "INSTANCE_PATH") or Path.cwd() / "instance")
-        url = env.get(PREFIX + "DATABASE_URL") or f"sqlite:///{instance / 'lazyconfig.db'}"
-        values = dict(
-            database_url=url,
-            instance_path=instance,
-            config_file=env.get(PREFIX + "CONFIG_FILE") or None,
-            snapshot_max_count=_int(env, "SNAPSHOT_MAX_COUNT", 100),
-            snapshot_max_age_days=_int(env, "SNAPSHOT_MAX_AGE_DAYS", 30),
-            poll_interval=float(env.get(PREFIX + "POLL_INTERVAL") or 0.2),
-            auto_migrate=(env.get(PREFIX + "AUTO_MIGRATE", "1").lower() not in ("0", "false", "no")),
-            run_dir=Path(env[PREFIX + "RUN_DIR"]) if env.get(PREFIX + "RUN_DIR") else None,
-        )
+        values = {spec.attribute: value for name, spec in VARIABLES.items()
+                  if (value := _read(env, name, spec)) is not None}
+        instance = values.setdefault("instance_path", Path.cwd() / "instance")
+        values.setdefault("database_url", f"sqlite:///{instance / 'lazyconfig.db'}")
         values.update(overrides)
         return cls(**values)
+
+    @classmethod
+    def load(cls, config: Mapping[str, Any] | None = None,
+             env: Mapping[str, str] | None = None, **overrides) -> "Settings":
+        """flaskr's order: defaults, then the environment, then the LAZYCONFIG_* entries of
+        `config` (a test_config), read like the environment's; an unknown one is refused."""
+        given = {name: str(value) for name, value in (config or {}).items()
+                 if name.startswith(PREFIX)}
+        unknown = sorted(name for name in given if name[len(PREFIX):] not in SETTING_NAMES)
+        if unknown:
+            raise InvalidSetting(f"{', '.join(unknown)}: not a lazyconfig setting")
+        return cls.from_env({**(os.environ if env is None else env), **given}, **overrides)
+
+
+def _read(env: Mapping[str, str], name: str, spec: Variable) -> Any:
+    """The value of PREFIX+name (else of its fallback) in `env`; None when unset or empty."""
+    for variable in (PREFIX + name, spec.fallback):
+        raw = env.get(variable) if variable else None
+        if raw not in (None, ""):
+            try:
+                return spec.read(raw)
+            except ValueError:
+                raise InvalidSetting(f"{variable} must be {spec.expected}, not {raw!r}") from None
+    return None

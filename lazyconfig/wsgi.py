@@ -10,6 +10,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from lazyconfig import create_app
 from lazyconfig.errors import StorageUnavailable
 from lazyconfig.logs import configure
+from lazyconfig.settings import Settings
 
 log = logging.getLogger("lazyconfig.wsgi")
 RETRY_LIMIT = 10.0  # seconds between attempts, at most
@@ -35,7 +36,7 @@ def application():
     A factory, so importing this module builds nothing."""
     # The server's logs go to stderr as JSON lines (LAZYCONFIG_LOG_FORMAT=text for plain
     # text): one per request, one per configuration change, and errors with their request ids.
-    configure()
+    configure(Settings.from_env())
     app = app_once_the_database_answers()
     # What the worker has built so far (the app, its libraries, the loaded configuration)
     # lives as long as the worker: keep it out of the collector's full passes. A full

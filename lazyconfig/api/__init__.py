@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ..service.engine import ConfigurationEngine
+from ..settings import Settings
 from . import auth, context, docs, errors, health, memory, metrics, observe
 from .blueprint import Api, RowIdConverter
 from .configuration import blp as configuration
@@ -18,14 +19,14 @@ from .values import blp as values
 RESOURCES = (status, values, validation, snapshots, notifications, configuration, rules)
 
 
-def init_app(app: Flask, configuration_engine: ConfigurationEngine, secret: str,
-             token_ttl: int) -> Api:
+def init_app(app: Flask, configuration_engine: ConfigurationEngine, settings: Settings,
+             secret: str) -> Api:
     """Mount the API, its docs, probes, metrics and error handling on `app`."""
-    metrics.init_app(app)
+    metrics.init_app(app, configuration_engine)
     observe.init_app(app)  # first, so a request's duration includes catching up
     memory.init_app(app)
-    context.init_app(app, configuration_engine)
-    auth.init_app(app, secret, token_ttl)
+    context.init_app(app, configuration_engine, settings)
+    auth.init_app(app, secret, settings.token_ttl)
     docs.init_app(app)
     app.url_map.converters["id"] = RowIdConverter
     api = Api(app)

@@ -1,7 +1,7 @@
 """JWT verification for the API: Bearer tokens only, HS256, a role claim, always an expiry.
 
-Every failure is a 401 in our error shape: flask-jwt-extended would otherwise answer 422 for
-a bad signature or `alg: none`, and 400 for a failed claims check.
+Every failure is a 401 in our error shape (built by api/errors.py): flask-jwt-extended would
+otherwise answer 422 for a bad signature or `alg: none`, and 400 for a failed claims check.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
 from flask_smorest import abort
 
 from ..auth import ALGORITHM, ROLES, role_at_least
+from .errors import unauthorized
 from .verified_tokens import VerifiedTokens
 
 jwt = JWTManager()
@@ -32,24 +33,19 @@ def init_app(app: Flask, secret: str, token_ttl: int) -> None:
     app.extensions[VERIFIED] = VerifiedTokens(leeway=LEEWAY)
 
 
-def _unauthorized(message: str):
-    return ({"code": 401, "status": "Unauthorized", "message": message}, 401,
-            {"WWW-Authenticate": 'Bearer realm="lazyconfig"'})
-
-
 @jwt.unauthorized_loader
 def _missing_token(reason: str):
-    return _unauthorized(f"a Bearer token is required ({reason})")
+    return unauthorized(f"a Bearer token is required ({reason})")
 
 
 @jwt.invalid_token_loader
 def _invalid_token(reason: str):
-    return _unauthorized(f"invalid token ({reason})")
+    return unauthorized(f"invalid token ({reason})")
 
 
 @jwt.expired_token_loader
 def _expired_token(_header, _payload):
-    return _unauthorized("the token has expired")
+    return unauthorized("the token has expired")
 
 
 @jwt.token_verification_loader
@@ -60,8 +56,8 @@ def _has_expiry_and_role(_header, payload) -> bool:
 
 @jwt.token_verification_failed_loader
 def _bad_claims(_header, _payload):
-    return _unauthorized("invalid token (it needs an expiry and a role of "
-                         f"{', '.join(ROLES)})")
+    return unauthorized("invalid token (it needs an expiry and a role of "
+                        f"{', '.join(ROLES)})")
 
 
 def authorize(role: str) -> None:
@@ -87,8 +83,3 @@ def token_claims() -> dict:
 def current_user() -> str:
     """The authenticated user (the token's `sub`), to attribute changes to."""
     return g.user
-
-
-def sees_sensitive() -> bool:
-    """Only admins see sensitive values unmasked."""
-    return role_at_least(g.get("role"), "admin")

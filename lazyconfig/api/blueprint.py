@@ -1,10 +1,9 @@
-"""The project's Blueprint: flask-smorest's, plus role checks that are also documented, and
-a request parser that answers 422 (not 400) for a body that is not JSON at all."""
+"""The project's Api and Blueprint: flask-smorest's, plus role checks that are also
+documented, and a request parser that answers 422 (not 400) for a body that is not JSON."""
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import current_app
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest import abort
@@ -13,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 
 from .auth import authorize
 from .context import catch_up
+from .errors import http_exception
 from .schemas import MAX_ID
 
 PREFIX = "/api/lazy-loading-config"
@@ -41,33 +41,11 @@ class RowIdConverter(IntegerConverter):
 
 
 class Api(SmorestApi):
-    """flask-smorest's Api, but every error body has a `message`: webargs' 422s and
-    werkzeug's own errors (unknown route, 405, 413) otherwise come without one."""
+    """flask-smorest's Api, with every HTTP error answered by api/errors.py, so that each
+    has a `message` (webargs' 422s and werkzeug's own errors come without one)."""
 
     def handle_http_exception(self, error):
-        payload, code, headers = super().handle_http_exception(error)
-        if code == 413:
-            payload["message"] = ("the request body is larger than the limit of "
-                                  f"{current_app.config['MAX_CONTENT_LENGTH']} bytes")
-        if "message" not in payload:
-            payload["message"] = _summary(payload.get("errors")) or error.description
-        return payload, code, headers
-
-
-def _summary(errors, limit: int = 500) -> str:
-    """`json.value: Missing data for required field.` for each field that failed."""
-    def walk(node, path):
-        if isinstance(node, dict):
-            for name, child in node.items():
-                yield from walk(child, f"{path}.{name}" if path else str(name))
-        elif isinstance(node, list) and all(isinstance(m, str) for m in node):
-            yield f"{path}: {' '.join(node)}"
-        else:
-            yield f"{path}: {node}"
-    if not errors:
-        return ""
-    text = "; ".join(walk(errors, ""))
-    return "invalid request: " + (text if len(text) <= limit else text[:limit] + "…")
+        return http_exception(error)
 
 
 class Blueprint(SmorestBlueprint):

@@ -8,11 +8,14 @@ import uuid
 
 from flask import Flask, current_app, g, request
 
-from ..service.engine import ConfigurationEngine
+from ..auth import role_at_least
 from ..errors import StorageUnavailable
+from ..service.engine import ConfigurationEngine
+from ..settings import Settings
 
 log = logging.getLogger(__name__)
 EXTENSION = "lazyconfig"
+SETTINGS = "lazyconfig.settings"
 OUTAGE = "lazyconfig.outage"  # {"until": monotonic time}: skip catching up before then
 STALE_HEADER = "X-Lazyconfig-Stale"
 CATCH_UP_PAUSE = 2.0  # seconds without catch-up attempts after one failed
@@ -28,8 +31,19 @@ def request_id() -> str:
     return g.request_id
 
 
-def init_app(app: Flask, configuration_engine: ConfigurationEngine) -> None:
+def sees_sensitive() -> bool:
+    """Only admins see sensitive values unmasked (the role api.auth.authorize verified)."""
+    return role_at_least(g.get("role"), "admin")
+
+
+def settings(app: Flask | None = None) -> Settings:
+    """The Settings the app was built with."""
+    return (app or current_app).extensions[SETTINGS]
+
+
+def init_app(app: Flask, configuration_engine: ConfigurationEngine, settings: Settings) -> None:
     app.extensions[EXTENSION] = configuration_engine
+    app.extensions[SETTINGS] = settings
     app.extensions[OUTAGE] = {"until": 0.0}
     app.before_request(_start_request)
     app.after_request(_tag_response)

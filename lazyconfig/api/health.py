@@ -10,14 +10,13 @@ import functools
 import logging
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..db import migrate
-from ..errors import StorageUnavailable
+from ..errors import NotReady, StorageUnavailable
 from .context import engine
-from .errors import RETRY_AFTER_SECONDS
 
 log = logging.getLogger(__name__)
 blp = Blueprint("health", __name__, url_prefix="",
@@ -44,13 +43,12 @@ def ready() -> dict:
     try:
         schema = migrate.current_revision(engine().database)
         if schema != _head():
-            abort(503, message=f"the database schema is at {schema or 'nothing'}, not at "
-                               f"{_head()}: run `lazyconfig db upgrade`")
+            raise NotReady(f"the database schema is at {schema or 'nothing'}, not at "
+                           f"{_head()}: run `lazyconfig db upgrade`")
         revision = engine().refresh()
     except (StorageUnavailable, SQLAlchemyError) as exc:
         log.warning("not ready: %s", exc)
-        abort(503, message="the configuration database is unavailable",
-              headers={"Retry-After": RETRY_AFTER_SECONDS})
+        raise StorageUnavailable("the configuration database is unavailable") from exc
     return {"status": "ready", "revision": revision, "schema": schema}
 
 

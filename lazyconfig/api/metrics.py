@@ -1,6 +1,10 @@
 """GET /metrics in the Prometheus text format: requests and latency by route and status,
 the configuration revision, writes, validation failures, rollbacks and stream clients.
 
+Writes, rollbacks and validation failures are what the engine reports (a WriteObserver, see
+service/observers.py): every write this process makes counts, over HTTP or in Python, and
+a write counts when it changed something.
+
 Under gunicorn (PROMETHEUS_MULTIPROC_DIR set, see lazyconfig.multiprocess_metrics) every
 worker writes its counts to shared files and a scrape of any worker sums them all; without
 it (tests, a single process) the app's own registry is served.
@@ -16,6 +20,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from ..errors import StorageUnavailable
+from ..service.engine import ConfigurationEngine
 from .context import engine
 
 EXTENSION = "lazyconfig.metrics"
@@ -43,7 +48,8 @@ class RevisionCollector:
 
 
 class Metrics:
-    """The app's instruments, registered on a registry of its own."""
+    """The app's instruments, registered on a registry of its own; a WriteObserver of the
+    engine it serves."""
 
     def __init__(self, app: Flask):
         self.registry = CollectorRegistry(auto_describe=True)
@@ -65,6 +71,20 @@ class Metrics:
                                     "Clients connected to the change stream", **on,
                                     multiprocess_mode="livesum")
 
+    def on_write(self, action: str, keys: list[str], revision: int) -> None:
+        self.writes.labels(action).inc()
+        if action == "rollback":
+            self.rollbacks.inc()
+
+    def on_refused(self, action: str, keys: list[str]) -> None:
+        self.validation_failures.labels(action).inc()
+
+    def streaming(self, response: Response) -> Response:
+        """Count `response`, a change stream, as a connected client until it closes."""
+        self.stream_clients.inc()
+        response.call_on_close(self.stream_clients.dec)
+        return response
+
     def exposition(self) -> bytes:
         if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             return generate_latest(self.registry)
@@ -78,8 +98,9 @@ def metrics() -> Metrics:
     return current_app.extensions[EXTENSION]
 
 
-def init_app(app: Flask) -> None:
-    app.extensions[EXTENSION] = Metrics(app)
+def init_app(app: Flask, configuration_engine: ConfigurationEngine) -> None:
+    app.extensions[EXTENSION] = instruments = Metrics(app)
+    configuration_engine.observers.add(instruments)
     app.register_blueprint(blp)
 
 

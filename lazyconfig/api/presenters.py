@@ -5,8 +5,7 @@ from typing import Any, Iterable
 
 from ..domain import Change, ConfigEntry
 from ..domain.redaction import Redaction
-from .auth import sees_sensitive
-from .context import engine
+from .context import engine, sees_sensitive
 
 
 def redaction() -> Redaction:

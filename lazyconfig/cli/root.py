@@ -2,13 +2,11 @@
 where lazyconfig's exceptions become a single line on stderr and a non-zero exit."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 import click
 
-from ..auth import SecretError
-from ..errors import ConfigurationError, ValidationFailed
+from ..errors import ConfigurationError, SecretError, ValidationFailed
 from ..settings import Settings
 
 REFUSED, BAD_USAGE = 1, 2
@@ -35,10 +33,10 @@ class Root(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except (SecretError, ValueError) as exc:  # InvalidSetting is a ValueError
+            raise Failure(str(exc), BAD_USAGE) from exc
         except ConfigurationError as exc:
             raise Failure(_one_line(exc)) from exc
-        except (SecretError, ValueError) as exc:
-            raise Failure(str(exc), BAD_USAGE) from exc
         except OSError as exc:
             raise Failure(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")) from exc
 
@@ -82,6 +80,6 @@ def root(ctx: click.Context, database_url: str | None, user: str | None) -> None
     """Runtime configuration for the lazy loader: serve the API, migrate the database, and
     read or change the configuration directly through the engine."""
     overrides = {"database_url": database_url} if database_url else {}
-    session = Session(Settings.from_env(os.environ, **overrides), user)
+    session = Session(Settings.from_env(**overrides), user)
     ctx.obj = session
     ctx.call_on_close(session.close)

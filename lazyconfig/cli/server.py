@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ..auth import DEFAULT_TOKEN_TTL, ROLES, create_token, resolve_secret
+from ..auth import ROLES, create_token, resolve_secret
 from ..db import migrate
 from ..db.connection import make_engine
 from ..settings import Settings
@@ -17,23 +17,19 @@ GUNICORN_CONFIG = "python:lazyconfig.gunicorn_conf"
 WSGI_APP = "lazyconfig.wsgi:application()"
 
 
-def _secret(settings: Settings | None = None):
-    settings = settings or Settings.from_env()
-    return resolve_secret(os.environ, settings.database_url, settings.instance_path)
-
-
-def startup_notice(stream=None) -> None:
+def startup_notice(settings: Settings | None = None, stream=None) -> None:
     """What `scripts/serve.sh` and gunicorn print at start-up: on the embedded default
     without a configured secret, an admin token to follow the spec's curl examples."""
+    settings = settings or Settings.from_env()
     stream = stream or sys.stdout
-    secret = _secret()
+    secret = resolve_secret(settings)
     if secret.generated_at is None:
         print("lazyconfig: make a token with: lazyconfig token create --user NAME --role "
               "viewer|editor|admin", file=stream)
         return
-    token = create_token(secret.value, "admin", "admin", DEFAULT_TOKEN_TTL)
+    token = create_token(secret.value, "admin", "admin", settings.token_ttl)
     print(f"lazyconfig: no LAZYCONFIG_JWT_SECRET set; using the generated secret in "
-          f"{secret.generated_at}.\nAn admin token valid for {DEFAULT_TOKEN_TTL // 60} "
+          f"{secret.generated_at}.\nAn admin token valid for {settings.token_ttl // 60} "
           f"minutes (more: lazyconfig token create --user NAME --role ROLE):\n\n"
           f"  export TOKEN={token}\n", file=stream, flush=True)
 
@@ -107,10 +103,11 @@ def token() -> None:
 @token.command()
 @click.option("--user", "token_user", required=True, help="who changes are attributed to")
 @click.option("--role", required=True, type=click.Choice(ROLES))
-@click.option("--expires-in", type=int, default=DEFAULT_TOKEN_TTL, metavar="SECONDS",
-              show_default=True, help="lifetime in seconds")
+@click.option("--expires-in", type=int, metavar="SECONDS",
+              help="lifetime in seconds  [default: LAZYCONFIG_TOKEN_TTL, else 3600]")
 @pass_session
-def create(session: Session, token_user: str, role: str, expires_in: int) -> None:
+def create(session: Session, token_user: str, role: str, expires_in: int | None) -> None:
     """Print a signed Bearer token the server accepts (same secret: LAZYCONFIG_JWT_SECRET,
     or the one generated in the instance folder on the embedded default)."""
-    click.echo(create_token(_secret(session.settings).value, token_user, role, expires_in))
+    lifetime = session.settings.token_ttl if expires_in is None else expires_in
+    click.echo(create_token(resolve_secret(session.settings).value, token_user, role, lifetime))

@@ -15,17 +15,9 @@ from collections import deque
 from typing import Iterable
 
 from ..domain import Change
+from ..errors import FeedBusy, FeedClosed
 
 DEFAULT_BACKLOG = 10_000  # changes a listener may fall behind by before it is cut off
-
-
-class FeedClosed(Exception):
-    """The feed was closed (the process is shutting down), or the listener fell so far behind
-    that it must catch up from the change log."""
-
-
-class FeedBusy(Exception):
-    """The feed already serves as many listeners as it may."""
 
 
 class Listener:
@@ -55,7 +47,7 @@ class Listener:
         with cond:
             while True:
                 if self._closed or self._feed._closed or self._overflowed:
-                    raise FeedClosed("the change feed closed")
+                    raise FeedClosed()
                 fresh = [c for c in self._pending if c.revision > self.start]
                 self._pending.clear()
                 remaining = deadline - time.monotonic()
@@ -97,9 +89,10 @@ class ChangeFeed:
         listener = Listener(self, None if keys is None else frozenset(keys), self._backlog)
         with self._cond:
             if self._closed:
-                raise FeedClosed("the change feed closed")
+                raise FeedClosed()
             if self.max_listeners is not None and len(self._listeners) >= self.max_listeners:
-                raise FeedBusy(f"{len(self._listeners)} listeners already wait for changes")
+                raise FeedBusy(f"cannot wait for changes now: {len(self._listeners)} "
+                               "listeners already wait for changes")
             self._listeners.add(listener)
         # Read after registering: a change the engine applied before this line has a revision
         # up to `start` (the engine swaps its state before it publishes), and one applied

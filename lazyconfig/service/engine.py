@@ -36,6 +36,7 @@ class ConfigurationEngine:
         self.settings, self.database, self.default_user = settings, database, default_user
         self.storage, self.replica, self.freshness = storage, replica, freshness
         self.pipeline = WritePipeline(storage, replica, freshness)
+        self.observers = self.pipeline.observers  # add a WriteObserver to hear of writes
         self._validators, self._load_sources = validators, load_sources
         self._retention = Retention(settings.snapshot_max_count, settings.snapshot_max_age_days)
         self._closers = list(closers)
@@ -62,13 +63,13 @@ class ConfigurationEngine:
             return default
 
     def get_entry(self, key: str) -> ConfigEntry:
-        return self._known(self.replica.state.entries, key)
+        return planning.known(self.replica.state.entries, key)
 
     def entries(self) -> dict[str, ConfigEntry]:
         return self.replica.state.entries.to_dict()
 
     def get_rule(self, key: str) -> ConfigurationValidationRule:
-        return self._known(self.replica.state.rules, key)
+        return planning.known(self.replica.state.rules, key)
 
     def list_rules(self) -> list[ConfigurationValidationRule]:
         return sorted(self.replica.state.rules.values(), key=lambda r: r.key)
@@ -79,8 +80,10 @@ class ConfigurationEngine:
 
     def validate(self, key: str, value: Any) -> list[str]:
         """The messages `value` would be refused with for `key`; [] when valid."""
-        rule = self.replica.state.rules.get(key)
-        return [f"unknown configuration key: {key!r}"] if rule is None else rule.check(value)[1]
+        problems = reads.check(self.replica.state, key, value)
+        if problems:
+            self.observers.refused("validate", [key])
+        return problems
 
     def validate_configuration(self) -> dict[str, list[str]]:
         """Rejected file, environment and service values, unknown names in those layers,
@@ -153,7 +156,7 @@ class ConfigurationEngine:
             writes.write_values, items=items, source=source, action=action,
             expected_versions=expected_versions, snapshot=snapshot_description,
             retention=self._retention, author=self._author(user, description, request_id)),
-            [key for key, _, _ in items])
+            [key for key, _, _ in items], action)
 
     def unset(self, key: str, *, source: str = "runtime", user: str | None = None,
               description: str | None = None, expected_version: int | None = None,
@@ -164,7 +167,8 @@ class ConfigurationEngine:
         self._refuse_stale({} if expected_version is None else {key: expected_version})
         return self._write(partial(writes.unset, key=key, source=source,
                                    expected_version=expected_version,
-                                   author=self._author(user, description, request_id)), [key])
+                                   author=self._author(user, description, request_id)),
+                           [key], "unset")
 
     def revert(self, key: str, revision: int, *, user: str | None = None,
                description: str | None = None, expected_version: int | None = None,
@@ -173,7 +177,8 @@ class ConfigurationEngine:
         self.get_rule(key)
         return self._write(partial(writes.revert, key=key, revision=revision,
                                    expected_version=expected_version,
-                                   author=self._author(user, description, request_id)), [key])
+                                   author=self._author(user, description, request_id)),
+                           [key], "revert")
 
     def reset(self, keys: Iterable[str] | None = None, *, user: str | None = None,
               description: str | None = None, expected_revision: int | None = None,
@@ -208,7 +213,7 @@ class ConfigurationEngine:
         done = self.pipeline.run(partial(
             snapshots.rollback, snapshot_id=snapshot_id, chosen=chosen, dry_run=dry_run,
             author=self._author(user, description, request_id), retention=self._retention,
-            shown=self.redaction(False)), expected_revision)
+            shown=self.redaction(False)), expected_revision, "rollback")
         return RollbackResult(snapshot_id, dry_run, *done.result, done.changes, done.revision)
 
     def import_configuration(self, document: Any, dry_run: bool = False, *,
@@ -221,7 +226,7 @@ class ConfigurationEngine:
         done = self.pipeline.run(partial(
             snapshots.import_values, values=values, dry_run=dry_run, retention=self._retention,
             author=self._author(user, description, request_id), shown=self.redaction(False)),
-            expected_revision)
+            expected_revision, "import")
         return ImportResult(dry_run, *done.result, done.changes, done.revision)
 
     def add_validation_rule(self, rule: ConfigurationValidationRule, *,
@@ -242,7 +247,7 @@ class ConfigurationEngine:
         return self.pipeline.run(partial(
             rules.put_rule, rule=rule, validators=self._validators,
             external=self.replica.external,
-            author=self._author(user, None, request_id))).result
+            author=self._author(user, None, request_id)), action="rule").result
 
     def subscribe(self, callback: Callable[[Change], object],
                   keys: Iterable[str] | None = None) -> Subscription:
@@ -280,8 +285,8 @@ class ConfigurationEngine:
     def _author(self, user: str | None, description: str | None, request_id: str | None):
         return Author(user or self.default_user, description, request_id)
 
-    def _write(self, operation, keys: list[str]) -> WriteResult:
-        done = self.pipeline.run(operation)
+    def _write(self, operation, keys: list[str], action: str) -> WriteResult:
+        done = self.pipeline.run(operation, action=action)
         return WriteResult(done.changes, done.revision,
                            {k: done.state.entries[k] for k in keys if k in done.state.entries})
 
@@ -290,10 +295,3 @@ class ConfigurationEngine:
         one this process already holds."""
         if planning.is_stale(self.replica.state, expected):
             planning.check_versions(self.replica.state, expected)
-
-    @staticmethod
-    def _known(items: Mapping, key: str) -> Any:
-        try:
-            return items[key]
-        except KeyError:
-            raise UnknownKey(key) from None

@@ -18,8 +18,9 @@ from ..db.protocols import Storage, UnitOfWork
 from ..domain import Change
 from ..domain.redaction import Redaction
 from ..domain.state import State
-from ..errors import StorageUnavailable
+from ..errors import StorageUnavailable, ValidationFailed
 from . import planning
+from .observers import Observers
 from .results import Done
 
 change_log = logging.getLogger("lazyconfig.changes")
@@ -30,13 +31,20 @@ class WritePipeline:
     def __init__(self, storage: Storage, replica: Replica, freshness):
         self._storage, self._replica, self._freshness = storage, replica, freshness
         self.queue = GroupCommit(replica.lock, self._run_group)
+        self.observers = Observers()
 
-    def run(self, operation: Operation, expected_revision: int | None = None) -> Done:
+    def run(self, operation: Operation, expected_revision: int | None = None,
+            action: str | None = None) -> Done:
         """Run `operation(uow, state)` in a write transaction (perhaps shared with other
-        threads' writes); returns its outcome, or raises what it raised."""
+        threads' writes); returns its outcome, or raises what it raised. Observers hear of
+        the changes it committed, or of its refusal by a rule (as `action`)."""
         queued = self.queue.submit(operation, expected_revision)
         self._freshness.wait_for_fence()
         self._log(queued.changes)
+        if isinstance(queued.error, ValidationFailed):
+            self.observers.refused(action, list(queued.error.errors))
+        elif queued.error is None:
+            self.observers.written(queued.changes, queued.state.revision)
         return Done(queued.outcome(), queued.changes, queued.state)
 
     def _log(self, changes: list[Change]) -> None:

@@ -16,7 +16,7 @@ from ..domain import MASK, WRITABLE_SOURCES, ConfigurationValidationRule
 from ..domain.model import same
 from ..domain.redaction import Redaction
 from ..domain.state import KeyMeta, State, effective
-from ..errors import Conflict, InvalidSource, UnknownKey, ValidationFailed
+from ..errors import InvalidSource, PreconditionFailed, UnknownKey, ValidationFailed
 
 REMOVE = object()  # a LayerWrite value that deletes the layer
 
@@ -49,6 +49,14 @@ def check_source(source: str) -> None:
     if source not in WRITABLE_SOURCES:
         raise InvalidSource(f"source {source!r} cannot be written; use one of "
                             f"{', '.join(WRITABLE_SOURCES)}")
+
+
+def known(items: Mapping[str, Any], key: str) -> Any:
+    """`items[key]`, or UnknownKey."""
+    try:
+        return items[key]
+    except KeyError:
+        raise UnknownKey(key) from None
 
 
 def check_known(state: State, keys: Iterable[str]) -> None:
@@ -95,7 +103,8 @@ def check_versions(state: State, expected: Mapping[str, int]) -> None:
              if version(state, key) != wanted}
     if stale:
         detail = ", ".join(f"{k} is at version {v}, not {expected[k]}" for k, v in stale.items())
-        raise Conflict(f"version mismatch: {detail}", current=stale)
+        raise PreconditionFailed(f"version mismatch: {detail}", current=stale,
+                                 entries={k: state.entries[k] for k in stale if k in state.entries})
 
 
 def is_stale(state: State, expected: Mapping[str, int]) -> bool:
@@ -106,8 +115,8 @@ def is_stale(state: State, expected: Mapping[str, int]) -> bool:
 
 def check_revision(state: State, expected: int | None) -> None:
     if expected is not None and expected != state.revision:
-        raise Conflict(f"expected revision {expected}, but the configuration is at revision "
-                       f"{state.revision}", current=state.revision)
+        raise PreconditionFailed(f"expected revision {expected}, but the configuration is at "
+                                 f"revision {state.revision}", current=state.revision)
 
 
 def unset_writes(state: State, key: str, source: str) -> list[LayerWrite]:

@@ -13,6 +13,12 @@ from ..domain.state import State
 from .snapshots import existing
 
 
+def check(state: State, key: str, value: Any) -> list[str]:
+    """The messages `value` would be refused with for `key` by today's rule; [] when valid."""
+    rule = state.rules.get(key)
+    return [f"unknown configuration key: {key!r}"] if rule is None else rule.check(value)[1]
+
+
 def notifications(storage: Storage, shown: Redaction, limit: int, since: int | None,
                   key: str | None) -> list[dict[str, Any]]:
     with storage.reading() as uow:

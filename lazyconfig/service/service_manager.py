@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from ..domain import Change
 from ..domain.model import same
+from . import reads
 
 log = logging.getLogger(__name__)
 ValuesListener = Callable[["RegisteredService"], None]
@@ -145,7 +146,7 @@ class ServiceIntegration:
 
     def _take_in(self, service: RegisteredService) -> dict[str, list[str]]:
         refused = {key: problems for key, value in service.values.items()
-                   if (problems := self.engine.validate(key, value))}
+                   if (problems := reads.check(self.engine.replica.state, key, value))}
         if refused:
             log.error("service %s provided invalid values, not applied: %s", service.name, refused)
         # Every key the service just provided gets its report replaced: a good value clears

@@ -9,6 +9,7 @@ from lazyconfig import create_app
 from lazyconfig.auth import SecretError, resolve_secret
 from lazyconfig.cli import main, startup_notice
 from lazyconfig.service.bootstrap import close_configuration_engines
+from lazyconfig.settings import Settings
 
 from .conftest import PREFIX
 
@@ -17,25 +18,31 @@ POSTGRES = "postgresql+psycopg://db/lazyconfig"
 LONG = "s" * 32
 
 
+def settings(env: dict[str, str], url: str, instance) -> Settings:
+    return Settings.from_env({**env, "LAZYCONFIG_DATABASE_URL": url,
+                              "LAZYCONFIG_INSTANCE_PATH": str(instance)})
+
+
 @pytest.mark.parametrize("env,url", [({}, POSTGRES), ({"LAZYCONFIG_ENV": "production"}, SQLITE),
                                      ({"LAZYCONFIG_JWT_SECRET": "short"}, POSTGRES)])
 def test_refuses_without_a_strong_secret_on_postgres_or_in_production(tmp_path, env, url):
     with pytest.raises(SecretError, match="at least 32 bytes"):
-        resolve_secret(env, url, tmp_path)
+        resolve_secret(settings(env, url, tmp_path))
     assert not (tmp_path / "jwt-secret").exists()
 
 
 def test_a_configured_secret_is_used_as_is(tmp_path):
-    assert resolve_secret({"LAZYCONFIG_JWT_SECRET": LONG}, POSTGRES, tmp_path).value == LONG
-    assert resolve_secret({"LAZYCONFIG_JWT_SECRET": "dev"}, SQLITE, tmp_path).value == "dev"
+    long, dev = {"LAZYCONFIG_JWT_SECRET": LONG}, {"LAZYCONFIG_JWT_SECRET": "dev"}
+    assert resolve_secret(settings(long, POSTGRES, tmp_path)).value == LONG
+    assert resolve_secret(settings(dev, SQLITE, tmp_path)).value == "dev"
 
 
 def test_embedded_default_generates_one_secret_and_keeps_it(tmp_path):
-    first = resolve_secret({}, SQLITE, tmp_path)
+    first = resolve_secret(settings({}, SQLITE, tmp_path))
     assert first.generated_at == tmp_path / "jwt-secret"
     assert len(first.value) >= 32
     assert (tmp_path / "jwt-secret").stat().st_mode & 0o077 == 0
-    assert resolve_secret({}, SQLITE, tmp_path).value == first.value
+    assert resolve_secret(settings({}, SQLITE, tmp_path)).value == first.value
 
 
 def test_create_app_refuses_to_start_in_production_without_a_secret(engine, monkeypatch):
@@ -84,3 +91,17 @@ def test_cli_rejects_bad_arguments(capsys, tmp_path, monkeypatch):
     assert "positive" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["token", "create", "--user", "x", "--role", "root"])
+
+
+def test_settings_reach_the_app_from_the_environment_then_test_config(engine, monkeypatch):
+    from lazyconfig.api.notifications.waiting import change_feed, fit_to_threads
+    monkeypatch.setenv("LAZYCONFIG_MAX_WAITING_CLIENTS", "7")
+    monkeypatch.setenv("LAZYCONFIG_MAX_BODY_BYTES", "4096")
+    app = create_app({"LAZYCONFIG_ENGINE": engine, "LAZYCONFIG_JWT_SECRET": LONG,
+                      "LAZYCONFIG_MAX_BODY_BYTES": "2048"})
+    assert app.config["MAX_CONTENT_LENGTH"] == 2048
+    assert change_feed(app).max_listeners == 7
+    assert fit_to_threads(app, threads=128, reserved=16).max_listeners == 7  # set: kept
+    monkeypatch.delenv("LAZYCONFIG_MAX_WAITING_CLIENTS")
+    unset = create_app({"LAZYCONFIG_ENGINE": engine, "LAZYCONFIG_JWT_SECRET": LONG})
+    assert fit_to_threads(unset, threads=128, reserved=16).max_listeners == 112

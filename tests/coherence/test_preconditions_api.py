@@ -2,7 +2,9 @@
 a failed one is 412, changes nothing, and says what is current so the caller can retry."""
 from __future__ import annotations
 
-from .conftest import PREFIX
+from lazyconfig import create_app
+
+from .conftest import PREFIX, SECRET
 
 KEY = "load_timeout"
 OTHER = "max_concurrent_loads"
@@ -110,3 +112,16 @@ def test_a_412_masks_a_sensitive_value_below_admin(client, engine, as_role, admi
                        headers={**as_role("editor"), "If-Match": '"1"'})
     assert stale.status_code == 412
     assert stale.json["errors"]["current"]["api_token"]["value"] == "***"
+
+
+def test_a_412_shows_what_the_write_lock_saw_without_reading_again(make_engine, editor):
+    served = make_engine(watch=False)  # this process's memory follows only when asked
+    client = create_app({"LAZYCONFIG_ENGINE": served, "LAZYCONFIG_JWT_SECRET": SECRET,
+                         "TESTING": True}).test_client()
+    first = client.put(f"{PREFIX}/values/{KEY}", json={"value": 10.0}, headers=editor)
+    make_engine(watch=False).set(KEY, 20.0, user="another-process")
+    stale = client.put(f"{PREFIX}/values/{KEY}", json={"value": 11.0},
+                       headers={**editor, "If-Match": first.headers["ETag"]})
+    assert stale.status_code == 412 and stale.headers["ETag"] == '"2"'
+    assert stale.json["errors"] == {"current": {KEY: {"version": 2, "value": 20.0}}}
+    assert served.revision == 1  # the answer came with the refusal, not from a new read

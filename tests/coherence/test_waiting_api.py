@@ -156,7 +156,7 @@ def test_a_stream_ends_when_its_token_expires(as_role, open_stream):
 
 
 def test_waiters_beyond_the_limit_get_503_with_retry_after(app, client, as_role, open_stream):
-    app.config["LAZYCONFIG_MAX_WAITERS"] = 1
+    waiting.change_feed(app).max_listeners = 1  # as gunicorn.conf.py sizes it
     first = open_stream()
     full = open_stream()
     assert full.status == 503 and full.response.headers["Retry-After"]

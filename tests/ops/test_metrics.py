@@ -59,3 +59,20 @@ def test_unknown_paths_share_one_series(client):
     samples = scrape(client)
     assert sample(samples, "lazyconfig_http_requests_total", route="unmatched", method="GET",
                   status="404") == 2
+
+
+def test_writes_made_in_python_count_and_other_processes_writes_do_not(client, engine,
+                                                                        make_engine):
+    snapshot = engine.create_snapshot("before")
+    engine.set("load_timeout", 5.0, user="script")
+    assert engine.set("load_timeout", -1.0) is False
+    engine.rollback_to_snapshot(snapshot)
+    make_engine().set("max_concurrent_loads", 3)  # another process's engine, same database
+    engine.refresh()
+
+    samples = scrape(client)
+    assert sample(samples, "lazyconfig_writes_total", operation="set") == 1
+    assert sample(samples, "lazyconfig_writes_total", operation="rollback") == 1
+    assert sample(samples, "lazyconfig_rollbacks_total") == 1
+    assert sample(samples, "lazyconfig_validation_failures_total", operation="set") == 1
+    assert sample(samples, "lazyconfig_revision") == engine.revision == 3

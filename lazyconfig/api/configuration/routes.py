@@ -4,10 +4,9 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from .. import presenters
-from ..auth import current_user, sees_sensitive
+from ..auth import current_user
 from ..blueprint import Blueprint
-from ..context import engine, request_id
-from ..preconditions import preconditions
+from ..context import engine, request_id, sees_sensitive
 from .schemas import (EXPORT_EXAMPLE, DocumentSchema, ImportQuerySchema, ImportResultSchema,
                       ImportSchema, ResetResultSchema, ResetSchema)
 
@@ -24,11 +23,10 @@ class Reset(MethodView):
                       description="the configuration moved past `expected_revision`")
     def post(self, body):
         """Remove runtime overrides (of `keys`, or all) after a safety snapshot"""
-        with preconditions(sent=body["expected_revision"] is not None):
-            result = engine().reset(body["keys"], user=current_user(),
-                                    description=body["description"],
-                                    expected_revision=body["expected_revision"],
-                                    request_id=request_id())
+        result = engine().reset(body["keys"], user=current_user(),
+                                description=body["description"],
+                                expected_revision=body["expected_revision"],
+                                request_id=request_id())
         return presenters.write_result(result)
 
 
@@ -57,8 +55,7 @@ class Import(MethodView):
         dry_run = document.pop("dry_run") or query["dry_run"]
         expected = document.pop("expected_revision")
         expected = query["expected_revision"] if expected is None else expected
-        with preconditions(sent=expected is not None):
-            result = engine().import_configuration(document, dry_run, user=current_user(),
-                                                   expected_revision=expected,
-                                                   request_id=request_id())
+        result = engine().import_configuration(document, dry_run, user=current_user(),
+                                               expected_revision=expected,
+                                               request_id=request_id())
         return presenters.write_result(result)

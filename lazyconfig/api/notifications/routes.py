@@ -2,23 +2,20 @@
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 
 from flask import Response, current_app
 from flask.views import MethodView
-from flask_smorest import abort
 
-from ...coherence.feed import FeedBusy, FeedClosed
-from ..auth import sees_sensitive, token_claims
+from ..auth import token_claims
 from ..blueprint import Blueprint
-from ..context import engine
+from ..context import engine, sees_sensitive
+from ..metrics import metrics
 from .schemas import (NotificationQuerySchema, NotificationsSchema, StreamHeadersSchema,
                       StreamQuerySchema)
 from .waiting import (HEARTBEAT_SECONDS, change_feed, event_stream,
                       wait_for_notifications)
 
 blp = Blueprint("notifications", __name__, "Configuration change notifications")
-RETRY_AFTER = "5"
 STREAM_EXAMPLE = ('id: 42\nevent: change\ndata: {"revision":42,"key":"load_timeout",'
                   '"old_value":30.0,"new_value":45.0,"source":"runtime","action":"set",...}\n\n')
 # OpenAPI before 3.2 describes each event of a stream with `schema`, not the stream's text.
@@ -46,9 +43,8 @@ class Notifications(MethodView):
                                               include_sensitive=sensitive)
         if not query["wait"]:
             return {"notifications": fetch()}
-        with _busy_is_503():
-            found = wait_for_notifications(change_feed(current_app), fetch, query["key"],
-                                           query["wait"])
+        found = wait_for_notifications(change_feed(current_app), fetch, query["key"],
+                                       query["wait"])
         return {"notifications": found}
 
 
@@ -76,19 +72,9 @@ class NotificationStream(MethodView):
         if last_event_id is None:
             last_event_id = query["last_event_id"]
         lifetime = token_claims()["exp"] - time.time()
-        with _busy_is_503():
-            stream = event_stream(engine(), change_feed(current_app), key=key,
-                                  last_event_id=last_event_id,
-                                  include_sensitive=sees_sensitive(), lifetime=lifetime)
-        return Response(stream, mimetype="text/event-stream",
-                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-
-
-@contextmanager
-def _busy_is_503():
-    """A full feed (or one closing at shutdown) is 503 with Retry-After."""
-    try:
-        yield
-    except (FeedBusy, FeedClosed) as exc:
-        abort(503, message=f"cannot wait for changes now: {exc}",
-              headers={"Retry-After": RETRY_AFTER})
+        stream = event_stream(engine(), change_feed(current_app), key=key,
+                              last_event_id=last_event_id,
+                              include_sensitive=sees_sensitive(), lifetime=lifetime)
+        return metrics().streaming(Response(
+            stream, mimetype="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}))

@@ -15,10 +15,11 @@ from typing import Any, Callable, Iterator
 from flask import Flask
 from werkzeug.wsgi import ClosingIterator
 
+from ...coherence.feed import ChangeFeed, FeedClosed, Listener
 from ...domain import Change
-from ...service.engine import ConfigurationEngine
 from ...errors import StorageUnavailable
-from ...coherence.feed import ChangeFeed, FeedClosed
+from ...service.engine import ConfigurationEngine
+from ..context import EXTENSION, settings
 from ..schemas import ChangeSchema
 
 log = logging.getLogger(__name__)
@@ -32,16 +33,27 @@ _schema = ChangeSchema()
 
 
 def change_feed(app: Flask) -> ChangeFeed:
-    """The app's change feed, made on first use. At most LAZYCONFIG_MAX_WAITERS streams and
-    blocking queries wait at once (gunicorn.conf.py sets it from the thread count)."""
+    """The app's change feed, made on first use. At most LAZYCONFIG_MAX_WAITING_CLIENTS
+    streams and blocking queries wait at once (unset: DEFAULT_MAX_WAITERS, or under
+    gunicorn what fit_to_threads makes of the worker's threads)."""
     feed = app.extensions.get(FEED)
     if feed is None:
         with _feed_lock:
             feed = app.extensions.get(FEED)
             if feed is None:
-                engine = app.extensions["lazyconfig"]
-                limit = app.config.get("LAZYCONFIG_MAX_WAITERS", DEFAULT_MAX_WAITERS)
-                feed = app.extensions[FEED] = ChangeFeed(engine, max_listeners=limit)
+                limit = settings(app).max_waiting_clients
+                feed = app.extensions[FEED] = ChangeFeed(
+                    app.extensions[EXTENSION],
+                    max_listeners=DEFAULT_MAX_WAITERS if limit is None else limit)
+    return feed
+
+
+def fit_to_threads(app: Flask, threads: int, reserved: int) -> ChangeFeed:
+    """Unless LAZYCONFIG_MAX_WAITING_CLIENTS is set, let waiting clients take all but
+    `reserved` of a worker's `threads` (at least half), so ordinary requests find one."""
+    feed = change_feed(app)
+    if settings(app).max_waiting_clients is None:
+        feed.max_listeners = max(threads - reserved, threads // 2)
     return feed
 
 
@@ -80,6 +92,7 @@ def event_stream(engine: ConfigurationEngine, feed: ChangeFeed, *, key: str | No
     seconds (the token's), when the feed closes, or when the client falls too far behind.
     Registers with the feed at once (FeedBusy if it is full), before the first event."""
     listener = feed.listen(None if key is None else [key])
+    shown = _Shown(engine, key, include_sensitive)
     end = time.monotonic() + lifetime
 
     def events() -> Iterator[str]:
@@ -87,25 +100,8 @@ def event_stream(engine: ConfigurationEngine, feed: ChangeFeed, *, key: str | No
         try:
             # `id:` without data sets the client's resume point without an event.
             yield f": lazyconfig changes\nretry: {RETRY_MILLISECONDS}\nid: {cursor}\n\n"
-            while cursor < listener.start:  # missed while away: from the change log
-                page = [n for n in engine.get_notifications(
-                    CATCH_UP_PAGE, since=cursor, key=key, include_sensitive=include_sensitive)
-                    if n["revision"] <= listener.start]
-                for item in page:
-                    yield _event(item)
-                cursor = page[-1]["revision"] if len(page) == CATCH_UP_PAGE else listener.start
-            beat = time.monotonic() + HEARTBEAT_SECONDS
-            while (now := time.monotonic()) < end:
-                changes = listener.wait(min(beat, end) - now)
-                for change in changes:
-                    if change.revision > cursor:
-                        yield _event(notification(engine, change, include_sensitive))
-                        cursor = change.revision
-                if changes:
-                    beat = time.monotonic() + HEARTBEAT_SECONDS
-                elif time.monotonic() >= beat:
-                    yield ": heartbeat\n\n"
-                    beat = time.monotonic() + HEARTBEAT_SECONDS
+            yield from _missed(shown, cursor, listener.start)
+            yield from _live(shown, listener, max(cursor, listener.start), end)
         except FeedClosed:
             pass  # shutdown, or too far behind: the client resumes from its last id
         except StorageUnavailable as exc:
@@ -115,6 +111,44 @@ def event_stream(engine: ConfigurationEngine, feed: ChangeFeed, *, key: str | No
 
     # The server closes the iterable when the client goes, even before its first event.
     return ClosingIterator(events(), listener.close)
+
+
+class _Shown:
+    """What one stream shows: changes of its key (or all), masked unless it may see them."""
+
+    def __init__(self, engine: ConfigurationEngine, key: str | None, include_sensitive: bool):
+        self.engine, self.key, self.include_sensitive = engine, key, include_sensitive
+
+    def logged(self, since: int) -> list[dict[str, Any]]:
+        return self.engine.get_notifications(CATCH_UP_PAGE, since=since, key=self.key,
+                                             include_sensitive=self.include_sensitive)
+
+    def event(self, change: Change) -> str:
+        return _event(notification(self.engine, change, self.include_sensitive))
+
+
+def _missed(shown: _Shown, cursor: int, start: int) -> Iterator[str]:
+    """The events after `cursor` up to the listener's `start`, from the change log."""
+    while cursor < start:
+        page = [n for n in shown.logged(cursor) if n["revision"] <= start]
+        yield from (_event(item) for item in page)
+        cursor = page[-1]["revision"] if len(page) == CATCH_UP_PAGE else start
+
+
+def _live(shown: _Shown, listener: Listener, cursor: int, end: float) -> Iterator[str]:
+    """The feed's changes after `cursor` as they come, a heartbeat when idle, until `end`."""
+    beat = time.monotonic() + HEARTBEAT_SECONDS
+    while (now := time.monotonic()) < end:
+        changes = listener.wait(min(beat, end) - now)
+        for change in changes:
+            if change.revision > cursor:
+                yield shown.event(change)
+                cursor = change.revision
+        if changes:
+            beat = time.monotonic() + HEARTBEAT_SECONDS
+        elif time.monotonic() >= beat:
+            yield ": heartbeat\n\n"
+            beat = time.monotonic() + HEARTBEAT_SECONDS
 
 
 def _event(item: dict[str, Any]) -> str:

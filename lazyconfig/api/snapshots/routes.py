@@ -4,10 +4,9 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from .. import presenters
-from ..auth import current_user, sees_sensitive
+from ..auth import current_user
 from ..blueprint import Blueprint
-from ..context import engine, request_id
-from ..preconditions import preconditions
+from ..context import engine, request_id, sees_sensitive
 from .schemas import (CREATE_EXAMPLE, DiffQuerySchema, RollbackResultSchema, RollbackSchema,
                       SnapshotCreateSchema, SnapshotDetailSchema, SnapshotDiffSchema,
                       SnapshotPageSchema)
@@ -67,11 +66,10 @@ class Rollback(MethodView):
                       description="the configuration moved past `expected_revision`")
     def post(self, body, snapshot_id):
         """Restore the snapshot's values atomically (a safety snapshot is taken first)"""
-        with preconditions(sent=body["expected_revision"] is not None):
-            result = engine().rollback_to_snapshot(
-                snapshot_id, user=current_user(), keys=body["keys"], dry_run=body["dry_run"],
-                description=body["description"], expected_revision=body["expected_revision"],
-                request_id=request_id())
+        result = engine().rollback_to_snapshot(
+            snapshot_id, user=current_user(), keys=body["keys"], dry_run=body["dry_run"],
+            description=body["description"], expected_revision=body["expected_revision"],
+            request_id=request_id())
         return presenters.write_result(result)
 
 

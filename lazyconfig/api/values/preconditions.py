@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from flask import request
 
-from ..preconditions import preconditions
-
 ETAG_HEADER = {"ETag": {"description": 'the key\'s version, quoted: send it back as If-Match',
                         "schema": {"type": "string", "example": '"42"'}}}
 IF_MATCH_PARAMETER = {"in": "header", "name": "If-Match", "required": False,
@@ -25,9 +23,3 @@ def if_match_version() -> int | None:
         return None
     tag = header.split(",")[0].strip().removeprefix("W/").strip('"')
     return int(tag) if tag.isdigit() else _NO_VERSION
-
-
-def precondition(expected: int | None):
-    """Turn a version conflict into 412 (with the current version and value) when the caller
-    set If-Match."""
-    return preconditions(expected is not None)

@@ -5,12 +5,11 @@ from flask.views import MethodView
 from flask_smorest import abort
 
 from .. import presenters
-from ..auth import current_user, sees_sensitive
+from ..auth import current_user
 from ..blueprint import Blueprint
-from ..context import engine, request_id
-from ..preconditions import preconditions
+from ..context import engine, request_id, sees_sensitive
 from ..schemas import key_parameter
-from .preconditions import ETAG_HEADER, IF_MATCH_PARAMETER, etag, if_match_version, precondition
+from .preconditions import ETAG_HEADER, IF_MATCH_PARAMETER, etag, if_match_version
 from .schemas import (BATCH_EXAMPLE, PUT_EXAMPLE, BatchResultSchema, BatchSchema,
                       EntryListSchema, EntrySchema, HistoryQuerySchema, HistorySchema,
                       RevertSchema, ValueUpdateSchema)
@@ -54,12 +53,11 @@ class Value(MethodView):
             abort(409, message=f"the body's key {body['key']!r} is not the path's {key!r}",
                   errors={"key": ["must match the key in the path"]})
         expected = if_match_version()
-        with precondition(expected):
-            written = engine().write_values(
-                [(key, body["value"], body["description"])], source=body["source"],
-                user=current_user(), description=body["description"], action="set",
-                expected_versions=None if expected is None else {key: expected},
-                request_id=request_id())
+        written = engine().write_values(
+            [(key, body["value"], body["description"])], source=body["source"],
+            user=current_user(), description=body["description"], action="set",
+            expected_versions=None if expected is None else {key: expected},
+            request_id=request_id())
         item = written.entries[key]
         return presenters.entry(item), 200, etag(item.version)
 
@@ -70,10 +68,8 @@ class Value(MethodView):
     @blp.alt_response(412, response="PRECONDITION_FAILED")
     def delete(self, key):
         """Remove the key's runtime override; the next layer down takes effect"""
-        expected = if_match_version()
-        with precondition(expected):
-            written = engine().unset(key, user=current_user(), expected_version=expected,
-                           request_id=request_id())
+        written = engine().unset(key, user=current_user(), expected_version=if_match_version(),
+                                 request_id=request_id())
         item = written.entries[key]
         return presenters.entry(item), 200, etag(item.version)
 
@@ -92,9 +88,8 @@ class Batch(MethodView):
     def post(self, write):
         """Apply several values atomically, optionally after a snapshot (each update may
         carry the `expected_version` its key must still be at)"""
-        with preconditions(sent=write["expected_versions"] is not None):
-            changes = engine().write_values(**write, user=current_user(), action="batch",
-                                            request_id=request_id())
+        changes = engine().write_values(**write, user=current_user(), action="batch",
+                                        request_id=request_id())
         return {"success": True, "results": {key: True for key, _, _ in write["updates"]},
                 "revision": changes.revision,
                 "snapshot_created": write["snapshot_description"] is not None,
@@ -127,10 +122,8 @@ class Revert(MethodView):
     def post(self, body, key):
         """Give the key back the value it had at a revision (a runtime override, logged
         with action `revert`)"""
-        expected = if_match_version()
-        with precondition(expected):
-            written = engine().revert(key, body["revision"], user=current_user(),
-                            description=body["description"], expected_version=expected,
-                            request_id=request_id())
+        written = engine().revert(key, body["revision"], user=current_user(),
+                                  description=body["description"],
+                                  expected_version=if_match_version(), request_id=request_id())
         item = written.entries[key]
         return presenters.entry(item), 200, etag(item.version)

@@ -123,3 +123,15 @@ def test_stale_versions_are_refused_before_the_write(service):
     with pytest.raises(Conflict) as stale:
         service.write_values({LOADS: 7}, expected_versions={LOADS: version})
     assert stale.value.current == {LOADS: service.get_entry(LOADS).version}
+
+
+def test_a_refused_precondition_carries_the_entries_current_at_the_refusal(service):
+    version = service.write_values({LOADS: 5}).entries[LOADS].version
+    service.set(LOADS, 6, user="ann")
+    with pytest.raises(Conflict) as stale:
+        service.write_values({LOADS: 7}, expected_versions={LOADS: version})
+    [(key, entry)] = stale.value.entries.items()
+    assert (key, entry.value, entry.updated_by) == (LOADS, 6, "ann")
+    with pytest.raises(Conflict) as moved:
+        service.reset(expected_revision=0)
+    assert moved.value.current == service.revision and moved.value.entries is None
