@@ -1,4 +1,5 @@
-"""README's key table is the catalog: every built-in key, with its type and default."""
+"""README's tables follow the code: the key table is the catalog (every built-in key, with its
+type and default), and the Settings table names every setting Settings reads."""
 from __future__ import annotations
 
 import re
@@ -33,3 +34,12 @@ def test_every_builtin_key_is_documented_with_its_type_and_default():
 def test_readme_documents_no_key_the_catalog_lacks():
     known = {rule.key for rule in BUILTIN_RULES}
     assert set(_key_rows()) == known
+
+
+def test_the_settings_table_names_every_setting_the_service_reads():
+    from lazyconfig.settings import PREFIX, SETTING_NAMES
+    text = README.read_text()
+    table = text[text.index("## Settings"):]
+    table = table[:table.index("\n## ")]
+    documented = set(re.findall(r"^\|\s*`" + PREFIX + r"([A-Z_]+)`", table, re.MULTILINE))
+    assert documented == set(SETTING_NAMES)
