@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import jwt
-
 from .errors import SecretError  # noqa: F401  (callers import it from here too)
 from .settings import DEFAULT_TOKEN_TTL, Settings
 
@@ -82,4 +80,5 @@ def create_token(secret: str, user: str, role: str, expires_in: int = DEFAULT_TO
     claims = {"sub": user, "role": role, "iat": now, "nbf": now,
               "exp": now + timedelta(seconds=expires_in), "jti": str(uuid.uuid4()),
               "type": "access", "fresh": False}
+    import jwt  # here, not above: the `lazyconfig` command imports this module for ROLES
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
