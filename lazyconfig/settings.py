@@ -50,6 +50,12 @@ def _flag(raw: str) -> bool:
     return word in _TRUE
 
 
+def _url(raw: str) -> str:
+    if not raw.strip().lower().startswith(("http://", "https://")):
+        raise ValueError(raw)
+    return raw.strip()
+
+
 def _choice(options: tuple[str, ...], normal: Callable[[str], str]) -> Callable[[str], str]:
     def read(raw: str) -> str:
         if normal(raw.strip()) not in options:
@@ -90,6 +96,10 @@ VARIABLES: dict[str, Variable] = {  # the names after the prefix
                                     "a whole number, 0 or more"),
     # WEB_CONCURRENCY is the name gunicorn and hosting platforms use for the same thing.
     "WORKERS": Variable("workers", _whole(1), "a whole number, 1 or more", "WEB_CONCURRENCY"),
+    # The command line's remote mode (lazyconfig/cli/profile.py): a server and its token.
+    "URL": Variable("url", _url, "an http:// or https:// URL"),
+    "TOKEN": Variable("token"),
+    "PROFILE": Variable("profile", expected="a profile name"),
 }
 RESERVED = frozenset({"TEST_DATABASE_URL"})  # the test suite's (tests/conftest.py), not ours
 # Names under the prefix that configure the service itself, never a configuration key.
@@ -121,6 +131,10 @@ class Settings:
     log_format: str = "json"
     max_waiting_clients: int | None = None  # None: sized from gunicorn's threads, else 256
     workers: int = field(default_factory=_default_workers)
+    url: str | None = None  # a server: the command line works through its API
+    token: str = field(default="", repr=False)
+    profile: str | None = None  # a [profiles.NAME] table of the profile file
+    profile_file: Path | None = None  # the command line's profile file (cli/profile.py)
 
     SETTING_NAMES: ClassVar[frozenset[str]] = SETTING_NAMES
 
@@ -137,6 +151,7 @@ class Settings:
                   if (value := _read(env, name, spec)) is not None}
         instance = values.setdefault("instance_path", Path.cwd() / "instance")
         values.setdefault("database_url", f"sqlite:///{instance / 'lazyconfig.db'}")
+        values.setdefault("profile_file", _profile_file(env))
         values.update(overrides)
         return cls(**values)
 
@@ -151,6 +166,12 @@ class Settings:
         if unknown:
             raise InvalidSetting(f"{', '.join(unknown)}: not a lazyconfig setting")
         return cls.from_env({**(os.environ if env is None else env), **given}, **overrides)
+
+
+def _profile_file(env: Mapping[str, str]) -> Path:
+    """The XDG place: $XDG_CONFIG_HOME/lazyconfig/config.toml, else ~/.config/…"""
+    base = env.get("XDG_CONFIG_HOME") or Path(env.get("HOME") or Path.home()) / ".config"
+    return Path(base) / "lazyconfig" / "config.toml"
 
 
 def _read(env: Mapping[str, str], name: str, spec: Variable) -> Any:

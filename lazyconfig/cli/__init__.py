@@ -1,5 +1,8 @@
-"""The `lazyconfig` command: serve, migrate, make tokens, and read and change the configured
-database through the engine (`lazyconfig --help` lists every command)."""
+"""The `lazyconfig` command: read and change the configuration on the database or through a
+server's REST API, serve, migrate, make tokens (`lazyconfig --help` lists every command).
+
+Importing it loads neither the engine nor Flask, SQLAlchemy, Alembic or YAML: each command
+imports what it needs when it runs (tests/cli/test_fast_start.py)."""
 from __future__ import annotations
 
 import sys
@@ -9,7 +12,8 @@ import click
 
 from .root import root
 from .server import startup_notice
-from . import server, snapshots, values  # noqa: F401  (they register their commands)
+# Each module registers its commands on `root` when imported.
+from . import completion, configuration, rules, server, snapshots, values, watch  # noqa: F401
 
 __all__ = ["main", "root", "startup_notice"]
 

@@ -6,9 +6,7 @@ import sys
 
 import click
 
-from ..auth import ROLES, create_token, resolve_secret
-from ..db import migrate
-from ..db.connection import make_engine
+from ..auth import ROLES
 from ..settings import Settings
 from .root import Session, pass_session, root
 
@@ -20,6 +18,8 @@ WSGI_APP = "lazyconfig.wsgi:application()"
 def startup_notice(settings: Settings | None = None, stream=None) -> None:
     """What `scripts/serve.sh` and gunicorn print at start-up: on the embedded default
     without a configured secret, an admin token to follow the spec's curl examples."""
+    from ..auth import create_token, resolve_secret
+
     settings = settings or Settings.from_env()
     stream = stream or sys.stdout
     secret = resolve_secret(settings)
@@ -41,7 +41,12 @@ def startup_notice(settings: Settings | None = None, stream=None) -> None:
 @pass_session
 def serve(session: Session, bind: str, workers: int | None, gunicorn_args: tuple[str, ...]) -> None:
     """Upgrade the schema, then serve the REST API with gunicorn (extra arguments go to
-    gunicorn)."""
+    gunicorn).
+
+    \b
+    Example:
+      lazyconfig serve --bind 0.0.0.0:7000 --workers 4
+    """
     _migrate(session.settings, "upgrade", "head")
     command = [sys.executable, "-m", "gunicorn", "-c", GUNICORN_CONFIG, "--bind", bind]
     command += ["--workers", str(workers)] if workers else []
@@ -51,10 +56,18 @@ def serve(session: Session, bind: str, workers: int | None, gunicorn_args: tuple
 
 @root.group()
 def db() -> None:
-    """The database schema (Alembic migrations)."""
+    """The database schema (Alembic migrations); always the local database.
+
+    \b
+    Example:
+      lazyconfig db current
+    """
 
 
 def _migrate(settings: Settings, action: str, revision: str) -> None:
+    from ..db import migrate
+    from ..db.connection import make_engine
+
     engine = make_engine(settings.database_url)
     try:
         migrate.run(engine, action, revision)
@@ -66,7 +79,12 @@ def _migrate(settings: Settings, action: str, revision: str) -> None:
 @click.argument("revision", default="head")
 @pass_session
 def upgrade(session: Session, revision: str) -> None:
-    """Upgrade the schema (to the newest revision by default)."""
+    """Upgrade the schema (to the newest revision by default).
+
+    \b
+    Example:
+      lazyconfig db upgrade
+    """
     _migrate(session.settings, "upgrade", revision)
     click.echo(f"schema upgraded to {revision}")
 
@@ -75,7 +93,12 @@ def upgrade(session: Session, revision: str) -> None:
 @click.argument("revision")
 @pass_session
 def downgrade(session: Session, revision: str) -> None:
-    """Downgrade the schema to REVISION (`-1` for one step, `base` for an empty database)."""
+    """Downgrade the schema to REVISION (`-1` for one step, `base` for an empty database).
+
+    \b
+    Example:
+      lazyconfig db downgrade -1
+    """
     _migrate(session.settings, "downgrade", revision)
     click.echo(f"schema downgraded to {revision}")
 
@@ -83,7 +106,15 @@ def downgrade(session: Session, revision: str) -> None:
 @db.command()
 @pass_session
 def current(session: Session) -> None:
-    """Print the schema's revision and the newest one; exit 1 when they differ."""
+    """Print the schema's revision and the newest one; exit 1 when they differ.
+
+    \b
+    Example:
+      lazyconfig db current
+    """
+    from ..db import migrate
+    from ..db.connection import make_engine
+
     engine = make_engine(session.settings.database_url)
     try:
         revision = migrate.current_revision(engine)
@@ -97,7 +128,12 @@ def current(session: Session) -> None:
 
 @root.group()
 def token() -> None:
-    """API tokens."""
+    """API tokens, signed with this machine's secret.
+
+    \b
+    Example:
+      lazyconfig token create --user alice --role editor
+    """
 
 
 @token.command()
@@ -108,6 +144,13 @@ def token() -> None:
 @pass_session
 def create(session: Session, token_user: str, role: str, expires_in: int | None) -> None:
     """Print a signed Bearer token the server accepts (same secret: LAZYCONFIG_JWT_SECRET,
-    or the one generated in the instance folder on the embedded default)."""
+    or the one generated in the instance folder on the embedded default).
+
+    \b
+    Example:
+      export TOKEN=$(lazyconfig token create --user alice --role admin --expires-in 600)
+    """
+    from ..auth import create_token, resolve_secret
+
     lifetime = session.settings.token_ttl if expires_in is None else expires_in
     click.echo(create_token(resolve_secret(session.settings).value, token_user, role, lifetime))

@@ -3,34 +3,49 @@ from __future__ import annotations
 
 import click
 
+from .backend import Backend
 from .output import Progress, diff_rows, echo_json, table, text
-from .root import Session, pass_session, root
+from .root import pass_backend, root
 from .values import json_option
 
 
 @root.group()
 def snapshot() -> None:
-    """Snapshots of the persisted values, and rolling back to them."""
+    """Snapshots of the persisted values, and rolling back to them.
+
+    \b
+    Example:
+      lazyconfig snapshot list
+    """
 
 
 @snapshot.command()
 @click.option("--description", "-m", help="what the snapshot is for")
 @click.option("--tag", "-t", "tags", multiple=True, help="a tag (repeatable)")
 @click.option("--pin", is_flag=True, help="exempt it from retention")
-@pass_session
-def create(session: Session, description: str | None, tags: tuple[str, ...], pin: bool) -> None:
-    """Capture the persisted layers now; prints the new snapshot's id."""
-    click.echo(session.engine.create_snapshot(description, list(tags), user=session.actor,
-                                              pinned=pin))
+@pass_backend
+def create(backend: Backend, description: str | None, tags: tuple[str, ...], pin: bool) -> None:
+    """Capture the persisted layers now; prints the new snapshot's id.
+
+    \b
+    Example:
+      lazyconfig snapshot create -m "before tuning" -t tuning
+    """
+    click.echo(backend.create_snapshot(description, list(tags), pin))
 
 
 @snapshot.command("list")
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @json_option
-@pass_session
-def list_snapshots(session: Session, limit: int, as_json: bool) -> None:
-    """Snapshots, newest first."""
-    items, total = session.engine.snapshot_page(limit)
+@pass_backend
+def list_snapshots(backend: Backend, limit: int, as_json: bool) -> None:
+    """Snapshots, newest first.
+
+    \b
+    Example:
+      lazyconfig snapshot list --limit 5
+    """
+    items, total = backend.snapshots(limit)
     if as_json:
         echo_json(items)
         return
@@ -44,10 +59,15 @@ def list_snapshots(session: Session, limit: int, as_json: bool) -> None:
 @snapshot.command()
 @click.argument("snapshot_id", type=int)
 @json_option
-@pass_session
-def show(session: Session, snapshot_id: int, as_json: bool) -> None:
-    """A snapshot's metadata and the values it holds."""
-    info = session.engine.get_snapshot(snapshot_id)
+@pass_backend
+def show(backend: Backend, snapshot_id: int, as_json: bool) -> None:
+    """A snapshot's metadata and the values it holds.
+
+    \b
+    Example:
+      lazyconfig snapshot show 3
+    """
+    info = backend.snapshot(snapshot_id)
     if as_json:
         echo_json(info)
         return
@@ -63,16 +83,21 @@ def show(session: Session, snapshot_id: int, as_json: bool) -> None:
 @click.argument("snapshot_id", type=int)
 @click.option("--key", "-k", "keys", multiple=True, help="restore only this key (repeatable)")
 @click.option("--dry-run", is_flag=True, help="show what would change; change nothing")
-@pass_session
-def rollback(session: Session, snapshot_id: int, keys: tuple[str, ...], dry_run: bool) -> None:
-    """Restore a snapshot's values (or only --key ones) atomically, after a safety snapshot."""
+@pass_backend
+def rollback(backend: Backend, snapshot_id: int, keys: tuple[str, ...], dry_run: bool) -> None:
+    """Restore a snapshot's values (or only --key ones) atomically, after a safety snapshot.
+
+    \b
+    Example:
+      lazyconfig snapshot rollback 3 -k load_timeout --dry-run
+    """
     progress = Progress(1 if dry_run else 2)
     progress.step(f"checking snapshot {snapshot_id} against today's rules")
     chosen = list(keys) or None
-    plan = session.engine.rollback_to_snapshot(snapshot_id, keys=chosen, dry_run=True)
+    plan = backend.rollback(snapshot_id, chosen, dry_run=True)
     if not dry_run:
         progress.step(f"restoring {len(plan['diff'])} key(s) in one transaction")
-        plan = session.engine.rollback_to_snapshot(snapshot_id, keys=chosen, user=session.actor)
+        plan = backend.rollback(snapshot_id, chosen, dry_run=False)
     diff_rows(plan["diff"])
     if plan["changes"]:
         click.echo(f"rolled back to snapshot {snapshot_id}: revision {plan['revision']} "
@@ -81,10 +106,15 @@ def rollback(session: Session, snapshot_id: int, keys: tuple[str, ...], dry_run:
 
 @snapshot.command()
 @click.argument("snapshot_id", type=int)
-@pass_session
-def delete(session: Session, snapshot_id: int) -> None:
-    """Delete a snapshot."""
-    session.engine.delete_snapshot(snapshot_id, user=session.actor)
+@pass_backend
+def delete(backend: Backend, snapshot_id: int) -> None:
+    """Delete a snapshot.
+
+    \b
+    Example:
+      lazyconfig snapshot delete 3
+    """
+    backend.delete_snapshot(snapshot_id)
     click.echo(f"deleted snapshot {snapshot_id}")
 
 
@@ -104,11 +134,16 @@ class SnapshotOrCurrent(click.ParamType):
 @click.argument("a", type=int)
 @click.argument("b", type=SnapshotOrCurrent(), default="current")
 @json_option
-@pass_session
-def diff(session: Session, a: int, b: int | None, as_json: bool) -> None:
+@pass_backend
+def diff(backend: Backend, a: int, b: int | None, as_json: bool) -> None:
     """Keys added, removed and changed from snapshot A to snapshot B (default: the current
-    configuration)."""
-    result = session.engine.diff_snapshots(a, b)
+    configuration).
+
+    \b
+    Example:
+      lazyconfig diff 3 current
+    """
+    result = backend.diff(a, b)
     if as_json:
         echo_json(result)
         return

@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 # lazyconfig/testing.py is the test suite's server harness, on its way out of the package.
 SOURCES = sorted({*(ROOT / "lazyconfig").rglob("*.py"), ROOT / "wsgi.py", ROOT / "gunicorn.conf.py",
                   *(ROOT / "scripts").glob("*.sh")} - {ROOT / "lazyconfig" / "testing.py"})
-NOT_VARIABLES = {"LAZYCONFIG_ENGINE"}  # a create_app test_config entry, never in the environment
+# A create_app test_config entry, never in the environment; and Click's completion switch
+# for the `lazyconfig` command (cli/completion.py), which Click reads, not us.
+NOT_VARIABLES = {"LAZYCONFIG_ENGINE", "LAZYCONFIG_COMPLETE"}
 
 # A usable text for every variable and what Settings makes of it (never the default).
 EXAMPLES = {
@@ -38,6 +40,9 @@ EXAMPLES = {
     "LOG_FORMAT": ("TEXT", "text"),
     "MAX_WAITING_CLIENTS": ("3", 3),
     "WORKERS": ("11", 11),
+    "URL": ("http://config.internal:7000", "http://config.internal:7000"),
+    "TOKEN": ("a-token", "a-token"),
+    "PROFILE": ("staging", "staging"),
 }
 
 
@@ -69,6 +74,7 @@ def test_web_concurrency_sets_the_workers_unless_lazyconfig_workers_does():
     ("AUTO_MIGRATE", "maybe", "one of 1/true/yes/on/0/false/no/off"),
     ("LOG_LEVEL", "loud", "one of DEBUG, INFO"),
     ("LOG_FORMAT", "xml", "json or text"),
+    ("URL", "config.internal:7000", "an http:// or https:// URL"),
 ])
 def test_an_unusable_value_is_refused_naming_the_variable(name, text, expected):
     with pytest.raises(InvalidSetting) as refused:
