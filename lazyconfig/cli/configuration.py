@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from ..domain.model import SOURCES
 from ..errors import InvalidDocument
 from .backend import Backend
 from .output import Progress, diff_rows, echo_json, table
@@ -27,6 +26,8 @@ def status(backend: Backend, as_json: bool) -> None:
     Example:
       lazyconfig status
     """
+    from ..domain.model import SOURCES
+
     summary = backend.status()
     shown = {name: summary[name] for name in STATUS_FIELDS}
     if as_json:
