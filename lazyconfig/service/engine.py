@@ -41,6 +41,7 @@ class ConfigurationEngine:
         self._retention = Retention(settings.snapshot_max_count, settings.snapshot_max_age_days)
         self._closers = list(closers)
         self._services = Integrations()
+        replica.follow(lambda state: setattr(self, "_values", state.values))  # for get()
 
     def close(self) -> None:
         self._services.stop()
@@ -56,7 +57,7 @@ class ConfigurationEngine:
         """The effective value of `key`; UnknownKey if no rule defines it (unless a default
         is given). Never touches the database."""
         try:
-            return self.replica.values[key]
+            return self._values[key]
         except KeyError:
             if default is _MISSING:
                 raise UnknownKey(key) from None
