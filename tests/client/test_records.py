@@ -100,10 +100,8 @@ def test_fields_the_client_does_not_know_are_kept_in_its_json(record, schema, an
 
 
 @pytest.mark.parametrize("record, schema, answer", ANSWERS, ids=IDS)
-def test_a_missing_or_mistyped_field_is_a_malformed_response_that_names_it(record, schema,
-                                                                           answer):
-    required = next(name for name in answer if name not in {"description", "snapshot_id",
-                                                            "safety_snapshot_id"})
+def test_a_missing_field_or_a_non_object_is_a_malformed_response(record, schema, answer):
+    required = next(iter(answer))  # each example answer starts with a field its record needs
     without = {name: value for name, value in answer.items() if name != required}
     with pytest.raises(MalformedResponse, match=f"{record.__name__}: .*'{required}'"):
         record.from_json(without)
