@@ -104,14 +104,15 @@ class DiffRow(Record):
 @dataclass(frozen=True, kw_only=True)
 class BatchResult(Record):
     """A batch of values applied together (all or none): the revision it left, its
-    changes, and the snapshot taken first when one was asked for (`snapshot_id` from
-    servers that report it)."""
+    changes, and the snapshot taken first when one was asked for (`snapshot_id`, also
+    `safety_snapshot_id` as every write that takes one names it; None from older servers)."""
 
     success: bool
     results: dict[str, bool]
     revision: int
     snapshot_created: bool
     snapshot_id: int | None
+    safety_snapshot_id: int | None
     changes: tuple[Change, ...]
 
     @classmethod
@@ -121,15 +122,18 @@ class BatchResult(Record):
                    revision=read.integer("revision"),
                    snapshot_created=read.flag("snapshot_created"),
                    snapshot_id=read.optional_integer("snapshot_id"),
+                   safety_snapshot_id=read.optional_integer("safety_snapshot_id"),
                    changes=read.records("changes", Change.from_json), json=read.data)
 
 
 @dataclass(frozen=True, kw_only=True)
 class ResetResult(Record):
-    """Runtime overrides removed, after a safety snapshot (`snapshot_id`)."""
+    """Runtime overrides removed, after a safety snapshot (`snapshot_id`, also named
+    `safety_snapshot_id` by servers that name it so for every write)."""
 
     reset: tuple[str, ...]
     snapshot_id: int
+    safety_snapshot_id: int | None
     revision: int
     changes: tuple[Change, ...]
 
@@ -137,6 +141,7 @@ class ResetResult(Record):
     def from_json(cls, data: object) -> Self:
         read = JsonObject(data, cls.__name__)
         return cls(reset=read.strings("reset"), snapshot_id=read.integer("snapshot_id"),
+                   safety_snapshot_id=read.optional_integer("safety_snapshot_id"),
                    revision=read.integer("revision"),
                    changes=read.records("changes", Change.from_json), json=read.data)
 
@@ -166,11 +171,13 @@ class RollbackResult(Record):
 @dataclass(frozen=True, kw_only=True)
 class ImportResult(Record):
     """A document's values applied, or with `dry_run` only its diff; the state it replaced
-    was saved first as `snapshot_id` (None for a dry run)."""
+    was saved first as `snapshot_id`, also named `safety_snapshot_id` (None for a dry run
+    or when nothing changed)."""
 
     dry_run: bool
     diff: tuple[DiffRow, ...]
     snapshot_id: int | None
+    safety_snapshot_id: int | None
     revision: int
     changes: tuple[Change, ...]
 
@@ -179,6 +186,7 @@ class ImportResult(Record):
         read = JsonObject(data, cls.__name__)
         return cls(dry_run=read.flag("dry_run"), diff=read.records("diff", DiffRow.from_json),
                    snapshot_id=read.optional_integer("snapshot_id"),
+                   safety_snapshot_id=read.optional_integer("safety_snapshot_id"),
                    revision=read.integer("revision"),
                    changes=read.records("changes", Change.from_json), json=read.data)
 
