@@ -4,16 +4,24 @@ current from the change stream.
     from lazyconfig.client import ConfigClient, LiveConfig
 
     client = ConfigClient("http://127.0.0.1:7000", token)
-    client.set("lazy_loading_unloading_check_interval", 30.0, description="faster")
+    entry = client.set("lazy_loading_unloading_check_interval", 30.0, description="faster")
+    entry.version, entry.json                                  # a typed record, and its JSON
     with LiveConfig(client) as config:
         config.get("lazy_loading_unloading_check_interval")   # a memory read
 """
 from .config_client import ConfigClient
-from .errors import (ApiError, Conflict, Forbidden, MalformedRequest, NotFound, ServerError,
-                     ServiceUnavailable, Unauthorized, ValidationFailed)
+from .errors import (ApiError, Conflict, Forbidden, MalformedRequest, MalformedResponse,
+                     NotFound, ServerError, ServiceUnavailable, Unauthorized, ValidationFailed)
 from .events import ChangeStream
+from .json_object import Record
 from .live import LiveConfig
+from .records import (BatchResult, Change, DiffRow, History, ImportResult, ResetResult,
+                      RollbackResult, Rule, Status, ValidationStatus, ValueEntry)
+from .snapshot_records import Diff, KeyDiff, Snapshot, SnapshotInfo, SnapshotPage
 
-__all__ = ["ApiError", "ChangeStream", "ConfigClient", "Conflict", "Forbidden", "LiveConfig",
-           "MalformedRequest", "NotFound", "ServerError", "ServiceUnavailable", "Unauthorized",
-           "ValidationFailed"]
+__all__ = ["ApiError", "BatchResult", "Change", "ChangeStream", "ConfigClient", "Conflict",
+           "Diff", "DiffRow", "Forbidden", "History", "ImportResult", "KeyDiff", "LiveConfig",
+           "MalformedRequest", "MalformedResponse", "NotFound", "Record", "ResetResult",
+           "RollbackResult", "Rule", "ServerError", "ServiceUnavailable", "Snapshot",
+           "SnapshotInfo", "SnapshotPage", "Status", "Unauthorized", "ValidationFailed",
+           "ValidationStatus", "ValueEntry"]

@@ -1,128 +1,194 @@
-"""ConfigClient: the REST API as Python calls, for scripts and remote services."""
+"""ConfigClient: the REST API as Python calls, for scripts and remote services. Answers
+come back as the typed records of records.py and snapshot_records.py."""
 from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
 from .events import ChangeStream
+from .json_object import JsonObject, json_dict
+from .records import (BatchResult, Change, History, ImportResult, ResetResult, RollbackResult,
+                      Rule, Status, ValueEntry, validation_errors)
+from .snapshot_records import Diff, Snapshot, SnapshotPage
 from .transport import Transport
 
 PREFIX = "/api/lazy-loading-config"
 
 
+def _if_match(version: int | None) -> dict[str, str]:
+    """The precondition header of a value write (the key's version is its ETag)."""
+    return {} if version is None else {"If-Match": f'"{version}"'}
+
+
+def _listed(items: Iterable[str] | None) -> list[str] | None:
+    return None if items is None else list(items)
+
+
 class ConfigClient:
     """Calls one lazyconfig server with one Bearer token. Every failure raises an ApiError
-    subclass carrying the server's message (lazyconfig.client.errors)."""
+    subclass carrying the server's message (lazyconfig.client.errors); an answer the client
+    cannot read raises MalformedResponse."""
 
-    def __init__(self, base_url: str, token: str, timeout: float = 10.0):
+    def __init__(self, base_url: str, token: str, timeout: float = 10.0) -> None:
         self.transport = Transport(base_url, token, timeout)
 
-    def _call(self, method: str, path: str, **kwargs) -> Any:
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         return self.transport.call(method, PREFIX + path, **kwargs)[0]
 
     # -- values --------------------------------------------------------------------------
     def get(self, key: str) -> Any:
         """The effective value of `key` (NotFound for an unknown key)."""
-        return self.entry(key)["value"]
+        return self.entry(key).value
 
-    def entry(self, key: str) -> dict[str, Any]:
+    def entry(self, key: str) -> ValueEntry:
         """Value, source, layers, version and last writer of `key`."""
-        return self._call("GET", f"/values/{key}")
+        return ValueEntry.from_json(self._call("GET", f"/values/{key}"))
+
+    def entries(self) -> dict[str, ValueEntry]:
+        """Every key's entry, by key."""
+        found = JsonObject(self._call("GET", "/values"), "value list").records(
+            "values", ValueEntry.from_json)
+        return {entry.key: entry for entry in found}
 
     def values(self) -> dict[str, Any]:
         """Every key's effective value."""
-        return {e["key"]: e["value"] for e in self._call("GET", "/values")["values"]}
+        return {key: entry.value for key, entry in self.entries().items()}
 
     def set(self, key: str, value: Any, *, description: str | None = None,
-            source: str = "runtime", if_version: int | None = None) -> dict[str, Any]:
+            source: str = "runtime", if_version: int | None = None) -> ValueEntry:
         """Set one value; returns the key's new entry. With `if_version`, Conflict when the
         key changed since that version."""
-        headers = {} if if_version is None else {"If-Match": f'"{if_version}"'}
-        return self._call("PUT", f"/values/{key}", headers=headers,
-                          body={"value": value, "source": source, "description": description})
+        return ValueEntry.from_json(self._call(
+            "PUT", f"/values/{key}", headers=_if_match(if_version),
+            body={"value": value, "source": source, "description": description}))
 
     def update(self, values: Mapping[str, Any], *, description: str | None = None,
-               snapshot_description: str | None = None) -> dict[str, Any]:
-        """Apply several values atomically (all or none), optionally after a snapshot."""
-        body = {"updates": [{"key": k, "value": v, "description": description}
-                            for k, v in values.items()],
-                "create_snapshot": snapshot_description is not None,
+               source: str = "runtime", create_snapshot: bool = False,
+               snapshot_description: str | None = None,
+               expected_versions: Mapping[str, int] | None = None) -> BatchResult:
+        """Apply several values atomically (all or none), after a snapshot when
+        `create_snapshot` or a `snapshot_description` is given. With `expected_versions`
+        ({key: version}), Conflict and nothing applied when one of them moved."""
+        expected = expected_versions or {}
+        body = {"updates": [{"key": k, "value": v, "source": source, "description": description,
+                             "expected_version": expected.get(k)} for k, v in values.items()],
+                "create_snapshot": create_snapshot or snapshot_description is not None,
                 "snapshot_description": snapshot_description}
-        return self._call("POST", "/values/batch", body=body)
+        return BatchResult.from_json(self._call("POST", "/values/batch", body=body))
 
-    def unset(self, key: str) -> dict[str, Any]:
+    def unset(self, key: str, *, if_version: int | None = None) -> ValueEntry:
         """Remove the key's runtime override; returns its entry."""
-        return self._call("DELETE", f"/values/{key}")
+        return ValueEntry.from_json(
+            self._call("DELETE", f"/values/{key}", headers=_if_match(if_version)))
 
     def validate(self, key: str, value: Any) -> list[str]:
         """The messages `value` would be refused with; [] when valid. Applies nothing."""
-        return self._call("POST", "/validate", body={"key": key, "value": value})[
-            "validation_errors"]
+        return validation_errors(self._call("POST", "/validate",
+                                            body={"key": key, "value": value}))
 
-    def history(self, key: str, limit: int = 50, offset: int = 0) -> dict[str, Any]:
-        """The key's changes, newest first, with `total`."""
-        return self._call("GET", f"/values/{key}/history",
-                          params={"limit": limit, "offset": offset})
+    def history(self, key: str, limit: int = 50, offset: int = 0) -> History:
+        """A page of the key's changes, newest first, with `total`."""
+        return History.from_json(self._call("GET", f"/values/{key}/history",
+                                            params={"limit": limit, "offset": offset}))
 
-    def revert(self, key: str, revision: int, description: str | None = None) -> dict[str, Any]:
+    def revert(self, key: str, revision: int, description: str | None = None, *,
+               if_version: int | None = None) -> ValueEntry:
         """Give `key` the value it had at `revision`; returns its entry."""
-        return self._call("POST", f"/values/{key}/revert",
-                          body={"revision": revision, "description": description})
+        return ValueEntry.from_json(self._call(
+            "POST", f"/values/{key}/revert", headers=_if_match(if_version),
+            body={"revision": revision, "description": description}))
 
-    def status(self) -> dict[str, Any]:
-        return self._call("GET", "/status")
+    def status(self) -> Status:
+        """The revision, counts by source, validation and the effective values."""
+        return Status.from_json(self._call("GET", "/status"))
+
+    # -- rules ---------------------------------------------------------------------------
+    def rules(self) -> list[Rule]:
+        """Every key's rule."""
+        return list(JsonObject(self._call("GET", "/rules"), "rule list").records(
+            "rules", Rule.from_json))
+
+    def rule(self, key: str) -> Rule:
+        return Rule.from_json(self._call("GET", f"/rules/{key}"))
+
+    def put_rule(self, key: str, *, type: str | None = None, default: Any = None,
+                 min: float | None = None, max: float | None = None,
+                 min_exclusive: bool = False, choices: Iterable[str] | None = None,
+                 pattern: str | None = None, required: bool = False, sensitive: bool = False,
+                 description: str = "", unit: str | None = None,
+                 error_message: str | None = None) -> Rule:
+        """Create or replace a key's rule (a new key becomes a custom key); the parameters
+        are the API's fields, `type` inferred from `default` when left out. Admin only."""
+        body = {"type": type, "default": default, "min": min, "max": max,
+                "min_exclusive": min_exclusive, "choices": _listed(choices),
+                "pattern": pattern, "required": required, "sensitive": sensitive,
+                "description": description, "unit": unit, "error_message": error_message}
+        return Rule.from_json(self._call("PUT", f"/rules/{key}", body=body))
 
     # -- snapshots -----------------------------------------------------------------------
-    def snapshots(self, page: int = 1, page_size: int = 20) -> list[dict[str, Any]]:
-        """Snapshot metadata, newest first."""
-        return self._call("GET", "/snapshots",
-                          params={"page": page, "page_size": page_size})["snapshots"]
+    def snapshots(self, page: int = 1, page_size: int = 20) -> SnapshotPage:
+        """A page of snapshot metadata, newest first, with `total`."""
+        return SnapshotPage.from_json(self._call(
+            "GET", "/snapshots", params={"page": page, "page_size": page_size}))
 
     def create_snapshot(self, description: str | None = None,
-                        tags: Iterable[str] = ()) -> dict[str, Any]:
-        return self._call("POST", "/snapshots",
-                          body={"description": description, "tags": list(tags)})
+                        tags: Iterable[str] = ()) -> Snapshot:
+        return Snapshot.from_json(self._call(
+            "POST", "/snapshots", body={"description": description, "tags": list(tags)}))
 
-    def snapshot(self, snapshot_id: int) -> dict[str, Any]:
-        return self._call("GET", f"/snapshots/{snapshot_id}")
+    def snapshot(self, snapshot_id: int) -> Snapshot:
+        return Snapshot.from_json(self._call("GET", f"/snapshots/{snapshot_id}"))
 
     def delete_snapshot(self, snapshot_id: int) -> None:
         self._call("DELETE", f"/snapshots/{snapshot_id}")
 
-    def diff(self, snapshot_id: int, against: int | str = "current") -> dict[str, Any]:
+    def diff(self, snapshot_id: int, against: int | str = "current") -> Diff:
         """Keys added, removed and changed from a snapshot to another one or to now."""
-        return self._call("GET", f"/snapshots/{snapshot_id}/diff", params={"against": against})
+        return Diff.from_json(self._call("GET", f"/snapshots/{snapshot_id}/diff",
+                                         params={"against": against}))
 
     def rollback(self, snapshot_id: int, *, keys: Iterable[str] | None = None,
-                 dry_run: bool = False, description: str | None = None) -> dict[str, Any]:
+                 dry_run: bool = False, description: str | None = None,
+                 expected_revision: int | None = None) -> RollbackResult:
         """Restore a snapshot (or only `keys` of it); with dry_run, only its diff."""
-        return self._call("POST", f"/snapshots/{snapshot_id}/rollback", body={
-            "keys": None if keys is None else list(keys), "dry_run": dry_run,
-            "description": description})
+        return RollbackResult.from_json(self._call(
+            "POST", f"/snapshots/{snapshot_id}/rollback", body={
+                "keys": _listed(keys), "dry_run": dry_run, "description": description,
+                "expected_revision": expected_revision}))
 
     # -- whole configuration -------------------------------------------------------------
     def export(self) -> dict[str, Any]:
-        return self._call("POST", "/export")
+        """The effective values and sources as a document import_configuration takes."""
+        return json_dict(self._call("POST", "/export"), "export document")
 
-    def import_configuration(self, document: Mapping[str, Any],
-                             dry_run: bool = False) -> dict[str, Any]:
-        return self._call("POST", "/import", body={**document, "dry_run": dry_run})
+    def import_configuration(self, document: Mapping[str, Any], dry_run: bool = False, *,
+                             expected_revision: int | None = None) -> ImportResult:
+        """Apply a document's values as runtime overrides, all or nothing; with dry_run,
+        only its diff. Admin only."""
+        return ImportResult.from_json(self._call("POST", "/import", body={
+            **document, "dry_run": dry_run, "expected_revision": expected_revision}))
 
-    def reset(self, keys: Iterable[str] | None = None) -> dict[str, Any]:
-        return self._call("POST", "/reset", body={"keys": None if keys is None else list(keys)})
+    def reset(self, keys: Iterable[str] | None = None, *, description: str | None = None,
+              expected_revision: int | None = None) -> ResetResult:
+        """Remove runtime overrides (of `keys`, or all) after a safety snapshot. Admin only."""
+        return ResetResult.from_json(self._call("POST", "/reset", body={
+            "keys": _listed(keys), "description": description,
+            "expected_revision": expected_revision}))
 
     # -- changes -------------------------------------------------------------------------
     def notifications(self, limit: int = 50, since: int | None = None, key: str | None = None,
-                      wait: float | None = None) -> list[dict[str, Any]]:
+                      wait: float | None = None) -> list[Change]:
         """Changes in revision order: the newest `limit`, or the `limit` after `since`;
         with `wait` (and `since`), block up to that many seconds for the next change."""
         timeout = None if not wait else self.transport.timeout + wait
-        return self._call("GET", "/notifications", timeout=timeout, params={
-            "limit": limit, "since": since, "key": key, "wait": wait})["notifications"]
+        answer = self._call("GET", "/notifications", timeout=timeout, params={
+            "limit": limit, "since": since, "key": key, "wait": wait})
+        return list(JsonObject(answer, "notification list").records(
+            "notifications", Change.from_json))
 
     def watch(self, last_event_id: int | None = None, key: str | None = None) -> ChangeStream:
         """Every change after `last_event_id` (default: from now on) as it is made, from the
-        server-sent event stream. Iterate it for change dicts; it reconnects by itself with
-        Last-Event-ID, so none is missed or repeated, until its `close()` is called. It
-        raises Unauthorized, Forbidden or NotFound, which retrying cannot fix."""
+        server-sent event stream. Iterate it for Change records; it reconnects by itself
+        with Last-Event-ID, so none is missed or repeated, until its `close()` is called.
+        It raises Unauthorized, Forbidden or NotFound, which retrying cannot fix."""
         return ChangeStream(self.transport, PREFIX + "/notifications/stream",
                             last_event_id=last_event_id, key=key)

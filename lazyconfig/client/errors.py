@@ -6,7 +6,8 @@ from typing import Any
 
 
 class ApiError(Exception):
-    """The server refused or failed a call (or could not be reached: status None)."""
+    """The server refused or failed a call (status None: it could not be reached, or its
+    answer could not be read)."""
 
     def __init__(self, message: str, status: int | None = None,
                  errors: dict[str, Any] | None = None, request_id: str | None = None):
@@ -49,7 +50,13 @@ class ServerError(ApiError):
     """500 and other server failures; quote `request_id` when reporting it."""
 
 
-BY_STATUS = {400: ValidationFailed, 401: Unauthorized, 403: Forbidden, 404: NotFound,
+class MalformedResponse(ApiError):
+    """The answer is not the JSON the client expects (a field missing or of the wrong type):
+    most likely a server of another version. Not a ServerError, because retrying the same
+    call, or resuming a stream, would read the same answer again."""
+
+
+BY_STATUS: dict[int, type[ApiError]] = {400: ValidationFailed, 401: Unauthorized, 403: Forbidden, 404: NotFound,
              409: Conflict, 412: Conflict, 422: MalformedRequest, 503: ServiceUnavailable}
 
 

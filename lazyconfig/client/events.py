@@ -1,13 +1,14 @@
-"""The change stream as an iterator: server-sent events parsed into change dicts, resumed
+"""The change stream as an iterator: server-sent events parsed into Change records, resumed
 with Last-Event-ID after any disconnect, so no change is missed or seen twice."""
 from __future__ import annotations
 
 import http.client
-import json
 import threading
-from typing import Any, Iterator
+from typing import Iterator
 
 from .errors import ServiceUnavailable, ServerError
+from .json_object import parse
+from .records import Change
 from .transport import Transport, shut
 
 READ_TIMEOUT = 45.0  # the server sends a heartbeat every 15 s; silence this long is a dead link
@@ -33,7 +34,7 @@ def parse_events(lines: Iterator[bytes]) -> Iterator[dict[str, str]]:
 
 
 class ChangeStream:
-    """Iterate for change dicts; `close()` (from any thread) ends the iteration."""
+    """Iterate for Change records; `close()` (from any thread) ends the iteration."""
 
     def __init__(self, transport: Transport, path: str, last_event_id: int | None = None,
                  key: str | None = None):
@@ -51,7 +52,7 @@ class ChangeStream:
     def closed(self) -> bool:
         return self._closed.is_set()
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def __iter__(self) -> Iterator[Change]:
         backoff = 0.1
         while not self.closed:
             try:
@@ -68,7 +69,7 @@ class ChangeStream:
             self._closed.wait(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF)
 
-    def _one_connection(self) -> Iterator[dict[str, Any]]:
+    def _one_connection(self) -> Iterator[Change]:
         headers = {"Accept": "text/event-stream"}
         if self.last_event_id is not None:
             headers["Last-Event-ID"] = str(self.last_event_id)
@@ -82,7 +83,7 @@ class ChangeStream:
             if event.get("id", "").isdigit():
                 self.last_event_id = int(event["id"])
             if event.get("event") == "change" and "data" in event:
-                yield json.loads(event["data"])
+                yield Change.from_json(parse(event["data"], "a change event"))
 
 
 __all__ = ["ChangeStream", "parse_events"]

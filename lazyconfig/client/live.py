@@ -9,19 +9,21 @@ from typing import Any, Callable
 
 from .config_client import ConfigClient
 from .errors import ApiError
+from .events import ChangeStream
+from .records import Change
 
 log = logging.getLogger(__name__)
 _MISSING = object()
 
 
 class LiveConfig:
-    def __init__(self, client: ConfigClient):
+    def __init__(self, client: ConfigClient) -> None:
         self.client = client
         self._values: dict[str, Any] = {}
         self._revision = 0
         self._changed = threading.Condition()
-        self._callbacks: list[Callable[[dict[str, Any]], object]] = []
-        self._stream = None
+        self._callbacks: list[Callable[[Change], object]] = []
+        self._stream: ChangeStream | None = None
         self._thread: threading.Thread | None = None
         self.error: ApiError | None = None  # why following stopped, if it did by itself
 
@@ -54,17 +56,19 @@ class LiveConfig:
     # -- following -----------------------------------------------------------------------
     def start(self) -> "LiveConfig":
         """Load every value, then follow changes in a background thread."""
-        revision = self.client.status()["revision"]
+        revision = self.client.status().revision
         # Values read after `revision` may already hold later changes; the stream replays
         # those too, in order, and setting a key to the value it has changes nothing.
         self._values, self._revision = self.client.values(), revision
         self._stream = self.client.watch(last_event_id=revision)
-        self._thread = threading.Thread(target=self._follow, name="lazyconfig-live", daemon=True)
+        self._thread = threading.Thread(target=self._follow, args=(self._stream,),
+                                        name="lazyconfig-live", daemon=True)
         self._thread.start()
         return self
 
-    def subscribe(self, callback: Callable[[dict[str, Any]], object]) -> None:
-        """Call `callback(change)` on the following thread after each change is applied."""
+    def subscribe(self, callback: Callable[[Change], object]) -> None:
+        """Call `callback(change)`, a Change record, on the following thread after each
+        change is applied."""
         self._callbacks.append(callback)
 
     def wait_for(self, revision: int, timeout: float) -> bool:
@@ -81,26 +85,26 @@ class LiveConfig:
     def __enter__(self) -> "LiveConfig":
         return self.start()
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _follow(self) -> None:
+    def _follow(self, stream: ChangeStream) -> None:
         try:
-            for change in self._stream:
+            for change in stream:
                 self._apply(change)
         except ApiError as exc:  # the token expired, or lost its role: retrying cannot help
             self.error = exc
             log.error("LiveConfig stopped following changes: %s", exc.message)
 
-    def _apply(self, change: dict[str, Any]) -> None:
+    def _apply(self, change: Change) -> None:
         with self._changed:
-            if change["revision"] <= self._revision:
+            if change.revision <= self._revision:
                 return  # already had it (read with the initial values)
-            self._values = {**self._values, change["key"]: change["new_value"]}
-            self._revision = change["revision"]
+            self._values = {**self._values, change.key: change.new_value}
+            self._revision = change.revision
             self._changed.notify_all()
         for callback in list(self._callbacks):
             try:
                 callback(change)
             except Exception:  # a subscriber's bug must not stop the copy from following
-                log.exception("LiveConfig subscriber failed on revision %s", change["revision"])
+                log.exception("LiveConfig subscriber failed on revision %s", change.revision)

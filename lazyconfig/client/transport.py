@@ -8,11 +8,12 @@ import socket
 from typing import Any, Mapping
 from urllib.parse import urlencode, urlsplit
 
-from .errors import ServiceUnavailable, error_for
+from .errors import ApiError, ServiceUnavailable, error_for
+from .json_object import parse
 
 
 class Transport:
-    def __init__(self, base_url: str, token: str, timeout: float = 10.0):
+    def __init__(self, base_url: str, token: str, timeout: float = 10.0) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"base_url must be http(s)://host[:port], not {base_url!r}")
@@ -36,7 +37,7 @@ class Transport:
         url = self._root + path + ("?" + urlencode(query, doseq=True) if query else "")
         head = {"Authorization": f"Bearer {self._token}", "Accept": "application/json",
                 **(headers or {})}
-        payload = None
+        payload: bytes | None = None
         if body is not None:
             payload = json.dumps(body).encode()
             head["Content-Type"] = "application/json"
@@ -48,7 +49,8 @@ class Transport:
             conn.close()
             raise ServiceUnavailable(f"cannot reach {self._host}:{self._port}: {exc}") from exc
 
-    def call(self, method: str, path: str, **kwargs) -> tuple[Any, Mapping[str, str]]:
+    def call(self, method: str, path: str,
+             **kwargs: Any) -> tuple[Any, http.client.HTTPMessage]:
         """A JSON call: (decoded body or None, headers); an ApiError for 4xx/5xx."""
         conn, response = self.send(method, path, **kwargs)
         try:
@@ -57,20 +59,26 @@ class Transport:
             raise ServiceUnavailable(f"the connection broke during the answer: {exc}") from exc
         finally:
             conn.close()
-        body = json.loads(raw) if raw and "json" in response.getheader("Content-Type", "") else None
         if response.status >= 400:
-            raise error_for(response.status, body, response.getheader("X-Request-ID"))
-        return body, response.headers
+            raise self.error(response, raw)
+        if not raw or "json" not in response.getheader("Content-Type", ""):
+            return None, response.headers
+        return parse(raw, f"the answer to {method} {path}"), response.headers
+
+    def raise_for(self, response: http.client.HTTPResponse) -> None:
+        """The ApiError of a 4xx/5xx streamed response; nothing for another status."""
+        if response.status >= 400:
+            raise self.error(response, response.read())
 
     @staticmethod
-    def raise_for(response: http.client.HTTPResponse) -> None:
-        if response.status >= 400:
-            raw = response.read()
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                body = None
-            raise error_for(response.status, body, response.getheader("X-Request-ID"))
+    def error(response: http.client.HTTPResponse, raw: bytes) -> ApiError:
+        """The exception for an error answer; a body that is not JSON (a proxy's page)
+        leaves only the status to go by."""
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        return error_for(response.status, body, response.getheader("X-Request-ID"))
 
 
 def shut(conn: http.client.HTTPConnection | None) -> None:

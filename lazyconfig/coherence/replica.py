@@ -25,12 +25,22 @@ class Replica:
         self.notifier = notifier
         self.lock = threading.RLock()  # held by writers and refreshers, never by readers
         self.state = self.values = None
+        self._followers: list[Callable[[State], None]] = []
         with storage.reading() as uow:
             self.swap(self._load(uow))
 
+    def follow(self, take: Callable[[State], None]) -> None:
+        """Call `take(state)` now and with every state swapped in (under `lock`), so a
+        hot reader can keep what it needs one attribute away from itself."""
+        self._followers.append(take)
+        take(self.state)
+
     def swap(self, state: State) -> None:
+        # Values first, the state last: whoever sees the new revision sees its values too.
+        self.values = state.values
+        for take in self._followers:
+            take(state)
         self.state = state
-        self.values = state.values  # engine.get's dict, one attribute away
 
     def rebuild(self, rules: dict[str, Rule] | None = None,
                 touched: Iterable[str] | None = None) -> None:

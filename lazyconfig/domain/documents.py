@@ -17,20 +17,49 @@ def export_document(revision: int, entries: Mapping[str, ConfigEntry],
             "sources": {k: entries[k].source for k in keys}}
 
 
+EXPORT_FIELDS = frozenset({"version", "revision", "values", "sources"})
+_SHAPES = ("(a document holding version, revision, values or sources is read as an export "
+           "document; a flat document holds only configuration keys)")
+
+
 def read_import_document(document: Any) -> dict[str, Any]:
-    """The values of an import document: {"version": 1, "values": {key: value, ...}}."""
+    """The values an import document asks for, {key: value}. It has one of two shapes:
+
+    - an export document, {"version": 1, "values": {key: value}, "revision": ...,
+      "sources": ...}: a mapping holding any of the export fields (version, revision,
+      values, sources) is read as one, and must be a whole one: version 1, a `values`
+      mapping, no other fields;
+    - a flat mapping of key to value, as a config file holds: any other mapping. A value
+      may itself be a mapping or list (for a `json` key).
+
+    So a key named like an export field is imported only inside an export document's
+    `values`. Keys must be strings; the values are checked against the rules later.
+    """
     if not isinstance(document, Mapping):
-        raise InvalidDocument("an import document must be a JSON object")
+        raise InvalidDocument("an import document must be a JSON object: a mapping of key to "
+                              "value, or an export document")
+    values = (_export_values(document) if document.keys() & EXPORT_FIELDS
+              else dict(document))
+    named = [key for key in values if not isinstance(key, str)]
+    if named:
+        raise InvalidDocument(f"configuration keys are text, not {named[0]!r} "
+                              f"({type(named[0]).__name__}; in YAML, quote the key)")
+    return values
+
+
+def _export_values(document: Mapping[Any, Any]) -> dict[str, Any]:
     version = document.get("version")
     if version != EXPORT_VERSION or isinstance(version, bool):
         raise InvalidDocument(f"unsupported import document version {version!r}; "
-                              f"expected {EXPORT_VERSION}")
+                              f"expected {EXPORT_VERSION} {_SHAPES}")
     values = document.get("values")
     if not isinstance(values, Mapping):
-        raise InvalidDocument("an import document needs a 'values' object of key to value")
-    unexpected = set(document) - {"version", "revision", "values", "sources"}
+        raise InvalidDocument("an import document needs a 'values' object of key to value "
+                              + _SHAPES)
+    unexpected = set(document) - EXPORT_FIELDS
     if unexpected:
-        raise InvalidDocument(f"unexpected fields in import document: {', '.join(sorted(unexpected))}")
+        raise InvalidDocument("unexpected fields in import document: "
+                              f"{', '.join(sorted(map(str, unexpected)))} {_SHAPES}")
     return dict(values)
 
 

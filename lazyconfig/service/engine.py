@@ -41,6 +41,7 @@ class ConfigurationEngine:
         self._retention = Retention(settings.snapshot_max_count, settings.snapshot_max_age_days)
         self._closers = list(closers)
         self._services = Integrations()
+        replica.follow(lambda state: setattr(self, "_values", state.values))  # for get()
 
     def close(self) -> None:
         self._services.stop()
@@ -56,7 +57,7 @@ class ConfigurationEngine:
         """The effective value of `key`; UnknownKey if no rule defines it (unless a default
         is given). Never touches the database."""
         try:
-            return self.replica.values[key]
+            return self._values[key]
         except KeyError:
             if default is _MISSING:
                 raise UnknownKey(key) from None
@@ -220,8 +221,8 @@ class ConfigurationEngine:
                              user: str | None = None, expected_revision: int | None = None,
                              description: str | None = None,
                              request_id: str | None = None) -> ImportResult:
-        """Apply an exported document's values as runtime overrides, all or nothing, after
-        validating the whole document and taking a snapshot."""
+        """Apply a document's values (flat {key: value}, or an export document) as runtime
+        overrides, all or nothing, after validating the whole document and taking a snapshot."""
         values = read_import_document(document)
         done = self.pipeline.run(partial(
             snapshots.import_values, values=values, dry_run=dry_run, retention=self._retention,
@@ -286,9 +287,10 @@ class ConfigurationEngine:
         return Author(user or self.default_user, description, request_id)
 
     def _write(self, operation, keys: list[str], action: str) -> WriteResult:
-        done = self.pipeline.run(operation, action=action)
+        done = self.pipeline.run(operation, action=action)  # result: the snapshot taken first
         return WriteResult(done.changes, done.revision,
-                           {k: done.state.entries[k] for k in keys if k in done.state.entries})
+                           {k: done.state.entries[k] for k in keys if k in done.state.entries},
+                           done.result)
 
     def _refuse_stale(self, expected: Mapping[str, int]) -> None:
         """Conflict at once, without the write lock, when an expected version is older than

@@ -34,17 +34,26 @@ class _Fields(Mapping):
         return tuple(f.name for f in fields(self))
 
 
+class _SafetySnapshot:
+    """Every write that takes a snapshot first names it `safety_snapshot_id` (None when it
+    took none), whatever other name its result used before."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "safety_snapshot_id", self.snapshot_id)
+
+
 @dataclass(frozen=True, eq=False)
-class ResetResult(_Fields):
+class ResetResult(_SafetySnapshot, _Fields):
     reset: list[str]  # keys whose runtime override was removed
     snapshot_id: int  # the safety snapshot taken first
     changes: list[Change]
     revision: int  # the revision the configuration is at after the reset
+    safety_snapshot_id: int = field(init=False)  # = snapshot_id
 
 
 @dataclass(frozen=True, eq=False)
 class RollbackResult(_Fields):
-    snapshot_id: int
+    snapshot_id: int  # the snapshot restored
     dry_run: bool
     diff: list[dict[str, Any]]
     safety_snapshot_id: int | None
@@ -53,24 +62,27 @@ class RollbackResult(_Fields):
 
 
 @dataclass(frozen=True, eq=False)
-class ImportResult(_Fields):
+class ImportResult(_SafetySnapshot, _Fields):
     dry_run: bool
     diff: list[dict[str, Any]]
-    snapshot_id: int | None
+    snapshot_id: int | None  # the safety snapshot taken first; None if nothing changed
     changes: list[Change]
     revision: int
+    safety_snapshot_id: int | None = field(init=False)  # = snapshot_id
 
 
 class WriteResult(list):
     """The changes a write made, in order (a list of Change), with the revision it left and
     the entries of the keys it wrote as that write left them: the answer to a write
-    describes that write, not a later one that shared its transaction."""
+    describes that write, not a later one that shared its transaction. `snapshot_id` (also
+    `safety_snapshot_id`) is the snapshot a batch took first, or None."""
 
     def __init__(self, changes: list[Change], revision: int,
-                 entries: dict[str, ConfigEntry]):
+                 entries: dict[str, ConfigEntry], snapshot_id: int | None = None):
         super().__init__(changes)
         self.revision = revision
         self.entries = entries
+        self.snapshot_id = self.safety_snapshot_id = snapshot_id
 
 
 class UpdateResult(dict):

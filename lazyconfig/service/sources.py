@@ -6,18 +6,15 @@ layer down stands, and the error is reported by `validate_configuration()`.
 """
 from __future__ import annotations
 
-import json
 import logging
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
-
 from ..domain import ConfigurationValidationRule
 from ..errors import InvalidDocument
 from ..settings import PREFIX, SETTING_NAMES
+from .formats import parse_document
 
 log = logging.getLogger(__name__)
 
@@ -29,20 +26,10 @@ def env_name(key: str) -> str:
 
 def read_config_file(path: str) -> dict[str, Any]:
     """A flat mapping of key to value from a YAML, TOML or JSON file (chosen by extension)."""
-    suffix = Path(path).suffix.lower()
-    raw = Path(path).read_bytes()
     try:
-        if suffix in (".yaml", ".yml"):
-            data = yaml.safe_load(raw) or {}
-        elif suffix == ".toml":
-            data = tomllib.loads(raw.decode())
-        elif suffix == ".json":
-            data = json.loads(raw)
-        else:
-            raise InvalidDocument(f"{path}: unsupported config file type {suffix!r} "
-                                  "(use .yaml, .yml, .toml or .json)")
-    except (yaml.YAMLError, tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidDocument(f"{path}: cannot parse: {exc}") from exc
+        data = parse_document(Path(path).read_bytes(), Path(path).suffix or Path(path).name)
+    except InvalidDocument as exc:
+        raise InvalidDocument(f"{path}: {exc.message}") from exc
     if not isinstance(data, dict):
         raise InvalidDocument(f"{path}: expected a mapping of configuration keys to values")
     return data

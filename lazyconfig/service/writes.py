@@ -11,13 +11,17 @@ from .snapshots import Retention, take_snapshot
 
 def write_values(uow: UnitOfWork, state: State, *, items: list, source: str, action: str,
                  author: Author, expected_versions: dict[str, int] | None,
-                 snapshot: str | None, retention: Retention) -> None:
-    """Check every value and the expected versions, take the snapshot asked for, apply."""
+                 snapshot: str | None, retention: Retention) -> int | None:
+    """Check every value and the expected versions, take the snapshot asked for, apply;
+    returns the id of that snapshot, or None."""
     writes = planning.checked_writes(state, items, source)
     planning.check_versions(state, expected_versions or {})
+    taken = None
     if snapshot is not None:
-        take_snapshot(uow, state, snapshot, ["auto", "batch"], author.user, retention)
+        taken = take_snapshot(uow, state, snapshot, ["auto", "batch"], author.user,
+                              retention).id
     apply(uow, state, writes, action, author)
+    return taken
 
 
 def unset(uow: UnitOfWork, state: State, *, key: str, source: str, author: Author,

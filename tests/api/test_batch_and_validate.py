@@ -31,6 +31,20 @@ def test_spec_batch_applies_all_and_takes_a_snapshot_first(client, editor, viewe
     assert snapshots[0]["created_by"] == "editor-user"
 
 
+def test_a_batch_names_the_snapshot_it_took_first(client, editor, viewer, engine):
+    engine.set("lazy_loading_unloading_strategy", "AGGRESSIVE", user="setup")
+    body = client.post(f"{PREFIX}/values/batch", json=SPEC_BATCH, headers=editor).json
+    assert body["snapshot_id"] == body["safety_snapshot_id"] and body["snapshot_created"]
+    snapshot = client.get(f"{PREFIX}/snapshots/{body['snapshot_id']}", headers=viewer)
+    assert snapshot.status_code == 200 and snapshot.json["description"] == \
+        "Batch configuration update"
+    assert snapshot.json["values"] == {"lazy_loading_unloading_strategy": {"runtime": "AGGRESSIVE"}}
+    plain = client.post(f"{PREFIX}/values/batch", json={**SPEC_BATCH, "create_snapshot": False},
+                        headers=editor).json
+    assert (plain["snapshot_id"], plain["safety_snapshot_id"], plain["snapshot_created"]) == (
+        None, None, False)
+
+
 def test_one_invalid_item_rejects_the_whole_batch(client, editor, engine):
     bad = {"updates": [
         {"key": "lazy_loading_unloading_check_interval", "value": 15.0},

@@ -64,6 +64,9 @@ def test_rollback_restores_the_captured_values(client, editor, engine):
     assert response.status_code == 200, response.json
     body = response.json
     assert body["safety_snapshot_id"] and body["revision"] == engine.revision
+    assert body["snapshot_id"] == snapshot_id  # the snapshot restored
+    safety = client.get(f"{PREFIX}/snapshots/{body['safety_snapshot_id']}", headers=editor).json
+    assert safety["values"] == {KEY: {"runtime": 5.0}, "load_timeout": {"runtime": 9.0}}
     assert {c["action"] for c in body["changes"]} == {"rollback"}
     assert all(c["user"] == "editor-user" for c in body["changes"])
     assert engine.get(KEY) == 45.0 and engine.get("load_timeout") == 30.0

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from lazyconfig.client import LiveConfig
+from lazyconfig.client import Change, LiveConfig
 from lazyconfig import bootstrap
 from lazyconfig.settings import Settings
 from tests.ops.live_server import eventually
@@ -20,9 +20,9 @@ STRATEGY = "lazy_loading_unloading_strategy"
 
 def test_watch_yields_each_change_once_in_order(client_as):
     editor = client_as("editor", "wanda")
-    start = editor.status()["revision"]
+    start = editor.status().revision
     stream = editor.watch(last_event_id=start)
-    seen: list[dict] = []
+    seen: list[Change] = []
 
     def follow():
         for change in stream:
@@ -35,22 +35,28 @@ def test_watch_yields_each_change_once_in_order(client_as):
     editor.update({"max_concurrent_loads": 6, "cache_enabled": False})
     reader.join(timeout=10)
     assert not reader.is_alive()
-    assert [(c["key"], c["new_value"], c["user"]) for c in seen] == [
+    assert [(c.key, c.new_value, c.user) for c in seen] == [
         ("load_timeout", 11.0, "wanda"), ("max_concurrent_loads", 6, "wanda"),
         ("cache_enabled", False, "wanda")]
-    assert [c["revision"] for c in seen] == list(range(start + 1, start + 4))
+    assert [c.revision for c in seen] == list(range(start + 1, start + 4))
 
 
 def test_live_config_sees_an_api_change_within_a_second(client_as):
     editor = client_as("editor")
     with LiveConfig(client_as("viewer")) as config:
+        received: list[Change] = []
+        config.subscribe(received.append)
         assert config.get(STRATEGY) == editor.get(STRATEGY)
-        revision = editor.set(STRATEGY, "CONSERVATIVE")["version"]
+        revision = editor.set(STRATEGY, "CONSERVATIVE").version
         began = time.monotonic()
         while config.get(STRATEGY) != "CONSERVATIVE" and time.monotonic() - began < 1.0:
             time.sleep(0.005)  # config.get is a memory read: polling it costs no request
         assert config.get(STRATEGY) == "CONSERVATIVE", "not seen within one second"
         assert config.wait_for(revision, timeout=1)
+        # Subscribers are called after the copy moved on, so wait_for may return first.
+        assert eventually(lambda: received)
+        assert [(c.revision, c.key, c.new_value) for c in received] == [
+            (revision, STRATEGY, "CONSERVATIVE")]
 
 
 def test_live_config_recovers_after_the_server_restarts(client_as, server):
@@ -70,7 +76,7 @@ def test_live_config_recovers_after_the_server_restarts(client_as, server):
         server.start()
         assert config.wait_for(missed, timeout=10), "did not catch up after the restart"
         assert config.get(INTERVAL) == 42.0
-        revision = editor.set(INTERVAL, 43.0)["version"]
+        revision = editor.set(INTERVAL, 43.0).version
         assert config.wait_for(revision, timeout=2) and config.get(INTERVAL) == 43.0
         assert config.error is None
 

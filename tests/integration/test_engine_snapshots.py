@@ -164,6 +164,28 @@ def test_reset_removes_runtime_overrides_after_a_safety_snapshot(engine, tables)
     assert (engine.get(INTERVAL), engine.get(STRATEGY), engine.get(LOADS)) == (5.0, "AGGRESSIVE", 8)
 
 
+def test_every_write_that_snapshots_first_names_its_snapshot(engine, tables):
+    engine.update({INTERVAL: 5.0, LOADS: 8})
+    batch = engine.write_values({INTERVAL: 6.0}, snapshot_description="before batch")
+    reset = engine.reset([LOADS])
+    imported = engine.import_configuration({STRATEGY: "AGGRESSIVE"})
+    restored = engine.rollback_to_snapshot(batch.snapshot_id)
+    ids = [batch.safety_snapshot_id, reset["safety_snapshot_id"],
+           imported["safety_snapshot_id"], restored["safety_snapshot_id"]]
+    snapshots = {row.id: row for row in tables.snapshots()}
+    assert ids == sorted(snapshots) and len(set(ids)) == 4
+    assert [reset["snapshot_id"], imported["snapshot_id"]] == ids[1:3]
+    assert restored["snapshot_id"] == batch.snapshot_id  # the snapshot restored
+    # Each holds the persisted layers as they were just before its write.
+    assert [snapshots[i].data for i in ids] == [
+        {INTERVAL: {"runtime": 5.0}, LOADS: {"runtime": 8}},
+        {INTERVAL: {"runtime": 6.0}, LOADS: {"runtime": 8}},
+        {INTERVAL: {"runtime": 6.0}},
+        {INTERVAL: {"runtime": 6.0}, STRATEGY: {"runtime": "AGGRESSIVE"}}]
+    assert (engine.get(INTERVAL), engine.get(LOADS), engine.get(STRATEGY)) == (
+        5.0, 8, "BALANCED")
+
+
 def test_a_rollback_of_many_keys_logs_each_change_as_a_single_write_would(make_engine, tables):
     """Above 50 keys a write appends its changes in bulk (COPY on PostgreSQL): every row
     must hold what a one-key write stores, JSON types and JSON null included, and another

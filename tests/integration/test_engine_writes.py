@@ -136,6 +136,9 @@ def test_batch_with_a_snapshot_first_is_all_or_nothing(engine, tables):
     (snapshot,) = tables.snapshots()
     assert (snapshot.description, snapshot.tags, snapshot.data) == (
         "before batch", ["auto", "batch"], {INTERVAL: {"runtime": 30.0}})
+    assert changes.snapshot_id == changes.safety_snapshot_id == snapshot.id
+    assert engine.get_snapshot(changes.snapshot_id)["values"] == {INTERVAL: {"runtime": 30.0}}
+    assert engine.write_values({INTERVAL: 10.0}).snapshot_id is None  # no snapshot asked
     count = tables.change_count()
     with pytest.raises(ValidationFailed):
         engine.write_values({INTERVAL: 5.0, LOADS: -1}, snapshot_description="refused batch")

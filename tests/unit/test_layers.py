@@ -4,6 +4,7 @@ of ours, and the domain imports only errors."""
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "lazyconfig"
@@ -66,3 +67,34 @@ def test_the_check_sees_a_violation(tmp_path):
     (fake / "db" / "bad.py").write_text("from lazyconfig.api import context\n")
     assert violations(fake) == ["lazyconfig/db/bad.py imports lazyconfig.api",
                                 "lazyconfig/domain/bad.py imports lazyconfig.service"]
+
+
+def client_dependencies(package_dir: Path = PACKAGE) -> list[str]:
+    """What client/ imports beyond itself and the standard library."""
+    found = []
+    for path in sorted((package_dir / "client").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        absolute = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                    for alias in node.names}
+        absolute |= {node.module for node in ast.walk(tree)
+                     if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module}
+        outside = {name for name in absolute if name.split(".")[0] not in sys.stdlib_module_names}
+        outside |= imported_modules(path, package_dir)
+        found += [f"{path.relative_to(package_dir.parent)} imports {name}"
+                  for name in sorted(outside) if not name.startswith("lazyconfig.client")]
+    return found
+
+
+def test_the_client_needs_only_the_standard_library():
+    # Remote services install lazyconfig for the client alone; it must not pull the server in.
+    assert client_dependencies() == []
+
+
+def test_the_check_sees_a_client_import_of_the_server(tmp_path):
+    fake = tmp_path / "lazyconfig" / "client"
+    fake.mkdir(parents=True)
+    (fake / "ok.py").write_text("import json\nfrom .errors import ApiError\n")
+    (fake / "bad.py").write_text("import requests\nfrom ..domain import Change\n")
+    assert client_dependencies(tmp_path / "lazyconfig") == [
+        "lazyconfig/client/bad.py imports lazyconfig.domain",
+        "lazyconfig/client/bad.py imports requests"]

@@ -7,8 +7,8 @@ from .. import presenters
 from ..auth import current_user
 from ..blueprint import Blueprint
 from ..context import engine, request_id, sees_sensitive
-from .schemas import (EXPORT_EXAMPLE, DocumentSchema, ImportQuerySchema, ImportResultSchema,
-                      ImportSchema, ResetResultSchema, ResetSchema)
+from .schemas import (EXPORT_EXAMPLE, IMPORT_EXAMPLES, DocumentSchema, ImportQuerySchema,
+                      ImportResultSchema, ImportSchema, ResetResultSchema, ResetSchema)
 
 blp = Blueprint("configuration", __name__, "Reset, export and import the whole configuration")
 
@@ -44,14 +44,15 @@ class Export(MethodView):
 class Import(MethodView):
     @blp.requires("admin", writes=True)
     @blp.arguments(ImportQuerySchema, location="query")
-    @blp.arguments(ImportSchema, example=EXPORT_EXAMPLE)
+    @blp.arguments(ImportSchema, examples=IMPORT_EXAMPLES)
     @blp.response(200, ImportResultSchema)
     @blp.alt_response(400, response="BAD_REQUEST", description="a value breaks its rule; "
                                                                "nothing is applied")
     @blp.alt_response(404, response="NOT_FOUND")
     def post(self, query, document):
-        """Apply a document's values as runtime overrides, all or nothing (`dry_run`, in the
-        query or the body, reports the diff and changes nothing)"""
+        """Apply a document's values as runtime overrides, all or nothing: an export
+        document, or a flat object of key to value (`dry_run`, in the query or the body,
+        reports the diff and changes nothing)"""
         dry_run = document.pop("dry_run") or query["dry_run"]
         expected = document.pop("expected_revision")
         expected = query["expected_revision"] if expected is None else expected

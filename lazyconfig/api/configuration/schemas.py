@@ -1,13 +1,17 @@
 """Reset, export and import bodies."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 
 from ..schemas import ChangeSchema, DiffSchema, expected_revision_field
 
 EXPORT_EXAMPLE = {"version": 1, "revision": 12,
                   "values": {"lazy_loading_unloading_check_interval": 30.0},
                   "sources": {"lazy_loading_unloading_check_interval": "runtime"}}
+FLAT_EXAMPLE = {"lazy_loading_unloading_check_interval": 30.0,
+                "lazy_loading_unloading_strategy": "BALANCED"}
+IMPORT_EXAMPLES = {"export": {"summary": "an export document", "value": EXPORT_EXAMPLE},
+                   "flat": {"summary": "a flat mapping of key to value", "value": FLAT_EXAMPLE}}
 
 
 class ResetSchema(Schema):
@@ -21,12 +25,15 @@ class ResetResultSchema(Schema):
     reset = fields.List(fields.String(), metadata={"description": "keys whose runtime "
                                                                  "override was removed"})
     snapshot_id = fields.Integer(metadata={"description": "snapshot taken before the reset"})
+    safety_snapshot_id = fields.Integer(metadata={"description": "the same id, under the name "
+                                                               "every write that snapshots "
+                                                               "first uses"})
     revision = fields.Integer()
     changes = fields.List(fields.Nested(ChangeSchema))
 
 
 class DocumentSchema(Schema):
-    """An export document; import takes the same shape."""
+    """An export document: the round-trip format, which import takes back."""
 
     version = fields.Integer(required=True, strict=True, metadata={"example": 1})
     revision = fields.Integer(strict=True)
@@ -35,8 +42,15 @@ class DocumentSchema(Schema):
 
 
 class ImportSchema(DocumentSchema):
-    """An import body: an export document, optionally with `dry_run`."""
+    """An import body: an export document, or a flat mapping of key to value (any body with
+    none of version, revision, values and sources); either may carry `dry_run` and
+    `expected_revision`, which are options, not keys."""
 
+    class Meta:
+        unknown = INCLUDE  # a flat document's keys
+
+    version = fields.Integer(strict=True, metadata={"example": 1})
+    values = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
     dry_run = fields.Boolean(load_default=False, load_only=True,
                              metadata={"description": "only report what would change"})
     expected_revision = expected_revision_field()
@@ -52,6 +66,9 @@ class ImportResultSchema(Schema):
     dry_run = fields.Boolean()
     diff = fields.List(fields.Nested(DiffSchema))
     snapshot_id = fields.Integer(allow_none=True,
-                                 metadata={"description": "snapshot taken before the import"})
+                                 metadata={"description": "snapshot taken before the import; "
+                                                          "null when nothing changed"})
+    safety_snapshot_id = fields.Integer(allow_none=True, metadata={
+        "description": "the same id, under the name every write that snapshots first uses"})
     revision = fields.Integer()
     changes = fields.List(fields.Nested(ChangeSchema))

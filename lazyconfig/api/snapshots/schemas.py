@@ -49,7 +49,7 @@ class RollbackSchema(Schema):
 
 
 class RollbackResultSchema(Schema):
-    snapshot_id = fields.Integer()
+    snapshot_id = fields.Integer(metadata={"description": "the snapshot restored"})
     dry_run = fields.Boolean()
     diff = fields.List(fields.Nested(DiffSchema))
     safety_snapshot_id = fields.Integer(allow_none=True,

@@ -92,7 +92,9 @@ class Batch(MethodView):
                                         request_id=request_id())
         return {"success": True, "results": {key: True for key, _, _ in write["updates"]},
                 "revision": changes.revision,
-                "snapshot_created": write["snapshot_description"] is not None,
+                "snapshot_created": changes.snapshot_id is not None,
+                "snapshot_id": changes.snapshot_id,
+                "safety_snapshot_id": changes.snapshot_id,
                 "changes": presenters.changes(changes)}
 
 

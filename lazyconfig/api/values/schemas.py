@@ -101,6 +101,10 @@ class BatchResultSchema(Schema):
                           metadata={"description": "key -> applied (all or none)"})
     revision = fields.Integer()
     snapshot_created = fields.Boolean()
+    snapshot_id = fields.Integer(allow_none=True, metadata={
+        "description": "the snapshot taken before the batch (`create_snapshot`), or null"})
+    safety_snapshot_id = fields.Integer(allow_none=True, metadata={
+        "description": "the same id, under the name every write that snapshots first uses"})
     changes = fields.List(fields.Nested(ChangeSchema))
 
 
