@@ -90,12 +90,15 @@ def export(backend: Backend, fmt: str, output: Path | None, show_sensitive: bool
 
 
 def read_document(path: Path):
-    """A JSON or YAML document (YAML is a superset of JSON, so one parser reads both)."""
-    import yaml
+    """The data in a JSON, YAML or TOML file, by its suffix, with the config file layer's
+    parser; a file of another name is read as YAML, which reads JSON too."""
+    from ..service.formats import FORMATS, parse_document
+
+    kind = path.suffix if path.suffix.lower().lstrip(".") in FORMATS else "yaml"
     try:
-        return yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise InvalidDocument(f"{path}: cannot parse: {exc}") from exc
+        return parse_document(path.read_bytes(), kind)
+    except InvalidDocument as exc:
+        raise InvalidDocument(f"{path}: {exc.message}") from exc
 
 
 @root.command("import")
@@ -103,7 +106,8 @@ def read_document(path: Path):
 @click.option("--dry-run", is_flag=True, help="show what would change; change nothing")
 @pass_backend
 def import_document(backend: Backend, file: Path, dry_run: bool) -> None:
-    """Apply FILE's values (an export document) as runtime overrides, all or nothing.
+    """Apply FILE's values as runtime overrides, all or nothing: an export document, or a
+    flat mapping of key to value (JSON, YAML or TOML, by the file's suffix).
 
     \b
     Example:

@@ -53,9 +53,12 @@ class Progress:
 
 
 def diff_rows(diff: list[dict[str, Any]]) -> None:
-    """An operation's diff (rollback, import): key, old value, new value, winning source."""
+    """An operation's diff (rollback, import): key, old value, new value, winning source,
+    by key (a server's import diff comes in no set order: a flat body's keys are read as
+    a set)."""
     if not diff:
         click.echo("no changes")
         return
     table(("KEY", "OLD", "NEW", "SOURCE"),
-          [(d["key"], d["old_value"], d["new_value"], d.get("source")) for d in diff])
+          [(d["key"], d["old_value"], d["new_value"], d.get("source"))
+           for d in sorted(diff, key=lambda d: d["key"])])

@@ -17,6 +17,8 @@ from ..client import errors as api
 from .backend import BadUsage, Written, masked, wanted
 
 PAGE_SIZE = 100  # the most snapshots the API hands out in one page
+RULE_FIELDS = ("type", "default", "min", "max", "min_exclusive", "choices", "pattern",
+               "required", "sensitive", "description", "unit", "error_message")
 
 
 def translated(exc: api.ApiError) -> errors.ConfigurationError:
@@ -43,11 +45,11 @@ def answers(method: Callable) -> Callable:
     return call
 
 
-def _json(answer: Any) -> Any:
-    return getattr(answer, "json", answer)  # a typed record carries the JSON it came from
-
-
 class RemoteBackend:
+    """The commands through ConfigClient. Its typed records are read for what the command
+    decides on (a version, a total); what it prints is each record's `.json`, the API's
+    answer as sent."""
+
     def __init__(self, url: str, token: str):
         self.client = ConfigClient(url, token)
 
@@ -57,96 +59,100 @@ class RemoteBackend:
     # -- values --------------------------------------------------------------------------
     @answers
     def value(self, key: str) -> Any:
-        return self.entry(key)["value"]
+        with _known(key):
+            return self.client.entry(key).value
 
     @answers
     def entry(self, key: str) -> dict[str, Any]:
         with _known(key):
-            return _json(self.client.entry(key))
+            return self.client.entry(key).json
 
     @answers
     def entries(self) -> list[dict[str, Any]]:
-        return self.client.transport.call("GET", _path("/values"))[0]["values"]
+        found = self.client.entries()
+        return [found[key].json for key in sorted(found)]
 
     @answers
     def set(self, key: str, value: Any, source: str, description: str | None) -> Written:
-        entry = _json(self.client.set(key, value, source=source, description=description))
-        return Written(key, entry["value"], entry["version"])
+        with _known(key):
+            entry = self.client.set(key, value, source=source, description=description)
+        return Written(key, entry.value, entry.version)
 
     @answers
     def revert(self, key: str, revision: int, description: str | None) -> Written:
-        entry = _json(self.client.revert(key, revision, description))
-        return Written(key, entry["value"], entry["version"])
+        with _known(key):
+            entry = self.client.revert(key, revision, description)
+        return Written(key, entry.value, entry.version)
 
     @answers
     def validate(self, key: str, value: Any) -> list[str]:
-        return self.client.validate(key, value)
+        with _known(key):
+            return self.client.validate(key, value)
 
     @answers
     def history(self, key: str, limit: int, offset: int) -> tuple[list[dict], int]:
-        page = _json(self.client.history(key, limit, offset))
-        return page["history"], page["total"]
+        with _known(key):
+            page = self.client.history(key, limit, offset)
+        return [change.json for change in page.history], page.total
 
     # -- rules ---------------------------------------------------------------------------
     @answers
     def rule(self, key: str) -> dict[str, Any]:
         with _known(key):
-            return self.client.transport.call("GET", _path(f"/rules/{key}"))[0]
+            return self.client.rule(key).json
 
     @answers
     def rules(self) -> list[dict[str, Any]]:
-        return self.client.transport.call("GET", _path("/rules"))[0]["rules"]
+        return [rule.json for rule in self.client.rules()]
 
     @answers
     def put_rule(self, key: str, record: dict[str, Any]) -> dict[str, Any]:
-        body = {name: value for name, value in record.items() if name not in ("key", "origin")}
-        return self.client.transport.call("PUT", _path(f"/rules/{key}"), body=body)[0]
+        given = {name: value for name, value in record.items() if name in RULE_FIELDS}
+        return self.client.put_rule(key, **given).json
 
     # -- the whole configuration ---------------------------------------------------------
     @answers
     def reset(self, keys: list[str] | None) -> dict[str, Any]:
-        return _json(self.client.reset(keys))
+        return self.client.reset(keys).json
 
     @answers
     def export(self, show_sensitive: bool) -> dict[str, Any]:
-        document = _json(self.client.export())
+        document = self.client.export()
         if not show_sensitive:  # an admin's export is unmasked; the local one masks
-            secret = {rule["key"] for rule in self.rules() if rule["sensitive"]}
+            secret = {rule.key for rule in self.client.rules() if rule.sensitive}
             document["values"] = {key: masked(value, key in secret, False)
                                   for key, value in document["values"].items()}
         return document
 
     @answers
     def import_document(self, document: dict, dry_run: bool) -> dict[str, Any]:
-        return _json(self.client.import_configuration(document, dry_run=dry_run))
+        return self.client.import_configuration(document, dry_run=dry_run).json
 
     @answers
     def status(self) -> dict[str, Any]:
-        return _json(self.client.status())
+        return self.client.status().json
 
     # -- snapshots -----------------------------------------------------------------------
     @answers
     def snapshots(self, limit: int) -> tuple[list[dict], int]:
-        items, total, page = [], 0, 1
-        while len(items) < limit:
-            answer = self.client.transport.call("GET", _path("/snapshots"), params={
-                "page": page, "page_size": min(PAGE_SIZE, limit)})[0]
-            items += answer["snapshots"]
-            total, page = answer["total"], page + 1
-            if len(items) >= total or not answer["snapshots"]:
-                break
-        return items[:limit], total
+        items: list[dict] = []
+        for number in range(1, limit // PAGE_SIZE + 2):  # the API's pages hold at most 100
+            page = self.client.snapshots(number, min(PAGE_SIZE, limit))
+            items += [info.json for info in page.snapshots]
+            if len(items) >= min(limit, page.total) or not page.snapshots:
+                return items[:limit], page.total
+        return items[:limit], page.total
 
     @answers
     def create_snapshot(self, description: str | None, tags: list[str], pinned: bool) -> int:
         if pinned:
             raise BadUsage("--pin: the REST API cannot pin a snapshot yet; pin it with a "
-                            "local command (--database-url)")
-        return _json(self.client.create_snapshot(description, tags))["id"]
+                           "local command (--database-url)")
+        return self.client.create_snapshot(description, tags).id
 
     @answers
     def snapshot(self, snapshot_id: int) -> dict[str, Any]:
-        return _json(self.client.snapshot(snapshot_id))
+        return self.client.snapshot(snapshot_id).json
 
     @answers
     def delete_snapshot(self, snapshot_id: int) -> None:
@@ -155,30 +161,29 @@ class RemoteBackend:
     @answers
     def rollback(self, snapshot_id: int, keys: list[str] | None,
                  dry_run: bool) -> dict[str, Any]:
-        return _json(self.client.rollback(snapshot_id, keys=keys, dry_run=dry_run))
+        return self.client.rollback(snapshot_id, keys=keys, dry_run=dry_run).json
 
     @answers
     def diff(self, a: int, b: int | None) -> dict[str, Any]:
-        return _json(self.client.diff(a, "current" if b is None else b))
+        return self.client.diff(a, "current" if b is None else b).json
 
     # -- changes -------------------------------------------------------------------------
     def follow(self, since: int | None, keys: list[str]) -> Iterator[dict[str, Any]]:
         """Changes after `since` (default: from now on) from the server-sent event stream;
         after a dropped connection or a server restart the stream resumes with
         Last-Event-ID, so no change is lost or repeated."""
+        for key in keys:
+            self.rule(key)  # a typo should not wait forever in silence
+        start = self.status()["revision"] if since is None else since
+        stream = self.client.watch(last_event_id=start, key=wanted(keys))
         try:
-            for key in keys:
-                self.rule(key)  # a typo should not wait forever in silence
-            start = self.status()["revision"] if since is None else since
-            stream = self.client.watch(last_event_id=start, key=wanted(keys))
-            try:
-                for change in stream:
-                    if not keys or change["key"] in keys:
-                        yield _json(change)
-            finally:
-                stream.close()
-        except api.ApiError as exc:
+            for change in stream:
+                if not keys or change.key in keys:
+                    yield change.json
+        except api.ApiError as exc:  # the token expired, or lost its role
             raise translated(exc) from exc
+        finally:
+            stream.close()
 
 
 @contextmanager
@@ -189,7 +194,3 @@ def _known(key: str) -> Iterator[None]:
     except api.NotFound:
         raise errors.UnknownKey(key) from None
 
-
-def _path(path: str) -> str:
-    from ..client.config_client import PREFIX
-    return PREFIX + path

@@ -86,6 +86,9 @@ SCENARIOS = {
         (0, "import", "{doc}"),
         (1, "import", "{bad_values}"),
         (1, "import", "{bad_version}"),
+        (0, "import", "{flat_toml}", "--dry-run"),
+        (0, "import", "{flat_yaml}"),
+        (1, "import", "{broken_toml}"),
         (0, "export", "--format", "yaml"),
         (0, "reset", "cache_size_limit"),
         (1, "reset", "no_such_key"),
@@ -103,14 +106,18 @@ READS = [("list",), ("list", "--json"), ("list", "--show-sensitive"), ("export",
 
 def documents(tmp_path) -> dict[str, str]:
     """Import documents for the configuration scenario, as files."""
-    made = {"doc": {"version": 1, "values": {"cache_size_limit": 4096,
-                                             "max_reloads_per_cycle": 9}},
-            "bad_values": {"version": 1, "values": {"load_timeout": -1, "cache_enabled": False}},
-            "bad_version": {"version": 7, "values": {}}}
+    made = {"doc.json": json.dumps({"version": 1, "values": {"cache_size_limit": 4096,
+                                                             "max_reloads_per_cycle": 9}}),
+            "bad_values.json": json.dumps({"version": 1, "values": {"load_timeout": -1,
+                                                                    "cache_enabled": False}}),
+            "bad_version.json": json.dumps({"version": 7, "values": {}}),
+            "flat.toml": "load_timeout = 5.0\nlazy_loading_unloading_strategy = 'AGGRESSIVE'\n",
+            "flat.yaml": "load_timeout: 5.0\ncache_enabled: false\n",
+            "broken.toml": "load_timeout = \n"}
     paths = {}
-    for name, document in made.items():
-        paths[name] = str(tmp_path / f"{name}.json")
-        (tmp_path / f"{name}.json").write_text(json.dumps(document))
+    for name, text in made.items():
+        (tmp_path / name).write_text(text)
+        paths[name.replace(".", "_").removesuffix("_json")] = str(tmp_path / name)
     return paths
 
 
