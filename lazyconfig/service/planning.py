@@ -180,8 +180,9 @@ def check_restorable(state: State, target: Mapping[str, dict], chosen: set[str] 
 
 def import_writes(state: State, values: Mapping[str, Any]) -> list[LayerWrite]:
     """Runtime overrides for the document's values that differ from today's; a masked
-    sensitive value ("***" from an export) leaves the current value alone."""
-    items = [(k, v, None) for k, v in values.items()
+    sensitive value ("***" from an export) leaves the current value alone. In key order, so
+    the diff and the change log read the same whatever order the document came in."""
+    items = [(k, v, None) for k, v in sorted(values.items())
              if not (v == MASK and k in state.rules and state.rules[k].sensitive)]
     return [w for w in checked_writes(state, items, "runtime")
             if not same(state.values.get(w.key), w.value)]

@@ -80,3 +80,9 @@ def test_reset_import_and_rollback_name_their_safety_snapshot_alike(service, sto
     assert storage.tables.snapshots[restored["safety_snapshot_id"]].data == {
         LOADS: {"runtime": 5}}
     assert service.get(LOADS) == 9
+
+
+def test_an_import_diffs_and_logs_in_key_order_whatever_order_the_document_has(service):
+    result = service.import_configuration({LOADS: 9, CACHE: 4096})
+    assert [row["key"] for row in result.diff] == sorted([LOADS, CACHE])
+    assert [c.key for c in result.changes] == sorted([LOADS, CACHE])
