@@ -104,6 +104,7 @@ class ConfigurationEngine:
     def get_notifications(self, limit: int = 50, since: int | None = None, key: str | None = None,
                           include_sensitive: bool = True) -> list[dict[str, Any]]:
         """Changes in revision order: the `limit` after `since`, or the newest `limit`."""
+        planning.check_text("key", key)
         return reads.notifications(self.storage, self.redaction(include_sensitive), limit,
                                    since, key)
 
@@ -152,7 +153,7 @@ class ConfigurationEngine:
         raises UnknownKey, ValidationFailed or Conflict, or applies all in one transaction."""
         planning.check_source(source)
         items = planning.update_items(updates)
-        self._refuse_stale(expected_versions or {})
+        writes.refuse_stale(self.replica, expected_versions or {})
         return self._write(partial(
             writes.write_values, items=items, source=source, action=action,
             expected_versions=expected_versions, snapshot=snapshot_description,
@@ -164,7 +165,8 @@ class ConfigurationEngine:
               request_id: str | None = None) -> WriteResult:
         """Remove `key`'s value from one persisted layer (its runtime override by default)."""
         planning.check_source(source)
-        self._refuse_stale({} if expected_version is None else {key: expected_version})
+        expected = {} if expected_version is None else {key: expected_version}
+        writes.refuse_stale(self.replica, expected)
         return self._write(partial(writes.unset, key=key, source=source,
                                    expected_version=expected_version,
                                    author=self._author(user, description, request_id)),
@@ -289,11 +291,3 @@ class ConfigurationEngine:
         return WriteResult(done.changes, done.revision,
                            {k: done.state.entries[k] for k in keys if k in done.state.entries},
                            done.result)
-
-    def _refuse_stale(self, expected: Mapping[str, int]) -> None:
-        """PreconditionFailed at once, without the write lock, when an expected version is
-        older than one this process already holds: versions only grow, so the caught-up state
-        would refuse it too. It reads the database first (no lock) to name today's versions."""
-        if planning.is_stale(self.replica.state, expected):
-            self.replica.refresh()
-            planning.check_versions(self.replica.state, expected)

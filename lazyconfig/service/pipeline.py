@@ -18,7 +18,7 @@ from ..db.protocols import Storage, UnitOfWork
 from ..domain import Change
 from ..domain.redaction import Redaction
 from ..domain.state import State
-from ..errors import StorageUnavailable, ValidationFailed
+from ..errors import SchemaMoved, StorageUnavailable, ValidationFailed
 from . import planning
 from .observers import Observers
 from .results import Done
@@ -62,6 +62,10 @@ class WritePipeline:
         # running them again could apply a write twice.
         try:
             self._transaction(group)
+        except SchemaMoved as exc:  # every write would meet the same tables
+            self._replica.schema_moved = True
+            for queued in group:
+                queued.fail(exc)
         except StorageUnavailable as exc:
             for queued in group:
                 queued.fail(exc)
@@ -75,6 +79,8 @@ class WritePipeline:
     def _transaction(self, group: list[Queued]) -> None:
         started = time.monotonic()
         self._freshness.before_write()
+        if self._replica.schema_moved:
+            self._replica.reload()
         with self._storage.writing() as uow:
             state, caught_up = self._replica.advance(uow, self._replica.state)
             try:

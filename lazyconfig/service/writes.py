@@ -4,12 +4,25 @@ the state the pipeline caught up under the write lock, not on this process's mem
 may not yet hold a key another process created."""
 from __future__ import annotations
 
+from typing import Mapping
+
+from ..coherence.replica import Replica
 from ..db.protocols import UnitOfWork
 from ..domain.state import State
 from ..domain import ConfigurationValidationRule
 from . import planning, rules
 from .apply import Author, apply
 from .snapshots import Retention, take_snapshot
+
+
+def refuse_stale(replica: Replica, expected: Mapping[str, int]) -> None:
+    """PreconditionFailed at once, without the write lock, when an expected version is
+    older than one this process already holds: versions only grow, so the caught-up state
+    would refuse it too; anything else is left to the write's transaction. The refusal
+    reads the database first (without the lock), so it names the versions current now."""
+    if planning.is_stale(replica.state, expected):
+        replica.refresh()
+        planning.check_versions(replica.state, expected)
 
 
 def write_values(uow: UnitOfWork, state: State, *, items: list, source: str, action: str,
