@@ -74,3 +74,16 @@ def test_the_engine_recovers_once_the_table_is_back(engine, client, admin, moved
     assert answer.status_code == 200, answer.get_json()
     assert engine.get(INTERVAL) == 11.0
     assert tables.values()[(INTERVAL, "runtime")] == 11.0
+
+
+def test_a_rule_change_on_a_renamed_rules_table_is_not_an_outage(engine, client, tables):
+    record = engine.get_rule(INTERVAL).to_record()
+    rename(tables, "config_rules", "config_rules_moved")
+    try:
+        with pytest.raises(NotReady, match="schema"):
+            engine.put_rule({**record, "description": "moved"})
+        assert client.get("/readyz").status_code == 503
+    finally:
+        rename(tables, "config_rules_moved", "config_rules")
+    assert client.get("/readyz").status_code == 200
+    assert engine.put_rule({**record, "description": "back"}).description == "back"
