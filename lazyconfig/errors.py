@@ -85,5 +85,16 @@ class NotReady(ConfigurationError):
     """This process should get no traffic until an operator acts (a schema behind)."""
 
 
+class SchemaMoved(NotReady):
+    """The database's tables no longer match ours (a table missing, renamed, or holding
+    rows our schema forbids): nothing was changed, and nothing will be until the schema is
+    back at the newest migration and this process has loaded its state again."""
+
+
+class InvalidParameter(ConfigurationError):
+    """A request's text the database cannot hold (a NUL character, say): nothing was read
+    or changed, and the same request will be refused again."""
+
+
 class SecretError(ConfigurationError):
     """No usable token signing secret: the server must not start."""

@@ -25,6 +25,7 @@ STATUS = {  # most specific first
     errors.ValidationFailed: 400,
     errors.InvalidSource: 400,
     errors.InvalidDocument: 422,
+    errors.InvalidParameter: 422,
     errors.PreconditionFailed: 412,
     errors.Conflict: 409,
     errors.Unavailable: 503,

@@ -2,7 +2,8 @@
 
 /healthz (and /api/health) says the process serves its in-memory configuration;
 /readyz (and /api/health/ready) also says its database answers and the schema is at the
-newest migration, and answers 503 otherwise.
+newest migration, and answers 503 otherwise; also after a write found the tables moved
+(SchemaMoved), until the refresh here has loaded the whole state again (coherence/replica.py).
 """
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from typing import Callable, Iterable
 from ..db.protocols import Storage, UnitOfWork
 from ..domain import Change, ConfigurationValidationRule
 from ..domain.state import ExternalLayers, KeyMeta, State, build
+from ..errors import SchemaMoved
 from .notifier import Notifier
 
 Rule = ConfigurationValidationRule
@@ -25,6 +26,9 @@ class Replica:
         self.notifier = notifier
         self.lock = threading.RLock()  # held by writers and refreshers, never by readers
         self.state = self.values = None
+        # Set when the database's tables stopped matching ours: what was read since may be
+        # wrong, so the next refresh or write loads everything again (reload()).
+        self.schema_moved = False
         self._followers: list[Callable[[State], None]] = []
         with storage.reading() as uow:
             self.swap(self._load(uow))
@@ -84,12 +88,36 @@ class Replica:
         return build(changes[-1].revision, rules, persisted, meta, self.external,
                      previous=state, touched=keys), changes
 
+    def reload(self) -> int:
+        """Load the whole state again, under the lock, and swap it in: after the schema
+        moved, no incremental step from the old state can be trusted. Subscribers hear of
+        no change for it."""
+        with self.lock:
+            try:
+                with self._storage.reading() as uow:
+                    state = self._load(uow)
+            except SchemaMoved:
+                self.schema_moved = True
+                raise
+            self.swap(state)
+            self.schema_moved = False
+            return state.revision
+
     def refresh(self) -> int:
         """Catch up with writes from other processes now; returns the revision reached.
 
         The database is read without the lock, so this process's writers do not wait behind
         a refresh's round trips; the lock is taken only to swap the state in (and, if a
         write or another refresh moved it meanwhile, to read again from there)."""
+        if self.schema_moved:
+            return self.reload()
+        try:
+            return self._refresh()
+        except SchemaMoved:
+            self.schema_moved = True
+            raise
+
+    def _refresh(self) -> int:
         base = self.state
         with self._storage.reading() as uow:
             state, changes = self.advance(uow, base)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import sessionmaker
 
-from ..errors import ConfigurationError, StorageUnavailable
+from ..errors import (ConfigurationError, InvalidParameter, SchemaMoved,
+                      StorageUnavailable)
 from .connection import WRITE_OPTION
 from .repositories.changes import ChangeRepository
 from .repositories.hosts import HostRepository
@@ -25,19 +26,55 @@ from .repositories.values import ValueRepository
 
 log = logging.getLogger(__name__)
 _WRITE_LOCK_ID = 0x1A2C0F16  # pg_advisory_xact_lock key shared by every lazyconfig writer
-# The database is down, unreachable, or so busy that no pooled connection came free in time.
-UNREACHABLE = (DBAPIError, PoolTimeout)
+UNREACHABLE, DATA, SCHEMA = "unreachable", "data", "schema"
+# PostgreSQL's SQLSTATE codes (and classes), most specific first: only a failure to reach
+# or keep the server is worth a retry; a value it cannot hold fails again every time; a
+# table or column missing, or a constraint ours never breaks, means the schema moved.
+SQLSTATES = (("57P01", UNREACHABLE), ("57P02", UNREACHABLE), ("57P03", UNREACHABLE),
+             ("57014", UNREACHABLE), ("55P03", UNREACHABLE), ("08", UNREACHABLE),
+             ("53", UNREACHABLE), ("58", UNREACHABLE), ("40", UNREACHABLE),
+             ("22", DATA), ("54", DATA), ("42P01", SCHEMA), ("42703", SCHEMA), ("23", SCHEMA))
+# SQLite says the same in words: its busy and I/O errors are OperationalErrors too.
+SQLITE_SCHEMA = ("no such table", "no such column", "has no column named")
+
+
+def failure_kind(exc: BaseException) -> str | None:
+    """UNREACHABLE, DATA or SCHEMA for a database failure we can name, else None."""
+    if isinstance(exc, PoolTimeout):  # no pooled connection came free in time
+        return UNREACHABLE
+    if not isinstance(exc, DBAPIError):
+        return None
+    if exc.connection_invalidated:
+        return UNREACHABLE
+    state = getattr(exc.orig, "sqlstate", None) or ""
+    for prefix, kind in SQLSTATES:
+        if state.startswith(prefix):
+            return kind
+    if isinstance(exc, IntegrityError) or any(m in str(exc.orig) for m in SQLITE_SCHEMA):
+        return SCHEMA
+    if isinstance(exc, DataError):
+        return DATA
+    return UNREACHABLE if isinstance(exc, (OperationalError, InterfaceError)) else None
 
 
 def storage_error(exc: BaseException, write: bool) -> ConfigurationError | None:
     """The domain error a database failure stands for, or None if `exc` is not one."""
-    if write and isinstance(exc, DataError):  # the database refused a value: the caller's fault
-        reason = getattr(getattr(exc.orig, "diag", None), "message_primary", None)
-        return ConfigurationError(f"the database refused a value ({reason or exc.orig}); "
+    kind = failure_kind(exc)
+    reason = getattr(getattr(getattr(exc, "orig", None), "diag", None), "message_primary",
+                     None) or getattr(exc, "orig", exc)
+    if kind == DATA and write:  # the database refused a value: the caller's fault
+        return ConfigurationError(f"the database refused a value ({reason}); "
                                   "nothing was changed")
-    if not isinstance(exc, UNREACHABLE):
+    if kind == DATA:
+        return InvalidParameter(f"the database cannot take a value of this request "
+                                f"({reason}); nothing was read")
+    if kind is None:
         return None
     log.error("database error during a %s: %s", "write" if write else "read", exc)
+    if kind == SCHEMA:
+        return SchemaMoved(f"the database schema no longer matches this server ({reason}); "
+                           "nothing was changed: run `lazyconfig db upgrade`, and the "
+                           "server loads its configuration again")
     return StorageUnavailable("the configuration database is unavailable"
                               + ("; nothing was changed" if write else ""))
 
@@ -78,6 +115,8 @@ class SqlUnitOfWork:
         try:
             self.session.commit()
         except DBAPIError as exc:
+            if failure_kind(exc) in (DATA, SCHEMA):  # refused, so surely not committed
+                raise storage_error(exc, write=True) from exc
             log.error("database error while committing a write: %s", exc)
             raise StorageUnavailable("the configuration database became unavailable while "
                                      "committing; the change may or may not have been "

@@ -104,6 +104,7 @@ class ConfigurationEngine:
     def get_notifications(self, limit: int = 50, since: int | None = None, key: str | None = None,
                           include_sensitive: bool = True) -> list[dict[str, Any]]:
         """Changes in revision order: the `limit` after `since`, or the newest `limit`."""
+        planning.check_text("key", key)
         return reads.notifications(self.storage, self.redaction(include_sensitive), limit,
                                    since, key)
 
@@ -152,7 +153,7 @@ class ConfigurationEngine:
         raises UnknownKey, ValidationFailed or Conflict, or applies all in one transaction."""
         planning.check_source(source)
         items = planning.update_items(updates)
-        self._refuse_stale(expected_versions or {})
+        writes.refuse_stale(self.replica, expected_versions or {})
         return self._write(partial(
             writes.write_values, items=items, source=source, action=action,
             expected_versions=expected_versions, snapshot=snapshot_description,
@@ -163,9 +164,9 @@ class ConfigurationEngine:
               description: str | None = None, expected_version: int | None = None,
               request_id: str | None = None) -> WriteResult:
         """Remove `key`'s value from one persisted layer (its runtime override by default)."""
-        self.get_rule(key)
         planning.check_source(source)
-        self._refuse_stale({} if expected_version is None else {key: expected_version})
+        expected = {} if expected_version is None else {key: expected_version}
+        writes.refuse_stale(self.replica, expected)
         return self._write(partial(writes.unset, key=key, source=source,
                                    expected_version=expected_version,
                                    author=self._author(user, description, request_id)),
@@ -175,7 +176,6 @@ class ConfigurationEngine:
                description: str | None = None, expected_version: int | None = None,
                request_id: str | None = None) -> WriteResult:
         """Give `key` the value it had at `revision` (a runtime override, action `revert`)."""
-        self.get_rule(key)
         return self._write(partial(writes.revert, key=key, revision=revision,
                                    expected_version=expected_version,
                                    author=self._author(user, description, request_id)),
@@ -185,11 +185,9 @@ class ConfigurationEngine:
               description: str | None = None, expected_revision: int | None = None,
               request_id: str | None = None) -> ResetResult:
         """Remove runtime overrides (of `keys`, or all), after a safety snapshot."""
-        wanted = planning.key_list(keys)
-        planning.check_known(self.replica.state, wanted or [])
-        done = self.pipeline.run(partial(snapshots.reset, wanted=wanted, retention=self._retention,
-                                         author=self._author(user, description, request_id)),
-                                 expected_revision)
+        done = self.pipeline.run(partial(
+            snapshots.reset, wanted=planning.key_list(keys), retention=self._retention,
+            author=self._author(user, description, request_id)), expected_revision)
         return ResetResult(*done.result, done.changes, done.revision)
 
     def create_snapshot(self, description: str | None = None, tags: Iterable[str] | None = None,
@@ -213,8 +211,8 @@ class ConfigurationEngine:
         chosen = None if keys is None else set(planning.key_list(keys))
         done = self.pipeline.run(partial(
             snapshots.rollback, snapshot_id=snapshot_id, chosen=chosen, dry_run=dry_run,
-            author=self._author(user, description, request_id), retention=self._retention,
-            shown=self.redaction(False)), expected_revision, "rollback")
+            author=self._author(user, description, request_id), retention=self._retention),
+            expected_revision, "rollback")
         return RollbackResult(snapshot_id, dry_run, *done.result, done.changes, done.revision)
 
     def import_configuration(self, document: Any, dry_run: bool = False, *,
@@ -226,16 +224,18 @@ class ConfigurationEngine:
         values = read_import_document(document)
         done = self.pipeline.run(partial(
             snapshots.import_values, values=values, dry_run=dry_run, retention=self._retention,
-            author=self._author(user, description, request_id), shown=self.redaction(False)),
-            expected_revision, "import")
+            author=self._author(user, description, request_id)), expected_revision, "import")
         return ImportResult(dry_run, *done.result, done.changes, done.revision)
 
     def add_validation_rule(self, rule: ConfigurationValidationRule, *,
                             user: str | None = None) -> bool:
         """Add a rule: for a new key it defines the key (stored, so every process knows
         it); the validator callable is added on top, in this process only."""
+        # Rules are never deleted: a key known here is stored; an unknown one may be, elsewhere.
         if rule.key not in self.replica.state.rules:
-            self.put_rule(rule, user=user)
+            self.pipeline.run(partial(writes.define_rule, rule=rule, validators=self._validators,
+                                      external=self.replica.external,
+                                      author=self._author(user, None, None)), action="rule")
         rules.add_validator(self.replica, self._validators, rule)
         return True
 
@@ -291,9 +291,3 @@ class ConfigurationEngine:
         return WriteResult(done.changes, done.revision,
                            {k: done.state.entries[k] for k in keys if k in done.state.entries},
                            done.result)
-
-    def _refuse_stale(self, expected: Mapping[str, int]) -> None:
-        """Conflict at once, without the write lock, when an expected version is older than
-        one this process already holds."""
-        if planning.is_stale(self.replica.state, expected):
-            planning.check_versions(self.replica.state, expected)

@@ -18,7 +18,7 @@ from ..db.protocols import Storage, UnitOfWork
 from ..domain import Change
 from ..domain.redaction import Redaction
 from ..domain.state import State
-from ..errors import StorageUnavailable, ValidationFailed
+from ..errors import SchemaMoved, StorageUnavailable, ValidationFailed
 from . import planning
 from .observers import Observers
 from .results import Done
@@ -62,6 +62,10 @@ class WritePipeline:
         # running them again could apply a write twice.
         try:
             self._transaction(group)
+        except SchemaMoved as exc:  # every write would meet the same tables
+            self._replica.schema_moved = True
+            for queued in group:
+                queued.fail(exc)
         except StorageUnavailable as exc:
             for queued in group:
                 queued.fail(exc)
@@ -75,20 +79,39 @@ class WritePipeline:
     def _transaction(self, group: list[Queued]) -> None:
         started = time.monotonic()
         self._freshness.before_write()
-        outcomes = []
+        if self._replica.schema_moved:
+            self._replica.reload()
         with self._storage.writing() as uow:
             state, caught_up = self._replica.advance(uow, self._replica.state)
-            for queued in group:
-                planning.check_revision(state, queued.expected_revision)
-                appended = len(uow.changes.appended)
-                result = queued.operation(uow, state)
-                # On PostgreSQL the change log's trigger notifies the other processes.
-                state, own = self._replica.advance_own(uow, state, appended)
-                outcomes.append((result, own, state))
+            try:
+                outcomes = self._operations(uow, state, group)
+            except Exception:
+                # What others committed was read under the lock whatever this group does:
+                # keep it, so a refusal is shown (and the next write pre-checked) by it.
+                self._take(state, caught_up)
+                raise
             uow.commit()
+        state = outcomes[-1][2]
         if any(own for _, own, _ in outcomes):
             self._freshness.committed(state.revision, started)
-        self._replica.swap(state)
-        self._replica.notifier.publish(caught_up + [c for _, own, _ in outcomes for c in own])
+        self._take(state, caught_up + [c for _, own, _ in outcomes for c in own])
         for queued, outcome in zip(group, outcomes):
             queued.succeed(*outcome)
+
+    def _operations(self, uow: UnitOfWork, state: State, group: list[Queued]) -> list[tuple]:
+        """Each write's (result, own changes, state after it), in turn on the state the
+        previous one left; the first to raise stops them all."""
+        outcomes = []
+        for queued in group:
+            planning.check_revision(state, queued.expected_revision)
+            appended = len(uow.changes.appended)
+            result = queued.operation(uow, state)
+            # On PostgreSQL the change log's trigger notifies the other processes.
+            state, own = self._replica.advance_own(uow, state, appended)
+            outcomes.append((result, own, state))
+        return outcomes
+
+    def _take(self, state: State, changes: list[Change]) -> None:
+        if state is not self._replica.state:
+            self._replica.swap(state)
+        self._replica.notifier.publish(changes)

@@ -16,7 +16,8 @@ from ..domain import MASK, WRITABLE_SOURCES, ConfigurationValidationRule
 from ..domain.model import same
 from ..domain.redaction import Redaction
 from ..domain.state import KeyMeta, State, effective
-from ..errors import InvalidSource, PreconditionFailed, UnknownKey, ValidationFailed
+from ..errors import (InvalidParameter, InvalidSource, PreconditionFailed, UnknownKey,
+                      ValidationFailed)
 
 REMOVE = object()  # a LayerWrite value that deletes the layer
 
@@ -49,6 +50,13 @@ def check_source(source: str) -> None:
     if source not in WRITABLE_SOURCES:
         raise InvalidSource(f"source {source!r} cannot be written; use one of "
                             f"{', '.join(WRITABLE_SOURCES)}")
+
+
+def check_text(name: str, text: str | None) -> None:
+    """Refuse a NUL character, which no key holds and PostgreSQL cannot even compare, the
+    same way on every database."""
+    if text is not None and "\x00" in text:
+        raise InvalidParameter(f"{name} must not contain a NUL character")
 
 
 def known(items: Mapping[str, Any], key: str) -> Any:

@@ -71,12 +71,14 @@ def delete(uow: UnitOfWork, state: State, *, snapshot_id: int, user: str) -> boo
 
 
 def rollback(uow: UnitOfWork, state: State, *, snapshot_id: int, chosen: set[str] | None,
-             dry_run: bool, author: Author, retention: Retention,
-             shown: Redaction) -> tuple[list[dict[str, Any]], int | None]:
-    """(diff, safety snapshot id): restore the snapshot's layers, after a safety snapshot."""
+             dry_run: bool, author: Author,
+             retention: Retention) -> tuple[list[dict[str, Any]], int | None]:
+    """(diff, safety snapshot id): restore the snapshot's layers, after a safety snapshot.
+    The diff masks sensitive values by the caught-up rules, so a key another process
+    created as sensitive is masked too."""
     writes = planning.rollback_writes(state, existing(uow, snapshot_id).data, chosen,
                                       snapshot_id)
-    diff = planning.diff(state, writes, shown)
+    diff = planning.diff(state, writes, Redaction(state.rules, reveal=False))
     if dry_run or not writes:
         return diff, None
     safety = take_snapshot(uow, state, f"Before rollback to snapshot {snapshot_id}",
@@ -88,6 +90,7 @@ def rollback(uow: UnitOfWork, state: State, *, snapshot_id: int, chosen: set[str
 def reset(uow: UnitOfWork, state: State, *, wanted: list[str] | None, author: Author,
           retention: Retention) -> tuple[list[str], int]:
     """(keys reset, safety snapshot id): remove runtime overrides after a safety snapshot."""
+    planning.check_known(state, wanted or [])
     writes = planning.reset_writes(state, wanted)
     safety = take_snapshot(uow, state, "Before reset", ["auto", "reset"], author.user, retention)
     apply(uow, state, writes, "reset", author)
@@ -95,11 +98,11 @@ def reset(uow: UnitOfWork, state: State, *, wanted: list[str] | None, author: Au
 
 
 def import_values(uow: UnitOfWork, state: State, *, values: dict[str, Any], dry_run: bool,
-                  author: Author, retention: Retention,
-                  shown: Redaction) -> tuple[list[dict[str, Any]], int | None]:
-    """(diff, safety snapshot id): a document's values as runtime overrides, all or none."""
+                  author: Author, retention: Retention) -> tuple[list[dict[str, Any]], int | None]:
+    """(diff, safety snapshot id): a document's values as runtime overrides, all or none,
+    the diff masked by the caught-up rules."""
     writes = planning.import_writes(state, values)
-    diff = planning.diff(state, writes, shown)
+    diff = planning.diff(state, writes, Redaction(state.rules, reveal=False))
     if dry_run or not writes:
         return diff, None
     safety = take_snapshot(uow, state, "Before import", ["auto", "import"], author.user,

@@ -1,12 +1,28 @@
 """Value writes: set, batch, unset and revert, each planned (planning.py) then applied in
-the pipeline's transaction with its change-log rows."""
+the pipeline's transaction with its change-log rows. Each decides whether its key exists on
+the state the pipeline caught up under the write lock, not on this process's memory, which
+may not yet hold a key another process created."""
 from __future__ import annotations
 
+from typing import Mapping
+
+from ..coherence.replica import Replica
 from ..db.protocols import UnitOfWork
 from ..domain.state import State
-from . import planning
+from ..domain import ConfigurationValidationRule
+from . import planning, rules
 from .apply import Author, apply
 from .snapshots import Retention, take_snapshot
+
+
+def refuse_stale(replica: Replica, expected: Mapping[str, int]) -> None:
+    """PreconditionFailed at once, without the write lock, when an expected version is
+    older than one this process already holds: versions only grow, so the caught-up state
+    would refuse it too; anything else is left to the write's transaction. The refusal
+    reads the database first (without the lock), so it names the versions current now."""
+    if planning.is_stale(replica.state, expected):
+        replica.refresh()
+        planning.check_versions(replica.state, expected)
 
 
 def write_values(uow: UnitOfWork, state: State, *, items: list, source: str, action: str,
@@ -26,6 +42,7 @@ def write_values(uow: UnitOfWork, state: State, *, items: list, source: str, act
 
 def unset(uow: UnitOfWork, state: State, *, key: str, source: str, author: Author,
           expected_version: int | None) -> None:
+    planning.check_known(state, [key])
     if expected_version is not None:
         planning.check_versions(state, {key: expected_version})
     apply(uow, state, planning.unset_writes(state, key, source), "unset", author)
@@ -33,6 +50,7 @@ def unset(uow: UnitOfWork, state: State, *, key: str, source: str, author: Autho
 
 def revert(uow: UnitOfWork, state: State, *, key: str, revision: int, author: Author,
            expected_version: int | None) -> None:
+    planning.check_known(state, [key])
     if expected_version is not None:
         planning.check_versions(state, {key: expected_version})
     found, value = (False, None)
@@ -40,3 +58,12 @@ def revert(uow: UnitOfWork, state: State, *, key: str, revision: int, author: Au
         found, value = uow.changes.value_at(key, revision)
     writes = planning.revert_writes(state, key, revision, found, value)
     apply(uow, state, writes, "revert", author, f"revert to revision {revision}")
+
+
+def define_rule(uow: UnitOfWork, state: State, *, rule: ConfigurationValidationRule,
+                **put) -> ConfigurationValidationRule:
+    """Store `rule` if its key has no stored rule yet; a key another process defined keeps
+    the rule it stored."""
+    if rule.key in state.rules:
+        return state.rules[rule.key]
+    return rules.put_rule(uow, state, rule=rule, **put)
