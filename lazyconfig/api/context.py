@@ -9,7 +9,7 @@ import uuid
 from flask import Flask, current_app, g, request
 
 from ..auth import role_at_least
-from ..errors import StorageUnavailable
+from ..errors import SchemaMoved, StorageUnavailable
 from ..service.engine import ConfigurationEngine
 from ..settings import Settings
 
@@ -60,16 +60,16 @@ def catch_up() -> None:
     catching up first means a read that follows an acknowledged write on any worker sees
     it. Under a read lease that proof comes from memory; without one it costs one indexed
     query, and no lock when nothing changed (docs/architecture.md, Consistency)."""
-    # If the database is down we keep serving what memory holds, say so in a header, and
-    # do not try again for a moment: an unreachable host must not add a connect timeout
-    # to every read.
+    # If the database is down, or its tables moved, we keep serving what memory holds, say
+    # so in a header, and do not try again for a moment: an unreachable host must not add a
+    # connect timeout to every read. /readyz says which (docs/architecture.md).
     outage = current_app.extensions[OUTAGE]
     if time.monotonic() < outage["until"]:
         g.stale = True
         return
     try:
         engine().catch_up()
-    except StorageUnavailable as exc:
+    except (StorageUnavailable, SchemaMoved) as exc:
         outage["until"] = time.monotonic() + CATCH_UP_PAUSE
         g.stale = True
         log.warning("could not catch up with the database before a request: %s", exc)

@@ -87,3 +87,16 @@ def test_a_rule_change_on_a_renamed_rules_table_is_not_an_outage(engine, client,
         rename(tables, "config_rules_moved", "config_rules")
     assert client.get("/readyz").status_code == 200
     assert engine.put_rule({**record, "description": "back"}).description == "back"
+
+
+def test_reads_serve_memory_marked_stale_while_the_change_log_has_moved(engine, client, admin,
+                                                                         tables):
+    engine.set(INTERVAL, 30.0, strict=True)
+    rename(tables, "changes", "changes_moved")
+    try:
+        answer = client.get(f"{PREFIX}/values/{INTERVAL}", headers=admin)
+        assert answer.status_code == 200, answer.get_json()
+        assert answer.get_json()["value"] == 30.0
+        assert answer.headers.get("X-Lazyconfig-Stale") == "true"
+    finally:
+        rename(tables, "changes_moved", "changes")
