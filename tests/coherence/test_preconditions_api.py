@@ -114,7 +114,7 @@ def test_a_412_masks_a_sensitive_value_below_admin(client, engine, as_role, admi
     assert stale.json["errors"]["current"]["api_token"]["value"] == "***"
 
 
-def test_a_412_shows_what_the_write_lock_saw_without_reading_again(make_engine, editor):
+def test_a_412_shows_what_the_write_lock_saw_and_memory_keeps_it(make_engine, editor):
     served = make_engine(watch=False)  # this process's memory follows only when asked
     client = create_app({"LAZYCONFIG_ENGINE": served, "LAZYCONFIG_JWT_SECRET": SECRET,
                          "TESTING": True}).test_client()
@@ -124,4 +124,6 @@ def test_a_412_shows_what_the_write_lock_saw_without_reading_again(make_engine, 
                        headers={**editor, "If-Match": first.headers["ETag"]})
     assert stale.status_code == 412 and stale.headers["ETag"] == '"2"'
     assert stale.json["errors"] == {"current": {KEY: {"version": 2, "value": 20.0}}}
-    assert served.revision == 1  # the answer came with the refusal, not from a new read
+    # The refused write caught up under the lock, and keeps what it caught up: the next
+    # write's pre-check and masking use it (issue 15, finding 9).
+    assert served.revision == 2 and served.get(KEY) == 20.0
