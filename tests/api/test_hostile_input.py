@@ -12,6 +12,7 @@ MIB = 1024 * 1024
 BOOL, COUNT, INTERVAL = "cache_enabled", "max_concurrent_loads", "load_timeout"
 RATIO, ENUM, BYTES = "memory_pressure_threshold", "lazy_loading_unloading_strategy", \
     "cache_size_limit"
+JSON_KEY = "plugin_options"  # a json key the setup defines
 JSON = "application/json"
 
 
@@ -34,6 +35,17 @@ def get(path, role="viewer"):
 
 def batch(updates):
     return post("/values/batch", json.dumps({"updates": updates}))
+
+
+def rule_put(key, **fields):
+    return ("PUT", f"/rules/{key}", json.dumps({"type": "int", "default": 1, **fields}), JSON,
+            "admin")
+
+
+def nested(depth, inner=1):
+    for _ in range(depth):
+        inner = [inner]
+    return inner
 
 
 # id -> (request, expected status, words the message or errors must mention)
@@ -191,6 +203,42 @@ CASES = {
                                            '{"version": 1, "values": {}}', role="admin"),
                                       422, "expected_revision"),
     "reset-keys-a-string": (post("/reset", '{"keys": "all"}', role="admin"), 422, "keys"),
+    # issue 15, finding 7: inputs that answered 500
+    "json-value-500-deep": (put_value(JSON_KEY, "[" * 500 + "]" * 500), 400, "nested"),
+    "json-object-500-deep": (put_value(JSON_KEY, '{"a": ' * 500 + "1" + "}" * 500), 400,
+                             "nested"),
+    "batch-json-500-deep": (batch([{"key": JSON_KEY, "value": nested(500)}]), 400, "nested"),
+    "int-of-5000-digits": (put_value(COUNT, "1" * 5000), 422, "json"),
+    "snapshot-id-5000-digits": (get("/snapshots/" + "1" * 5000), 404, "not found"),
+    "snapshot-id-arabic-digit": (get("/snapshots/\u0663"), 404, "not found"),
+    "description-lone-surrogate": (put(INTERVAL, '{"value": 30.0, "description": "\\ud800"}'),
+                                   422, "surrogate"),
+    "description-nul": (put(INTERVAL, '{"value": 30.0, "description": "a\\u0000b"}'), 422,
+                        "NUL"),
+    "batch-description-surrogate": (batch([{"key": INTERVAL, "value": 30.0,
+                                            "description": "\udc00"}]), 422, "surrogate"),
+    "batch-snapshot-description-nul": (post("/values/batch", json.dumps({
+        "updates": [{"key": INTERVAL, "value": 30.0}], "create_snapshot": True,
+        "snapshot_description": "\x00"})), 422, "NUL"),
+    "snapshot-description-surrogate": (post("/snapshots", json.dumps({"description": "\ud800"})),
+                                       422, "surrogate"),
+    "snapshot-tag-surrogate": (post("/snapshots", json.dumps({"tags": ["ok", "\udfff"]})), 422,
+                               "tags"),
+    "snapshot-tag-nul": (post("/snapshots", json.dumps({"tags": ["a\x00"]})), 422, "tags"),
+    "revert-description-nul": (post(f"/values/{INTERVAL}/revert", json.dumps(
+        {"revision": 1, "description": "\x00"})), 422, "NUL"),
+    "rollback-description-surrogate": (post("/snapshots/1/rollback", json.dumps(
+        {"description": "\ud800"})), 422, "surrogate"),
+    "reset-description-nul": (post("/reset", json.dumps({"description": "\x00"}),
+                                   role="admin"), 422, "NUL"),
+    # finding 12: what PostgreSQL refused and SQLite kept; both refuse it first now
+    "rule-unit-33-characters": (rule_put("new_key", unit="u" * 33), 422, "unit"),
+    "rule-pattern-501-characters": (rule_put("new_key", pattern="a" * 501), 422, "pattern"),
+    "rule-description-nul": (rule_put("new_key", description="\x00"), 422, "NUL"),
+    "rule-error-message-surrogate": (rule_put("new_key", error_message="\ud800"), 422,
+                                     "surrogate"),
+    "rule-choices-nul": (rule_put("new_key", type="enum", default="a", choices=["a", "\x00"]),
+                         422, "choices"),
 }
 
 
@@ -204,6 +252,7 @@ def observable_state(engine):
 
 @pytest.fixture
 def setup(engine):
+    engine.put_rule({"key": JSON_KEY, "value_type": "json", "default": {}}, user="setup")
     engine.set(INTERVAL, 45.0, user="setup")  # a change-log entry and a runtime layer
     engine.create_snapshot("fixture", user="setup")  # snapshot 1
     return engine
@@ -235,3 +284,41 @@ def test_hostile_request_is_refused_and_changes_nothing(client, setup, as_role, 
 def test_the_catalogue_is_large_and_covers_every_documented_refusal():
     assert len(CASES) >= 40
     assert {status for _, status, _ in CASES.values()} == {400, 404, 409, 413, 422}
+
+
+# -- headers: an If-Match that names no version is a failed precondition, whatever it holds
+IF_MATCH = {
+    "superscript-digit": '"\u00b2"',
+    "arabic-indic-digits": '"\u0661\u0662"',
+    "five-thousand-digits": '"' + "9" * 5000 + '"',
+    "past-a-64-bit-id": f'"{2 ** 63}"',
+    "negative": '"-1"',
+    "weak-and-empty": 'W/""',
+    "latin-1-letters": '"\u00e9\u00e8"',
+}
+
+
+@pytest.mark.parametrize("method, path, body", [
+    ("PUT", f"/values/{INTERVAL}", {"value": 31.0}),
+    ("DELETE", f"/values/{INTERVAL}", None),
+    ("POST", f"/values/{INTERVAL}/revert", {"revision": 0}),
+], ids=["put", "delete", "revert"])
+@pytest.mark.parametrize("if_match", IF_MATCH.values(), ids=IF_MATCH.keys())
+def test_an_if_match_naming_no_version_is_412_and_changes_nothing(client, setup, editor,
+                                                                  method, path, body,
+                                                                  if_match):
+    before = observable_state(setup)
+    response = client.open(PREFIX + path, method=method, json=body,
+                           headers={**editor, "If-Match": if_match})
+    assert response.status_code == 412, response.get_data(as_text=True)[:300]
+    current = response.json["errors"]["current"][INTERVAL]["version"]
+    assert current == setup.get_entry(INTERVAL).version
+    assert observable_state(setup) == before
+
+
+def test_a_viewer_validating_a_deeply_nested_value_is_told_why(client, setup, viewer):
+    response = client.post(f"{PREFIX}/validate", headers=viewer,
+                           json={"key": JSON_KEY, "value": nested(500)})
+    assert response.status_code == 200
+    assert response.json["is_valid"] is False
+    assert "nested more than" in response.json["validation_errors"][0]
