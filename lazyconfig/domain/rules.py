@@ -4,13 +4,15 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field, fields
 from enum import Enum
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
-from .limits import PATTERN_MAX, UNIT_MAX, text_problem, value_problem
+from .limits import KEY_MAX, PATTERN_MAX, UNIT_MAX, text_problem, value_problem
 
-KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,127}$")
+# Always fullmatch: with match and `$`, "load_timeout\n" passed as a key of its own.
+KEY_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,%d}" % (KEY_MAX - 1))
 MASK = "***"
 ORIGINS = ("builtin", "custom")
 
@@ -35,6 +37,16 @@ def _number(x: float) -> str:
 
 def _type_name(value: Any) -> str:
     return "null" if value is None else type(value).__name__
+
+
+def lookalike(key: str, keys: Iterable[str]) -> str | None:
+    """Another of `keys` that `key` differs from only in case, whitespace or Unicode form
+    (NFKC), or None: two such keys read the same in a listing, so one may not be defined
+    beside the other."""
+    def folded(name: str) -> str:
+        return "".join(unicodedata.normalize("NFKC", name).casefold().split())
+    wanted = folded(key)
+    return next((other for other in keys if other != key and folded(other) == wanted), None)
 
 
 def _infer_type(default: Any) -> ValueType:
@@ -76,8 +88,9 @@ class ConfigurationValidationRule:
     _regex: re.Pattern | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.key, str) or not KEY_PATTERN.match(self.key):
-            raise ValueError(f"invalid key name {self.key!r}: use letters, digits, '_', '.', '-'")
+        if not isinstance(self.key, str) or not KEY_PATTERN.fullmatch(self.key):
+            raise ValueError(f"invalid key name {self.key!r}: use letters, digits, '_', '.', "
+                             f"'-', at most {KEY_MAX} characters")
         self.value_type = ValueType(self.value_type or _infer_type(self.default_value))
         if self.choices is not None:
             self.choices = tuple(self.choices)

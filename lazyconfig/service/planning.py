@@ -16,6 +16,7 @@ from ..domain import MASK, WRITABLE_SOURCES, ConfigurationValidationRule
 from ..domain.limits import text_problem, value_problem
 from ..domain.model import same
 from ..domain.redaction import Redaction
+from ..domain.rules import lookalike
 from ..domain.state import KeyMeta, State, effective
 from ..errors import (InvalidSource, PreconditionFailed, UnknownKey, UnstorableText,
                       ValidationFailed)
@@ -217,6 +218,16 @@ def check_rule_fits(state: State, rule: ConfigurationValidationRule) -> None:
         problems += [f"current {source} value: {m}" for m in rule.check(value)[1]]
     if problems:
         raise ValidationFailed({rule.key: problems})
+
+
+def check_distinct_name(state: State, key: str) -> None:
+    """A new key may not differ from an existing one only in case, whitespace or Unicode
+    form: both would list as the same name, and a client could write to the wrong one."""
+    twin = lookalike(key, state.rules)
+    if twin is not None:
+        raise ValidationFailed({key: [f"reads the same as the existing key {twin!r}; keys "
+                                      "must differ by more than case, whitespace or Unicode "
+                                      "form"]})
 
 
 def rule_record(state: State, rule: ConfigurationValidationRule) -> dict[str, Any]:

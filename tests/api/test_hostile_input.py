@@ -231,6 +231,13 @@ CASES = {
         {"description": "\ud800"})), 422, "surrogate"),
     "reset-description-nul": (post("/reset", json.dumps({"description": "\x00"}),
                                    role="admin"), 422, "NUL"),
+    # finding 8: names that look the same as another
+    "rule-key-trailing-newline": (rule_put("load_timeout%0A"), 422, "key name"),
+    "rule-key-trailing-crlf": (rule_put("load_timeout%0D%0A"), 422, "key name"),
+    "rule-key-trailing-space": (rule_put("load_timeout%20"), 422, "key name"),
+    "rule-key-fullwidth": (rule_put("\uff4c\uff4f\uff41\uff44_timeout"), 422, "key name"),
+    "rule-key-other-case": (rule_put("Load_Timeout"), 400, "reads the same"),
+    "rule-key-upper-case": (rule_put("LOAD_TIMEOUT"), 400, "reads the same"),
     # finding 12: what PostgreSQL refused and SQLite kept; both refuse it first now
     "rule-unit-33-characters": (rule_put("new_key", unit="u" * 33), 422, "unit"),
     "rule-pattern-501-characters": (rule_put("new_key", pattern="a" * 501), 422, "pattern"),

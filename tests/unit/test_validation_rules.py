@@ -9,6 +9,7 @@ import pytest
 from lazyconfig import ConfigurationValidationRule, ValueType
 from lazyconfig.domain import BUILTIN_RULES
 from lazyconfig.domain.limits import JSON_DEPTH_MAX, PATTERN_MAX, UNIT_MAX
+from lazyconfig.domain.rules import lookalike
 
 RULES = {rule.key: rule for rule in BUILTIN_RULES}
 INTERVAL = RULES["lazy_loading_unloading_check_interval"]
@@ -111,10 +112,20 @@ def test_json_values():
     assert rule.check({"bad\x00key": 1})[1] == ["must not contain NUL characters"]
 
 
-@pytest.mark.parametrize("name", ["", "1abc", "a b", "a/b", "x" * 129, None])
+@pytest.mark.parametrize("name", ["", "1abc", "a b", "a/b", "x" * 129, None, "load_timeout\n",
+                                  "load_timeout\r\n", " load_timeout", "ｌｏａｄ"])
 def test_invalid_key_names_are_refused(name):
     with pytest.raises(ValueError):
         ConfigurationValidationRule(name, default_value=1)
+
+
+@pytest.mark.parametrize("key, twin", [
+    ("Load_Timeout", "load_timeout"), ("LOAD_TIMEOUT", "load_timeout"),
+    ("load_timeout ", "load_timeout"), ("ｌｏａｄ_timeout", "load_timeout"),
+    ("load_timeout", None), ("load-timeout", None), ("load_timeouts", None),
+])
+def test_a_name_that_reads_like_an_existing_one_is_found(key, twin):
+    assert lookalike(key, ["load_timeout", "cache_enabled"]) == twin
 
 
 def test_values_nested_too_deeply_are_refused_at_any_depth():
