@@ -2,6 +2,7 @@
 shape that says what is wrong, and leaves the configuration and its change log untouched."""
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -329,3 +330,32 @@ def test_a_viewer_validating_a_deeply_nested_value_is_told_why(client, setup, vi
     assert response.status_code == 200
     assert response.json["is_valid"] is False
     assert "nested more than" in response.json["validation_errors"][0]
+
+
+# -- a body without a Content-Length (chunked) meets the same limit as one with it
+# As gunicorn hands on a chunked body: no length, and a stream it ends itself.
+GUNICORN_STREAM = {"wsgi.input_terminated": True, "CONTENT_LENGTH": None}
+
+
+@pytest.mark.parametrize("extra", [1, MIB], ids=["one-byte-over", "twice-the-limit"])
+def test_a_chunked_body_over_the_limit_is_413(client, setup, editor, extra):
+    before = observable_state(setup)
+    body = ('{"value": 30.0, "description": "' + "x" * (MIB + extra) + '"}').encode()
+    response = client.put(f"{PREFIX}/values/{INTERVAL}", input_stream=io.BytesIO(body),
+                          headers={**editor, "Content-Type": JSON,
+                                   "Transfer-Encoding": "chunked"},
+                          environ_overrides=GUNICORN_STREAM)
+    assert response.status_code == 413, response.get_data(as_text=True)[:300]
+    assert response.json["code"] == 413 and str(MIB) in response.json["message"]
+    assert observable_state(setup) == before
+
+
+def test_a_chunked_body_within_the_limit_is_read_whole(client, setup, editor):
+    description = "x" * (MIB - 100)
+    body = json.dumps({"value": 31.0, "description": description}).encode()
+    response = client.put(f"{PREFIX}/values/{INTERVAL}", input_stream=io.BytesIO(body),
+                          headers={**editor, "Content-Type": JSON,
+                                   "Transfer-Encoding": "chunked"},
+                          environ_overrides=GUNICORN_STREAM)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert setup.get_history(INTERVAL)[0][0]["description"] == description
