@@ -11,7 +11,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any, Mapping
 
+from .domain.limits import USER_MAX, text_problem
 from .errors import SecretError  # noqa: F401  (callers import it from here too)
 from .settings import DEFAULT_TOKEN_TTL, Settings
 
@@ -19,6 +21,34 @@ ROLES = ("viewer", "editor", "admin")  # lowest to highest
 ALGORITHM = "HS256"
 MIN_SECRET_BYTES = 32
 SECRET_FILE = "jwt-secret"
+MAX_TIME = 2 ** 53  # seconds since the epoch: far beyond any real expiry, exact as a float
+
+
+def claims_problem(claims: Mapping[str, Any], max_lifetime: int, now: float) -> str | None:
+    """Why verified `claims` still cannot name a caller, or None: we need a role we know,
+    a subject we can record as the author of a change, numeric times and an expiry at most
+    `max_lifetime` seconds after the token was issued (or after `now`, without `iat`)."""
+    if claims.get("role") not in ROLES:
+        return f"it needs a role of {', '.join(ROLES)}"
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject.strip():
+        return "it needs a subject (sub): the user name changes are recorded under"
+    if (problem := text_problem(subject, USER_MAX)) or not subject.isprintable():
+        return f"its subject (sub) {problem or 'must not contain control characters'}"
+    times = {name: claims[name] for name in ("exp", "iat", "nbf") if name in claims}
+    if "exp" not in times:
+        return "it needs an expiry (exp)"
+    if not all(_is_time(value) for value in times.values()):
+        return "exp, iat and nbf must be numbers of seconds since the epoch"
+    if times["exp"] - times.get("iat", now) > max_lifetime:
+        return f"it lives longer than the {max_lifetime} seconds this server allows"
+    return None
+
+
+def _is_time(value: Any) -> bool:
+    # Bounded (which also refuses NaN and infinity), so that exp - iat is plain arithmetic.
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and abs(value) <= MAX_TIME)
 
 
 def role_at_least(role: str | None, needed: str) -> bool:

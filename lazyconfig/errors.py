@@ -28,6 +28,12 @@ class ValidationFailed(ConfigurationError):
         self.errors = errors
 
 
+class UnstorableText(ValidationFailed):
+    """Text no database could store as given (a NUL, a lone surrogate, longer than its
+    column) in what describes a request (a description, tag, user, a rule's unit): a
+    malformed request rather than a value that broke its rule."""
+
+
 class SnapshotNotFound(ConfigurationError):
     def __init__(self, snapshot_id: object):
         super().__init__(f"snapshot {snapshot_id!r} does not exist")

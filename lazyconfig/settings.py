@@ -14,6 +14,7 @@ from typing import Any, Callable, ClassVar, Mapping
 
 PREFIX = "LAZYCONFIG_"
 DEFAULT_TOKEN_TTL = 3600  # seconds
+DEFAULT_MAX_TOKEN_LIFETIME = 30 * 24 * 3600  # seconds from a token's iat to its exp
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("json", "text")
@@ -88,6 +89,8 @@ VARIABLES: dict[str, Variable] = {  # the names after the prefix
     "JWT_SECRET": Variable("jwt_secret"),
     "ENV": Variable("env", str.lower),
     "TOKEN_TTL": Variable("token_ttl", _whole(1), "a whole number of seconds, 1 or more"),
+    "MAX_TOKEN_LIFETIME": Variable("max_token_lifetime", _whole(1),
+                                   "a whole number of seconds, 1 or more"),
     "MAX_BODY_BYTES": Variable("max_body_bytes", _whole(1), "a whole number of bytes, 1 or more"),
     "LOG_LEVEL": Variable("log_level", _choice(LOG_LEVELS, str.upper),
                           "one of " + ", ".join(LOG_LEVELS)),
@@ -126,6 +129,7 @@ class Settings:
     jwt_secret: str = field(default="", repr=False)  # kept out of logs and tracebacks
     env: str = ""  # "production" demands a configured secret (auth.py)
     token_ttl: int = DEFAULT_TOKEN_TTL
+    max_token_lifetime: int = DEFAULT_MAX_TOKEN_LIFETIME  # the server refuses longer tokens
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     log_level: str = "INFO"
     log_format: str = "json"
@@ -137,6 +141,11 @@ class Settings:
     profile_file: Path | None = None  # the command line's profile file (cli/profile.py)
 
     SETTING_NAMES: ClassVar[frozenset[str]] = SETTING_NAMES
+
+    def __post_init__(self) -> None:
+        if self.token_ttl > self.max_token_lifetime:  # it would refuse the tokens it makes
+            raise InvalidSetting(f"{PREFIX}TOKEN_TTL ({self.token_ttl}) must not exceed "
+                                 f"{PREFIX}MAX_TOKEN_LIFETIME ({self.max_token_lifetime})")
 
     @property
     def is_sqlite(self) -> bool:

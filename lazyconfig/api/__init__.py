@@ -6,6 +6,7 @@ from flask import Flask
 from ..service.engine import ConfigurationEngine
 from ..settings import Settings
 from . import auth, context, docs, errors, health, memory, metrics, observe
+from .body_limit import ChunkedBodyLimit
 from .blueprint import Api, RowIdConverter
 from .configuration import blp as configuration
 from .notifications import blp as notifications
@@ -22,6 +23,7 @@ RESOURCES = (status, values, validation, snapshots, notifications, configuration
 def init_app(app: Flask, configuration_engine: ConfigurationEngine, settings: Settings,
              secret: str) -> Api:
     """Mount the API, its docs, probes, metrics and error handling on `app`."""
+    app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, settings.max_body_bytes)
     metrics.init_app(app, configuration_engine)
     observe.init_app(app)  # first, so a request's duration includes catching up
     memory.init_app(app)

@@ -2,6 +2,7 @@
 documented, and a request parser that answers 422 (not 400) for a body that is not JSON."""
 from __future__ import annotations
 
+import json
 from functools import wraps
 
 from flask_smorest import Api as SmorestApi
@@ -31,10 +32,20 @@ class Parser(FlaskParser):
         except RecursionError:
             abort(422, message="the request body is not valid JSON: nested too deeply",
                   errors={"json": ["Nested too deeply."]})
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise  # webargs answers these (_handle_invalid_json_error)
+        except ValueError:
+            # The json module's other refusal: an integer of more than 4,300 digits.
+            abort(422, message="the request body is not valid JSON: a number too long to read",
+                  errors={"json": ["Invalid JSON body."]})
 
 
 class RowIdConverter(IntegerConverter):
     """`<id:…>`: a non-negative integer that fits a database id; anything else is 404."""
+
+    # werkzeug's `\d+` takes any Unicode digit and any length, which int() may refuse (over
+    # 4,300 digits) after the route matched: an error, where no such id is a 404.
+    regex = r"[0-9]{1,19}"
 
     def __init__(self, map, *args, **kwargs):
         super().__init__(map, max=MAX_ID)

@@ -19,7 +19,7 @@ SETTINGS = "lazyconfig.settings"
 OUTAGE = "lazyconfig.outage"  # {"until": monotonic time}: skip catching up before then
 STALE_HEADER = "X-Lazyconfig-Stale"
 CATCH_UP_PAUSE = 2.0  # seconds without catch-up attempts after one failed
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # fullmatch: `$` would let "id\n" in
 
 
 def engine() -> ConfigurationEngine:
@@ -52,7 +52,7 @@ def init_app(app: Flask, configuration_engine: ConfigurationEngine, settings: Se
 def _start_request() -> None:
     # Keep a caller's X-Request-ID when it is harmless to log, so traces line up.
     offered = request.headers.get("X-Request-ID", "")
-    g.request_id = offered if _SAFE_ID.match(offered) else uuid.uuid4().hex
+    g.request_id = offered if _SAFE_ID.fullmatch(offered) else uuid.uuid4().hex
 
 
 def catch_up() -> None:

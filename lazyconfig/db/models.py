@@ -1,4 +1,6 @@
-"""The five tables; db/migrations/ mirrors them exactly (tests/migrations checks it)."""
+"""The five tables; db/migrations/ mirrors them exactly (tests/migrations checks it). Column
+sizes come from domain/limits.py, which validation checks first, so that both databases
+refuse the same input."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,6 +9,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..domain.limits import (BATCH_ID_MAX, HOST_ID_MAX, KEY_MAX, NAME_MAX, PATTERN_MAX,
+                             REQUEST_ID_MAX, UNIT_MAX, USER_MAX)
 from .base import Base, BigId, JSONValue, UTCDateTime, utcnow
 
 
@@ -15,22 +19,22 @@ class RuleRow(Base):
 
     __tablename__ = "config_rules"
 
-    key: Mapped[str] = mapped_column(String(128), primary_key=True)
-    value_type: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(KEY_MAX), primary_key=True)
+    value_type: Mapped[str] = mapped_column(String(NAME_MAX))
     default: Mapped[Any] = mapped_column(JSONValue, nullable=True)
     min_value: Mapped[float | None]
     max_value: Mapped[float | None]
     min_exclusive: Mapped[bool] = mapped_column(default=False)
     choices: Mapped[Any] = mapped_column(JSONValue, nullable=True)
-    pattern: Mapped[str | None] = mapped_column(String(500))
+    pattern: Mapped[str | None] = mapped_column(String(PATTERN_MAX))
     required: Mapped[bool] = mapped_column(default=False)
     sensitive: Mapped[bool] = mapped_column(default=False)
-    unit: Mapped[str | None] = mapped_column(String(32))
+    unit: Mapped[str | None] = mapped_column(String(UNIT_MAX))
     description: Mapped[str | None] = mapped_column(Text)
     error_message: Mapped[str | None] = mapped_column(Text)
-    origin: Mapped[str] = mapped_column(String(16))
+    origin: Mapped[str] = mapped_column(String(NAME_MAX))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_by: Mapped[str | None] = mapped_column(String(200))
+    updated_by: Mapped[str | None] = mapped_column(String(USER_MAX))
 
 
 class ValueRow(Base):
@@ -40,12 +44,13 @@ class ValueRow(Base):
     __table_args__ = (UniqueConstraint("key", "source"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    key: Mapped[str] = mapped_column(String(128), ForeignKey("config_rules.key", ondelete="CASCADE"))
-    source: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(KEY_MAX),
+                                     ForeignKey("config_rules.key", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(NAME_MAX))
     value: Mapped[Any] = mapped_column(JSONValue, nullable=True)
     revision: Mapped[int] = mapped_column(BigId)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_by: Mapped[str | None] = mapped_column(String(200))
+    updated_by: Mapped[str | None] = mapped_column(String(USER_MAX))
     description: Mapped[str | None] = mapped_column(Text)
 
 
@@ -59,7 +64,7 @@ class SnapshotRow(Base):
     tags: Mapped[Any] = mapped_column(JSONValue)
     pinned: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[str | None] = mapped_column(String(USER_MAX))
     revision: Mapped[int] = mapped_column(BigId)
     key_count: Mapped[int]
     data: Mapped[Any] = mapped_column(JSONValue)
@@ -73,15 +78,15 @@ class ChangeRow(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    key: Mapped[str] = mapped_column(String(128))
+    key: Mapped[str] = mapped_column(String(KEY_MAX))
     old_value: Mapped[Any] = mapped_column(JSONValue, nullable=True)
     new_value: Mapped[Any] = mapped_column(JSONValue, nullable=True)
-    source: Mapped[str] = mapped_column(String(16))
-    action: Mapped[str] = mapped_column(String(16))
-    actor: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(NAME_MAX))
+    action: Mapped[str] = mapped_column(String(NAME_MAX))
+    actor: Mapped[str | None] = mapped_column(String(USER_MAX))
     description: Mapped[str | None] = mapped_column(Text)
-    batch_id: Mapped[str | None] = mapped_column(String(36))
-    request_id: Mapped[str | None] = mapped_column(String(64))
+    batch_id: Mapped[str | None] = mapped_column(String(BATCH_ID_MAX))
+    request_id: Mapped[str | None] = mapped_column(String(REQUEST_ID_MAX))
 
 
 class HostRow(Base):
@@ -90,6 +95,6 @@ class HostRow(Base):
 
     __tablename__ = "hosts"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[str] = mapped_column(String(HOST_ID_MAX), primary_key=True)
     seen_at: Mapped[float]  # seconds since the epoch, by the database's clock
     writes: Mapped[bool] = mapped_column(default=False)  # it has acknowledged writes

@@ -4,12 +4,17 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field, fields
 from enum import Enum
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
-KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,127}$")
+from .limits import KEY_MAX, PATTERN_MAX, UNIT_MAX, text_problem, value_problem
+
+# Always fullmatch: with match and `$`, "load_timeout\n" passed as a key of its own.
+KEY_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,%d}" % (KEY_MAX - 1))
 MASK = "***"
+ORIGINS = ("builtin", "custom")
 
 
 class ValueType(str, Enum):
@@ -34,22 +39,14 @@ def _type_name(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
-def _text_problem(value: Any) -> str | None:
-    """Why a string (or a string inside a JSON value) cannot be stored, or None. PostgreSQL
-    refuses NUL characters and unpaired surrogates that SQLite would keep, so both refuse."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            return "must not contain NUL characters"
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return "must be valid Unicode text (it holds a lone surrogate)"
-        return None
-    if isinstance(value, dict):
-        value = [*value.keys(), *value.values()]
-    if isinstance(value, (list, tuple)):
-        return next((p for item in value if (p := _text_problem(item))), None)
-    return None
+def lookalike(key: str, keys: Iterable[str]) -> str | None:
+    """Another of `keys` that `key` differs from only in case, whitespace or Unicode form
+    (NFKC), or None: two such keys read the same in a listing, so one may not be defined
+    beside the other."""
+    def folded(name: str) -> str:
+        return "".join(unicodedata.normalize("NFKC", name).casefold().split())
+    wanted = folded(key)
+    return next((other for other in keys if other != key and folded(other) == wanted), None)
 
 
 def _infer_type(default: Any) -> ValueType:
@@ -91,8 +88,9 @@ class ConfigurationValidationRule:
     _regex: re.Pattern | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.key, str) or not KEY_PATTERN.match(self.key):
-            raise ValueError(f"invalid key name {self.key!r}: use letters, digits, '_', '.', '-'")
+        if not isinstance(self.key, str) or not KEY_PATTERN.fullmatch(self.key):
+            raise ValueError(f"invalid key name {self.key!r}: use letters, digits, '_', '.', "
+                             f"'-', at most {KEY_MAX} characters")
         self.value_type = ValueType(self.value_type or _infer_type(self.default_value))
         if self.choices is not None:
             self.choices = tuple(self.choices)
@@ -101,6 +99,20 @@ class ConfigurationValidationRule:
         if self.value_type is ValueType.ENUM and not self.choices:
             raise ValueError(f"{self.key}: an enum rule needs choices")
         self._regex = re.compile(self.pattern) if self.pattern else None
+
+    def storage_problems(self) -> list[str]:
+        """Why this rule's texts cannot be stored (limits.py); [] when they can. Checked
+        when a rule is defined, not here: a rule read back from the database is kept."""
+        texts = {"description": (self.description, None), "unit": (self.unit, UNIT_MAX),
+                 "pattern": (self.pattern, PATTERN_MAX),
+                 "error_message": (self.error_message, None)}
+        problems = [f"{name} {problem}" for name, (text, limit) in texts.items()
+                    if text is not None and (problem := text_problem(text, limit))]
+        if self.choices is not None and (problem := value_problem(list(self.choices))):
+            problems.append(f"choices {problem}")
+        if self.origin not in ORIGINS:
+            problems.append(f"origin must be one of {', '.join(ORIGINS)}")
+        return problems
 
     # -- checking -------------------------------------------------------------------------
     def check(self, value: Any) -> tuple[Any, list[str]]:
@@ -135,12 +147,14 @@ class ConfigurationValidationRule:
                 return value, "must be a finite number (NaN and infinity are not allowed)"
         if t in (ValueType.STRING, ValueType.ENUM) and not isinstance(value, str):
             return value, f"must be a string, got {_type_name(value)}"
+        if problem := value_problem(value):  # first: json.dumps recurses per level
+            return value, problem
         if t is ValueType.JSON:
             try:
                 json.dumps(value, allow_nan=False)
             except (TypeError, ValueError) as exc:
                 return value, f"must be JSON-serialisable ({exc})"
-        return value, _text_problem(value)
+        return value, None
 
     def _check_bounds(self, value: Any) -> list[str]:
         errors = []

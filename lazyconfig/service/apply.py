@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ..db.base import utcnow
 from ..db.protocols import UnitOfWork
 from ..domain import Change
+from ..domain.limits import REQUEST_ID_MAX, USER_MAX, check_texts
 from ..domain.state import State
 from . import planning
 from .planning import REMOVE, LayerWrite
@@ -14,11 +15,16 @@ from .planning import REMOVE, LayerWrite
 
 @dataclass(frozen=True)
 class Author:
-    """Who a write is attributed to, and what it says of itself."""
+    """Who a write is attributed to, and what it says of itself. Made before any write
+    starts, so text the database could not store is refused first (UnstorableText)."""
 
     user: str
     description: str | None = None
     request_id: str | None = None
+
+    def __post_init__(self) -> None:
+        check_texts({"user": (self.user, USER_MAX), "description": (self.description, None),
+                     "request_id": (self.request_id, REQUEST_ID_MAX)})
 
 
 def apply(uow: UnitOfWork, state: State, writes: list[LayerWrite], action: str,

@@ -13,11 +13,13 @@ from datetime import datetime
 from typing import Any, Iterable, Mapping
 
 from ..domain import MASK, WRITABLE_SOURCES, ConfigurationValidationRule
+from ..domain.limits import text_problem, value_problem
 from ..domain.model import same
 from ..domain.redaction import Redaction
+from ..domain.rules import lookalike
 from ..domain.state import KeyMeta, State, effective
 from ..errors import (InvalidParameter, InvalidSource, PreconditionFailed, UnknownKey,
-                      ValidationFailed)
+                      UnstorableText, ValidationFailed)
 
 REMOVE = object()  # a LayerWrite value that deletes the layer
 
@@ -43,6 +45,9 @@ def snapshot_tags(tags: Iterable[str] | None) -> list[str]:
     tags = list(tags or [])
     if not all(isinstance(tag, str) for tag in tags):
         raise ValidationFailed({"tags": ["tags must be strings"]})
+    problem = value_problem(tags)
+    if problem:
+        raise UnstorableText({"tags": [f"each tag {problem}"]})
     return tags
 
 
@@ -81,6 +86,10 @@ def update_items(updates: Mapping[str, Any] | Iterable[tuple[str, Any, str | Non
     twice = sorted({k for k, n in Counter(k for k, _, _ in items).items() if n > 1})
     if twice:
         raise ValidationFailed({k: ["appears more than once in one update"] for k in twice})
+    unstorable = {k: [f"description {problem}"] for k, _, text in items
+                  if text is not None and (problem := text_problem(text))}
+    if unstorable:
+        raise UnstorableText(unstorable)
     return items
 
 
@@ -219,9 +228,23 @@ def check_rule_fits(state: State, rule: ConfigurationValidationRule) -> None:
         raise ValidationFailed({rule.key: problems})
 
 
+def check_distinct_name(state: State, key: str) -> None:
+    """A new key may not differ from an existing one only in case, whitespace or Unicode
+    form: both would list as the same name, and a client could write to the wrong one."""
+    twin = lookalike(key, state.rules)
+    if twin is not None:
+        raise ValidationFailed({key: [f"reads the same as the existing key {twin!r}; keys "
+                                      "must differ by more than case, whitespace or Unicode "
+                                      "form"]})
+
+
 def rule_record(state: State, rule: ConfigurationValidationRule) -> dict[str, Any]:
-    """The stored record of a new rule for its key: a built-in key keeps type and origin."""
+    """The stored record of a new rule for its key: a built-in key keeps type and origin;
+    every text must be one the database can store."""
     old = state.rules.get(rule.key)
+    problems = rule.storage_problems()
+    if problems:
+        raise UnstorableText({rule.key: problems})
     record = rule.to_record()
     if old is not None:
         if old.origin == "builtin" and old.value_type != rule.value_type:

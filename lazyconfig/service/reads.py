@@ -12,6 +12,8 @@ from ..domain.redaction import Redaction
 from ..domain.state import State
 from .snapshots import existing
 
+MAX_ROWS = 2 ** 63 - 1
+
 
 def check(state: State, key: str, value: Any) -> list[str]:
     """The messages `value` would be refused with for `key` by today's rule; [] when valid."""
@@ -35,6 +37,10 @@ def history(storage: Storage, shown: Redaction, key: str, limit: int,
 
 
 def snapshot_page(storage: Storage, limit: int, offset: int) -> tuple[list[dict], int]:
+    # The database takes LIMIT and OFFSET as 64-bit integers (SQLite: OverflowError, a 500;
+    # PostgreSQL: an error read as an outage, a 503). Past the last row every offset reads
+    # the same empty page, so a larger one (page 10^20) is cut to that, not sent.
+    limit, offset = min(limit, MAX_ROWS), min(offset, MAX_ROWS)
     with storage.reading() as uow:
         infos, total = uow.snapshots.page(limit, offset)
     return [info.as_dict() for info in infos], total

@@ -48,9 +48,12 @@ def add_validator(replica: Replica, validators: Validators, rule: Rule) -> None:
 
 def put_rule(uow: UnitOfWork, state: State, *, rule: Rule, validators: Validators,
              external: ExternalLayers, author: Author) -> Rule:
-    """Store `rule` for its key if its default and every persisted value pass it, and log
-    the key's effective value before and after as a change with action `rule`."""
+    """Store `rule` for its key if its default and every persisted value pass it (and a new
+    key does not read like an existing one), and log the key's effective value before and
+    after as a change with action `rule`."""
     old = state.rules.get(rule.key)
+    if old is None:
+        planning.check_distinct_name(state, rule.key)
     record = planning.rule_record(state, rule)
     new = validators.decorate(Rule.from_record(record),
                               rule if rule.validator is not None else None)

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..db.base import utcnow
 from ..db.protocols import UnitOfWork
+from ..domain.limits import USER_MAX, check_texts
 from ..domain.model import Snapshot, SnapshotInfo
 from ..domain.redaction import Redaction
 from ..domain.state import State
@@ -42,7 +43,9 @@ class Retention:
 
 def take_snapshot(uow: UnitOfWork, state: State, description: str | None, tags: list[str],
                   user: str, retention: Retention, pinned: bool = False) -> SnapshotInfo:
-    """Capture the persisted layers of `state` and apply retention, in `uow`."""
+    """Capture the persisted layers of `state` and apply retention, in `uow`; refused first
+    (UnstorableText) when the description or user is text the database cannot store."""
+    check_texts({"description": (description, None), "user": (user, USER_MAX)})
     # `state` has caught up under the write lock, so its layers are the database's: no
     # need to read every value row again.
     now = utcnow()

@@ -143,3 +143,69 @@ def test_a_token_altered_after_a_success_is_verified_again(client, token):
     response = client.get(f"{PREFIX}/status",
                           headers={"Authorization": f"Bearer {head}.{body}.{signature}"})
     assert response.status_code == 401
+
+
+# Signed with the right secret, yet naming no caller we can record, or living too long:
+# claims given `now`, on top of a valid admin token's.
+DAY = 24 * 3600
+SIGNED_BUT_REFUSED = {
+    "empty-sub": lambda now: {"sub": ""},
+    "blank-sub": lambda now: {"sub": "   "},
+    "numeric-sub": lambda now: {"sub": 42},
+    "null-sub": lambda now: {"sub": None},
+    "list-sub": lambda now: {"sub": ["alice"]},
+    "sub-of-201": lambda now: {"sub": "u" * 201},
+    "sub-with-nul": lambda now: {"sub": "al\x00ice"},
+    "sub-with-surrogate": lambda now: {"sub": "al\ud800ice"},
+    "sub-with-newline": lambda now: {"sub": "alice\nINFO forged line"},
+    "exp-numeric-string": lambda now: {"exp": str(now + 600)},
+    "exp-null": lambda now: {"exp": None},
+    "exp-list": lambda now: {"exp": [now + 600]},
+    "exp-bool": lambda now: {"exp": True},
+    "exp-infinity": lambda now: {"exp": float("inf")},
+    "exp-huge-int": lambda now: {"exp": 10 ** 400},
+    "exp-10-to-the-12": lambda now: {"exp": 10 ** 12},
+    "iat-string": lambda now: {"iat": "yesterday"},
+    "iat-list": lambda now: {"iat": [now]},
+    "nbf-object": lambda now: {"nbf": {"t": now}},
+    "lives-31-days": lambda now: {"iat": now, "exp": now + 31 * DAY},
+}
+
+
+def signed(claims=lambda now: {}) -> str:
+    now = int(time.time())
+    token = {"sub": "mallory", "role": "admin", "exp": now + 600, **claims(now)}
+    return "Bearer " + jwt.encode(token, SECRET, algorithm="HS256")
+
+
+@pytest.mark.parametrize("claims", SIGNED_BUT_REFUSED.values(), ids=SIGNED_BUT_REFUSED.keys())
+def test_a_signed_token_that_names_no_caller_is_401_and_writes_nothing(client, engine,
+                                                                      claims):
+    before = (engine.export(), engine.get_notifications(limit=1000, since=0))
+    response = client.put(f"{PREFIX}/values/{KEY}", json={"value": 31.0},
+                          headers={"Authorization": signed(claims)})
+    assert response.status_code == 401, response.get_data(as_text=True)[:300]
+    assert response.json["code"] == 401 and "token" in response.json["message"]
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert (engine.export(), engine.get_notifications(limit=1000, since=0)) == before
+
+
+def test_a_token_within_the_lifetime_is_accepted_and_its_subject_recorded(client, engine):
+    response = client.put(f"{PREFIX}/values/{KEY}", json={"value": 31.0}, headers={
+        "Authorization": signed(lambda now: {"sub": "ops@example", "iat": now,
+                                             "exp": now + 30 * DAY})})
+    assert response.status_code == 200
+    assert engine.get_history(KEY)[0][0]["user"] == "ops@example"
+
+
+def test_the_maximum_lifetime_is_a_setting(engine):
+    from lazyconfig import create_app
+    app = create_app({"LAZYCONFIG_ENGINE": engine, "LAZYCONFIG_JWT_SECRET": SECRET,
+                      "LAZYCONFIG_MAX_TOKEN_LIFETIME": "600", "LAZYCONFIG_TOKEN_TTL": "60"})
+    client = app.test_client()
+    for lifetime, status in ((600, 200), (601, 401)):
+        headers = {"Authorization": signed(lambda now: {"iat": now, "exp": now + lifetime})}
+        assert client.get(f"{PREFIX}/status", headers=headers).status_code == status
+    # Without iat, the lifetime counts from now.
+    headers = {"Authorization": signed(lambda now: {"exp": now + 3600})}
+    assert client.get(f"{PREFIX}/status", headers=headers).status_code == 401

@@ -2,6 +2,7 @@
 shape that says what is wrong, and leaves the configuration and its change log untouched."""
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -12,6 +13,7 @@ MIB = 1024 * 1024
 BOOL, COUNT, INTERVAL = "cache_enabled", "max_concurrent_loads", "load_timeout"
 RATIO, ENUM, BYTES = "memory_pressure_threshold", "lazy_loading_unloading_strategy", \
     "cache_size_limit"
+JSON_KEY = "plugin_options"  # a json key the setup defines
 JSON = "application/json"
 
 
@@ -34,6 +36,17 @@ def get(path, role="viewer"):
 
 def batch(updates):
     return post("/values/batch", json.dumps({"updates": updates}))
+
+
+def rule_put(key, **fields):
+    return ("PUT", f"/rules/{key}", json.dumps({"type": "int", "default": 1, **fields}), JSON,
+            "admin")
+
+
+def nested(depth, inner=1):
+    for _ in range(depth):
+        inner = [inner]
+    return inner
 
 
 # id -> (request, expected status, words the message or errors must mention)
@@ -197,6 +210,49 @@ CASES = {
                                            '{"version": 1, "values": {}}', role="admin"),
                                       422, "expected_revision"),
     "reset-keys-a-string": (post("/reset", '{"keys": "all"}', role="admin"), 422, "keys"),
+    # issue 15, finding 7: inputs that answered 500
+    "json-value-500-deep": (put_value(JSON_KEY, "[" * 500 + "]" * 500), 400, "nested"),
+    "json-object-500-deep": (put_value(JSON_KEY, '{"a": ' * 500 + "1" + "}" * 500), 400,
+                             "nested"),
+    "batch-json-500-deep": (batch([{"key": JSON_KEY, "value": nested(500)}]), 400, "nested"),
+    "int-of-5000-digits": (put_value(COUNT, "1" * 5000), 422, "json"),
+    "snapshot-id-5000-digits": (get("/snapshots/" + "1" * 5000), 404, "not found"),
+    "snapshot-id-arabic-digit": (get("/snapshots/\u0663"), 404, "not found"),
+    "description-lone-surrogate": (put(INTERVAL, '{"value": 30.0, "description": "\\ud800"}'),
+                                   422, "surrogate"),
+    "description-nul": (put(INTERVAL, '{"value": 30.0, "description": "a\\u0000b"}'), 422,
+                        "NUL"),
+    "batch-description-surrogate": (batch([{"key": INTERVAL, "value": 30.0,
+                                            "description": "\udc00"}]), 422, "surrogate"),
+    "batch-snapshot-description-nul": (post("/values/batch", json.dumps({
+        "updates": [{"key": INTERVAL, "value": 30.0}], "create_snapshot": True,
+        "snapshot_description": "\x00"})), 422, "NUL"),
+    "snapshot-description-surrogate": (post("/snapshots", json.dumps({"description": "\ud800"})),
+                                       422, "surrogate"),
+    "snapshot-tag-surrogate": (post("/snapshots", json.dumps({"tags": ["ok", "\udfff"]})), 422,
+                               "tags"),
+    "snapshot-tag-nul": (post("/snapshots", json.dumps({"tags": ["a\x00"]})), 422, "tags"),
+    "revert-description-nul": (post(f"/values/{INTERVAL}/revert", json.dumps(
+        {"revision": 1, "description": "\x00"})), 422, "NUL"),
+    "rollback-description-surrogate": (post("/snapshots/1/rollback", json.dumps(
+        {"description": "\ud800"})), 422, "surrogate"),
+    "reset-description-nul": (post("/reset", json.dumps({"description": "\x00"}),
+                                   role="admin"), 422, "NUL"),
+    # finding 8: names that look the same as another
+    "rule-key-trailing-newline": (rule_put("load_timeout%0A"), 422, "key name"),
+    "rule-key-trailing-crlf": (rule_put("load_timeout%0D%0A"), 422, "key name"),
+    "rule-key-trailing-space": (rule_put("load_timeout%20"), 422, "key name"),
+    "rule-key-fullwidth": (rule_put("\uff4c\uff4f\uff41\uff44_timeout"), 422, "key name"),
+    "rule-key-other-case": (rule_put("Load_Timeout"), 400, "reads the same"),
+    "rule-key-upper-case": (rule_put("LOAD_TIMEOUT"), 400, "reads the same"),
+    # finding 12: what PostgreSQL refused and SQLite kept; both refuse it first now
+    "rule-unit-33-characters": (rule_put("new_key", unit="u" * 33), 422, "unit"),
+    "rule-pattern-501-characters": (rule_put("new_key", pattern="a" * 501), 422, "pattern"),
+    "rule-description-nul": (rule_put("new_key", description="\x00"), 422, "NUL"),
+    "rule-error-message-surrogate": (rule_put("new_key", error_message="\ud800"), 422,
+                                     "surrogate"),
+    "rule-choices-nul": (rule_put("new_key", type="enum", default="a", choices=["a", "\x00"]),
+                         422, "choices"),
 }
 
 
@@ -210,6 +266,7 @@ def observable_state(engine):
 
 @pytest.fixture
 def setup(engine):
+    engine.put_rule({"key": JSON_KEY, "value_type": "json", "default": {}}, user="setup")
     engine.set(INTERVAL, 45.0, user="setup")  # a change-log entry and a runtime layer
     engine.create_snapshot("fixture", user="setup")  # snapshot 1
     return engine
@@ -241,3 +298,79 @@ def test_hostile_request_is_refused_and_changes_nothing(client, setup, as_role, 
 def test_the_catalogue_is_large_and_covers_every_documented_refusal():
     assert len(CASES) >= 40
     assert {status for _, status, _ in CASES.values()} == {400, 404, 409, 413, 422}
+
+
+@pytest.mark.parametrize("page", [10 ** 20, 2 ** 63, 10 ** 40])
+def test_a_page_past_any_row_is_empty(client, setup, viewer, page):
+    """flask-smorest bounds page_size, not page: (page - 1) * page_size reached the
+    database as an offset past 64 bits (a 500 on SQLite, a 503 on PostgreSQL)."""
+    response = client.get(f"{PREFIX}/snapshots?page={page}&page_size=100", headers=viewer)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert response.json["snapshots"] == [] and response.json["total"] == 1
+
+
+# -- headers: an If-Match that names no version is a failed precondition, whatever it holds
+IF_MATCH = {
+    "superscript-digit": '"\u00b2"',
+    "arabic-indic-digits": '"\u0661\u0662"',
+    "five-thousand-digits": '"' + "9" * 5000 + '"',
+    "past-a-64-bit-id": f'"{2 ** 63}"',
+    "negative": '"-1"',
+    "weak-and-empty": 'W/""',
+    "latin-1-letters": '"\u00e9\u00e8"',
+}
+
+
+@pytest.mark.parametrize("method, path, body", [
+    ("PUT", f"/values/{INTERVAL}", {"value": 31.0}),
+    ("DELETE", f"/values/{INTERVAL}", None),
+    ("POST", f"/values/{INTERVAL}/revert", {"revision": 0}),
+], ids=["put", "delete", "revert"])
+@pytest.mark.parametrize("if_match", IF_MATCH.values(), ids=IF_MATCH.keys())
+def test_an_if_match_naming_no_version_is_412_and_changes_nothing(client, setup, editor,
+                                                                  method, path, body,
+                                                                  if_match):
+    before = observable_state(setup)
+    response = client.open(PREFIX + path, method=method, json=body,
+                           headers={**editor, "If-Match": if_match})
+    assert response.status_code == 412, response.get_data(as_text=True)[:300]
+    current = response.json["errors"]["current"][INTERVAL]["version"]
+    assert current == setup.get_entry(INTERVAL).version
+    assert observable_state(setup) == before
+
+
+def test_a_viewer_validating_a_deeply_nested_value_is_told_why(client, setup, viewer):
+    response = client.post(f"{PREFIX}/validate", headers=viewer,
+                           json={"key": JSON_KEY, "value": nested(500)})
+    assert response.status_code == 200
+    assert response.json["is_valid"] is False
+    assert "nested more than" in response.json["validation_errors"][0]
+
+
+# -- a body without a Content-Length (chunked) meets the same limit as one with it
+# As gunicorn hands on a chunked body: no length, and a stream it ends itself.
+GUNICORN_STREAM = {"wsgi.input_terminated": True, "CONTENT_LENGTH": None}
+
+
+@pytest.mark.parametrize("extra", [1, MIB], ids=["one-byte-over", "twice-the-limit"])
+def test_a_chunked_body_over_the_limit_is_413(client, setup, editor, extra):
+    before = observable_state(setup)
+    body = ('{"value": 30.0, "description": "' + "x" * (MIB + extra) + '"}').encode()
+    response = client.put(f"{PREFIX}/values/{INTERVAL}", input_stream=io.BytesIO(body),
+                          headers={**editor, "Content-Type": JSON,
+                                   "Transfer-Encoding": "chunked"},
+                          environ_overrides=GUNICORN_STREAM)
+    assert response.status_code == 413, response.get_data(as_text=True)[:300]
+    assert response.json["code"] == 413 and str(MIB) in response.json["message"]
+    assert observable_state(setup) == before
+
+
+def test_a_chunked_body_within_the_limit_is_read_whole(client, setup, editor):
+    description = "x" * (MIB - 100)
+    body = json.dumps({"value": 31.0, "description": description}).encode()
+    response = client.put(f"{PREFIX}/values/{INTERVAL}", input_stream=io.BytesIO(body),
+                          headers={**editor, "Content-Type": JSON,
+                                   "Transfer-Encoding": "chunked"},
+                          environ_overrides=GUNICORN_STREAM)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert setup.get_history(INTERVAL)[0][0]["description"] == description

@@ -172,7 +172,23 @@ CASES = {
         raises(ValidationFailed, lambda e: e.create_snapshot("x", tags=[1, 2])), ("tags",)),
     "snapshot tags given as one string": Case(
         raises(ValidationFailed, lambda e: e.create_snapshot("x", tags="nightly")), ("tags",)),
+    "a new key in another case than an existing one": Case(
+        raises(ValidationFailed, lambda e: e.add_validation_rule(ConfigurationValidationRule(
+            key="Load_Timeout", default_value=1.0))), ("reads the same", "'load_timeout'")),
+    "a new key read in full names a custom one": Case(
+        raises(ValidationFailed, lambda e: e.put_rule({"key": "BANNER", "default": "x"})),
+        ("reads the same", "'banner'"), setup=add_text_key),
 }
+
+
+@pytest.mark.parametrize("key", ["load_timeout\n", "load_timeout ", "Load_Timeout\n"])
+def test_a_key_name_is_matched_in_full(engine, key):
+    before = set(engine.entries())
+    with pytest.raises(ValueError, match="invalid key name"):
+        engine.add_validation_rule(ConfigurationValidationRule(key=key, default_value=1.0))
+    with pytest.raises(ValueError, match="invalid key name"):
+        engine.put_rule({"key": key, "default": 1.0})
+    assert set(engine.entries()) == before
 
 
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())

@@ -90,18 +90,54 @@ def test_notifications_since_and_by_key(engine, tables):
     assert total == 2 and [h["new_value"] for h in history] == [3.0, 1.0]
 
 
-@pytest.mark.parametrize("kwargs", [{"user": "u" * 201}, {"description": "a\x00b"}],
-                         ids=["user longer than 200", "NUL in a description"])
-def test_text_the_database_refuses_is_a_bad_request_not_an_outage(engine, tables, kwargs):
-    from lazyconfig.errors import ConfigurationError, StorageUnavailable
-    if tables.db.dialect.name == "sqlite":  # SQLite keeps such text; PostgreSQL refuses it
-        assert engine.set(INTERVAL, 10.0, **kwargs) is True
-        return
-    before, count = engine.export(), tables.change_count()
-    with pytest.raises(ConfigurationError, match="the database refused a value") as refused:
-        engine.set(INTERVAL, 10.0, **kwargs)
-    assert not isinstance(refused.value, StorageUnavailable)
-    assert engine.export() == before and tables.change_count() == count
+# Text each database must refuse alike, before either sees it: PostgreSQL enforces column
+# sizes and refuses NUL and unpaired surrogates, where SQLite kept them all.
+UNSTORABLE = {
+    "user longer than 200": ("set", {"user": "u" * 201}, "user"),
+    "NUL in a description": ("set", {"description": "a\x00b"}, "description"),
+    "surrogate in a description": ("set", {"description": "a\ud800"}, "description"),
+    "surrogate in a batch item's description": ("batch", {"description": "\udfff"}, INTERVAL),
+    "NUL in a snapshot description": ("snapshot", {"description": "\x00"}, "description"),
+    "surrogate in a snapshot tag": ("snapshot", {"tags": ["ok", "\ud800"]}, "tags"),
+    "NUL in a snapshot tag": ("snapshot", {"tags": ["a\x00"]}, "tags"),
+    "user of 201 on a snapshot": ("snapshot", {"user": "u" * 201}, "user"),
+    "request id over 64": ("set", {"request_id": "r" * 65}, "request_id"),
+    "unit of 33 characters": ("rule", {"unit": "u" * 33}, "new_key"),
+    "NUL in a rule description": ("rule", {"description": "\x00"}, "new_key"),
+    "surrogate in a rule's choices": ("rule", {"value_type": "enum", "default": "a",
+                                              "choices": ["a", "\ud800"]}, "new_key"),
+    "pattern of 501 characters": ("rule", {"pattern": "a|" * 250 + "a"}, "new_key"),
+}
+
+
+def _attempt(engine, kind: str, extra: dict):
+    if kind == "set":
+        return engine.write_values({INTERVAL: 10.0}, action="set", **extra)
+    if kind == "batch":
+        return engine.write_values([(INTERVAL, 10.0, extra["description"])])
+    if kind == "snapshot":
+        return engine.create_snapshot(**extra)
+    return engine.put_rule({"key": "new_key", "value_type": "string", "default": "a", **extra})
+
+
+@pytest.mark.parametrize("kind, extra, field", UNSTORABLE.values(), ids=UNSTORABLE.keys())
+def test_text_a_database_cannot_store_is_refused_alike_on_both(engine, tables, kind, extra,
+                                                               field):
+    before = (engine.export(), tables.change_count(), tables.snapshots(), tables.rules())
+    with pytest.raises(ValidationFailed) as refused:
+        _attempt(engine, kind, extra)
+    assert field in refused.value.errors
+    assert (engine.export(), tables.change_count(), tables.snapshots(), tables.rules()) == before
+
+
+def test_text_at_the_limits_is_stored_alike_on_both(engine, tables):
+    engine.write_values({INTERVAL: 10.0}, user="u" * 200, description="é\n" * 1000,
+                        request_id="r" * 64)
+    engine.create_snapshot("ok", tags=["t" * 300], user="u" * 200)
+    engine.put_rule({"key": "k" * 128, "value_type": "string", "default": "a",
+                     "unit": "u" * 32, "pattern": "a|" * 249 + "aa"})
+    assert tables.changes()[0].actor == "u" * 200
+    assert tables.rules()["k" * 128].unit == "u" * 32
 
 
 def test_reads_do_not_touch_the_database(make_engine):

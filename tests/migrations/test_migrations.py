@@ -1,13 +1,16 @@
 """The Alembic history builds, tears down and rebuilds the schema, and matches the models."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Integer, String, inspect
+from sqlalchemy import Column, Integer, String, insert, inspect, select
 
 from lazyconfig.db import migrate
 from lazyconfig.db.base import Base
 from lazyconfig.db.connection import make_engine
+from lazyconfig.db.models import ChangeRow, RuleRow, SnapshotRow, ValueRow
 
 TABLES = {"changes", "config_rules", "config_values", "snapshots", "hosts"}
 
@@ -73,5 +76,38 @@ def test_schema_constraints_follow_the_naming_convention(database_url):
         assert "uq_config_values_key_source" in uniques
         fks = inspector.get_foreign_keys("config_values")
         assert fks and fks[0]["referred_table"] == "config_rules"
+    finally:
+        db.dispose()
+
+
+def test_a_key_that_is_a_name_and_a_newline_is_renamed_or_dropped(database_url):
+    """Before 0004 a key could be a valid name plus "\\n" (matched with `$`). Upgrading
+    gives such a key its name when that is free, and drops it when the name is taken."""
+    db = make_engine(database_url)
+    now = datetime.now(timezone.utc)
+    keys = ("taken", "taken\n", "free\n")
+    try:
+        migrate.run(db, "downgrade", "base")
+        migrate.run(db, "upgrade", "0003")
+        with db.begin() as conn:
+            conn.execute(insert(RuleRow.__table__), [
+                {"key": key, "value_type": "int", "default": 1, "origin": "custom",
+                 "updated_at": now} for key in keys])
+            conn.execute(insert(ValueRow.__table__), [
+                {"key": key, "source": "runtime", "value": n, "revision": n, "updated_at": now}
+                for n, key in enumerate(keys, 1)])
+            conn.execute(insert(ChangeRow.__table__), [
+                {"at": now, "key": "free\n", "source": "runtime", "action": "set"}])
+            conn.execute(insert(SnapshotRow.__table__), [
+                {"tags": [], "created_at": now, "revision": 3, "key_count": 3,
+                 "data": {key: {"runtime": n} for n, key in enumerate(keys, 1)}}])
+        migrate.run(db, "upgrade", "head")
+        with db.connect() as conn:
+            assert set(conn.scalars(select(RuleRow.key))) == {"taken", "free"}
+            assert set(conn.execute(select(ValueRow.key, ValueRow.value)).all()) == {
+                ("taken", 1), ("free", 3)}
+            assert list(conn.scalars(select(ChangeRow.key))) == ["free"]
+            assert conn.scalar(select(SnapshotRow.data)) == {"taken": {"runtime": 1},
+                                                              "free": {"runtime": 3}}
     finally:
         db.dispose()

@@ -101,3 +101,23 @@ def test_stream_clients_are_counted_across_workers_while_connected(server):
     for reader in readers:
         reader.join(timeout=5)
     assert eventually(lambda: connected() == 0, timeout=10)
+
+
+def test_a_chunked_body_meets_the_same_limit_as_a_sized_one(server):
+    """gunicorn ends a chunked body itself; werkzeug used to read it only up to the limit
+    and parse what it had, so a body over the limit was "not valid JSON" (422)."""
+    editor = {"Authorization": f"Bearer {server.token('ed', 'editor')}",
+              "Content-Type": "application/json"}
+    limit = 1024 * 1024
+
+    def chunked(text: str):
+        data = text.encode()
+        return (data[i:i + 65536] for i in range(0, len(data), 65536))
+
+    url = f"{server.url}{PREFIX}/values/load_timeout"
+    over = '{"value": 7.0, "description": "' + "x" * limit + '"}'
+    response = requests.put(url, data=chunked(over), headers=editor, timeout=TIMEOUT)
+    assert response.status_code == 413 and response.json()["code"] == 413
+    within = '{"value": 7.0, "description": "' + "x" * (limit - 100) + '"}'
+    response = requests.put(url, data=chunked(within), headers=editor, timeout=TIMEOUT)
+    assert response.status_code == 200 and response.json()["value"] == 7.0

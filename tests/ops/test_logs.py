@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from lazyconfig.logs import JsonFormatter
+from lazyconfig.logs import JsonFormatter, TextFormatter
 
 PREFIX = "/api/lazy-loading-config"
 
@@ -65,3 +65,25 @@ def test_the_formatter_writes_one_json_object_per_line():
     data = json.loads(line)
     assert (data["message"], data["status"], data["request_id"], data["level"]) == \
         ("GET /healthz", 200, "r1", "INFO")
+
+
+def test_text_lines_escape_what_a_client_sends(client, as_role, caplog):
+    """With LAZYCONFIG_LOG_FORMAT=text a path (or any text a client chose) with a newline
+    would start a line that reads like ours: every control character is escaped."""
+    caplog.set_level(logging.INFO)
+    client.get(f"{PREFIX}/values/x%0A2026-01-01 00:00:00 [1] INFO lazyconfig: forged\x1b[2J",
+               headers=as_role("viewer"))
+    record = [r for r in caplog.records if r.name == "lazyconfig.requests"][-1]
+    line = TextFormatter().format(record)
+    assert "\n" not in line and "\x1b" not in line
+    assert "x\\n2026-01-01 00:00:00 [1] INFO lazyconfig: forged\\x1b[2J" in line
+    assert record.getMessage().count("\n") == 1  # the record itself is left as it was
+
+
+def test_the_text_format_is_what_the_setting_installs(tmp_path, monkeypatch):
+    from lazyconfig.logs import configure
+    from lazyconfig.settings import Settings
+    installed = {}
+    monkeypatch.setattr(logging, "basicConfig", lambda **kwargs: installed.update(kwargs))
+    configure(Settings(database_url="sqlite://", instance_path=tmp_path, log_format="text"))
+    assert isinstance(installed["handlers"][0].formatter, TextFormatter)

@@ -35,6 +35,7 @@ EXAMPLES = {
     "JWT_SECRET": ("s" * 40, "s" * 40),
     "ENV": ("Production", "production"),
     "TOKEN_TTL": ("60", 60),
+    "MAX_TOKEN_LIFETIME": ("86400", 86400),
     "MAX_BODY_BYTES": ("2048", 2048),
     "LOG_LEVEL": ("debug", "DEBUG"),
     "LOG_FORMAT": ("TEXT", "text"),
@@ -67,6 +68,7 @@ def test_web_concurrency_sets_the_workers_unless_lazyconfig_workers_does():
 @pytest.mark.parametrize("name,text,expected", [
     ("TOKEN_TTL", "an hour", "a whole number of seconds, 1 or more"),
     ("TOKEN_TTL", "0", "a whole number of seconds, 1 or more"),
+    ("MAX_TOKEN_LIFETIME", "30d", "a whole number of seconds, 1 or more"),
     ("MAX_BODY_BYTES", "1MiB", "a whole number of bytes"),
     ("SNAPSHOT_MAX_COUNT", "-1", "a whole number, 0 or more"),
     ("MAX_WAITING_CLIENTS", "-5", "a whole number, 0 or more"),
@@ -81,6 +83,12 @@ def test_an_unusable_value_is_refused_naming_the_variable(name, text, expected):
         Settings.from_env({PREFIX + name: text})
     assert str(refused.value).startswith(f"{PREFIX}{name} must be {expected}")
     assert repr(text) in str(refused.value)
+
+
+def test_tokens_may_not_be_made_to_live_longer_than_the_server_accepts():
+    assert Settings.from_env({}).max_token_lifetime == 30 * 24 * 3600
+    with pytest.raises(InvalidSetting, match="TOKEN_TTL .* must not exceed"):
+        Settings.from_env({PREFIX + "TOKEN_TTL": "7200", PREFIX + "MAX_TOKEN_LIFETIME": "3600"})
 
 
 def test_the_fallback_is_named_when_it_is_the_unusable_one():

@@ -8,6 +8,8 @@ import pytest
 
 from lazyconfig import ConfigurationValidationRule, ValueType
 from lazyconfig.domain import BUILTIN_RULES
+from lazyconfig.domain.limits import JSON_DEPTH_MAX, PATTERN_MAX, UNIT_MAX
+from lazyconfig.domain.rules import lookalike
 
 RULES = {rule.key: rule for rule in BUILTIN_RULES}
 INTERVAL = RULES["lazy_loading_unloading_check_interval"]
@@ -110,10 +112,48 @@ def test_json_values():
     assert rule.check({"bad\x00key": 1})[1] == ["must not contain NUL characters"]
 
 
-@pytest.mark.parametrize("name", ["", "1abc", "a b", "a/b", "x" * 129, None])
+@pytest.mark.parametrize("name", ["", "1abc", "a b", "a/b", "x" * 129, None, "load_timeout\n",
+                                  "load_timeout\r\n", " load_timeout", "ｌｏａｄ"])
 def test_invalid_key_names_are_refused(name):
     with pytest.raises(ValueError):
         ConfigurationValidationRule(name, default_value=1)
+
+
+@pytest.mark.parametrize("key, twin", [
+    ("Load_Timeout", "load_timeout"), ("LOAD_TIMEOUT", "load_timeout"),
+    ("load_timeout ", "load_timeout"), ("ｌｏａｄ_timeout", "load_timeout"),
+    ("load_timeout", None), ("load-timeout", None), ("load_timeouts", None),
+])
+def test_a_name_that_reads_like_an_existing_one_is_found(key, twin):
+    assert lookalike(key, ["load_timeout", "cache_enabled"]) == twin
+
+
+def test_values_nested_too_deeply_are_refused_at_any_depth():
+    rule = ConfigurationValidationRule("extra", value_type="json")
+    for depth in (JSON_DEPTH_MAX + 1, 500, 50_000):
+        nested: object = 1
+        for _ in range(depth):
+            nested = [nested]
+        assert rule.check(nested)[1] == [
+            f"must not be nested more than {JSON_DEPTH_MAX} levels deep"]
+    deepest: object = "ok"
+    for _ in range(JSON_DEPTH_MAX):
+        deepest = {"k": deepest}
+    assert rule.check(deepest)[1] == []
+
+
+def test_texts_a_database_cannot_store_are_named_when_a_rule_is_defined():
+    rule = ConfigurationValidationRule(
+        "k", default_value="a", unit="u" * (UNIT_MAX + 1), description="a\x00b",
+        error_message="\ud800", choices=["a", "b\x00"], pattern="x" * (PATTERN_MAX + 1),
+        origin="mine")
+    assert rule.storage_problems() == [
+        "description must not contain NUL characters",
+        f"unit must be at most {UNIT_MAX} characters",
+        f"pattern must be at most {PATTERN_MAX} characters",
+        "error_message must be valid Unicode text (it holds a lone surrogate)",
+        "choices must not contain NUL characters", "origin must be one of builtin, custom"]
+    assert all(r.storage_problems() == [] for r in BUILTIN_RULES)
 
 
 def test_an_enum_needs_choices():

@@ -1,7 +1,11 @@
 """If-Match on a value: honoured when sent, never required (the spec's PUT sends none)."""
 from __future__ import annotations
 
+import re
+
 from flask import request
+
+from ..schemas import MAX_ID
 
 ETAG_HEADER = {"ETag": {"description": 'the key\'s version, quoted: send it back as If-Match',
                         "schema": {"type": "string", "example": '"42"'}}}
@@ -10,6 +14,7 @@ IF_MATCH_PARAMETER = {"in": "header", "name": "If-Match", "required": False,
                                      "the key changed since",
                       "schema": {"type": "string", "example": '"42"'}}
 _NO_VERSION = -1  # matches no key's version, so a malformed If-Match always fails
+_VERSION = re.compile(r"[0-9]{1,19}")
 
 
 def etag(version: int) -> dict[str, str]:
@@ -22,4 +27,8 @@ def if_match_version() -> int | None:
     if header is None or header.strip() == "*":
         return None
     tag = header.split(",")[0].strip().removeprefix("W/").strip('"')
-    return int(tag) if tag.isdigit() else _NO_VERSION
+    # ASCII digits only, and few enough for a version: str.isdigit() also takes "²", which
+    # int() refuses, and int() refuses more than 4,300 digits.
+    if not _VERSION.fullmatch(tag) or int(tag) > MAX_ID:
+        return _NO_VERSION
+    return int(tag)
