@@ -35,3 +35,10 @@ def test_a_socket_closed_on_our_side_counts_as_gone():
 def test_without_a_server_socket_the_client_is_never_taken_for_gone():
     assert client_gone({})() is False
     assert client_gone({"gunicorn.socket": "not a socket"})() is False
+
+
+def test_a_client_that_stops_sending_counts_as_gone():
+    server_side, client_side = socket.socketpair()
+    with server_side, client_side:
+        client_side.shutdown(socket.SHUT_WR)
+        assert client_gone({"gunicorn.socket": server_side})() is True

@@ -3,7 +3,8 @@
 A stream or blocking query that only learns of its client's departure when a write fails
 holds its waiting slot until the next heartbeat (15 s): clients that open and drop streams
 faster than that lock everyone else out (issue 15). Looking at the socket instead frees the
-slot within CHECK_SECONDS.
+slot within CHECK_SECONDS. A client that shuts down its sending side counts as gone too, as
+it does for most servers: an HTTP client does not half-close a request it still reads.
 """
 from __future__ import annotations
 
