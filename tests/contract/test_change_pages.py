@@ -4,15 +4,10 @@ finding 4). The page contract runs on the fake and the real repositories; the ro
 measured on the real ones, at the database driver's cursor."""
 from __future__ import annotations
 
-import sqlite3
-
-import psycopg
 import pytest
-from sqlalchemy import event
 
-from lazyconfig.db import migrate
-from lazyconfig.db.connection import make_engine
 from lazyconfig.db.unit_of_work import SqlStorage
+from tests.support.fetched_rows import Fetched
 
 from test_storage_contract import RULE, row, seeded, storage  # noqa: F401  (a fixture)
 
@@ -45,57 +40,12 @@ def test_a_history_page_is_the_right_slice_newest_first(storage):
         assert revisions(uow.changes.latest(2, since=295, key=RULE.key)) == [296, 298]
 
 
-class Fetched:
-    """Rows the database driver has handed to SQLAlchemy, counted in the driver's cursor."""
-
-    def __init__(self) -> None:
-        self.rows = 0
-
-    def cursor_class(self, base: type) -> type:
-        fetched = self
-
-        class Counting(base):
-            def fetchone(self):
-                found = super().fetchone()
-                fetched.rows += found is not None
-                return found
-
-            def fetchmany(self, *args, **kwargs):
-                found = super().fetchmany(*args, **kwargs)
-                fetched.rows += len(found)
-                return found
-
-            def fetchall(self):
-                found = super().fetchall()
-                fetched.rows += len(found)
-                return found
-        return Counting
-
-    def connection_options(self, dialect: str) -> dict:
-        """What the driver's connect() needs to make every cursor a counting one."""
-        if dialect == "sqlite":
-            counting = self.cursor_class(sqlite3.Cursor)
-
-            class Connection(sqlite3.Connection):
-                def cursor(self, factory=counting):
-                    return super().cursor(factory)
-            return {"factory": Connection}
-        return {"cursor_factory": self.cursor_class(psycopg.Cursor)}
-
-
 @pytest.fixture
 def counted(database_url):
     """(SqlStorage, Fetched): a real storage whose every fetched row is counted."""
-    database = make_engine(database_url)
-    fetched = Fetched()
-
-    @event.listens_for(database, "do_connect")
-    def counting(dialect, connection_record, cargs, cparams):
-        cparams.update(fetched.connection_options(dialect.name))
-
-    migrate.run(database)
-    yield SqlStorage(database), fetched
-    database.dispose()
+    fetched = Fetched(database_url)
+    yield SqlStorage(fetched.database), fetched
+    fetched.database.dispose()
 
 
 def rows_read(counted, read) -> tuple[list, int]:

@@ -122,8 +122,8 @@ class _Shown:
     def __init__(self, engine: ConfigurationEngine, key: str | None, include_sensitive: bool):
         self.engine, self.key, self.include_sensitive = engine, key, include_sensitive
 
-    def logged(self, since: int) -> list[dict[str, Any]]:
-        return self.engine.get_notifications(CATCH_UP_PAGE, since=since, key=self.key,
+    def logged(self, since: int, limit: int) -> list[dict[str, Any]]:
+        return self.engine.get_notifications(limit, since=since, key=self.key,
                                              include_sensitive=self.include_sensitive)
 
     def event(self, change: Change) -> str:
@@ -133,9 +133,11 @@ class _Shown:
 def _missed(shown: _Shown, cursor: int, start: int) -> Iterator[str]:
     """The events after `cursor` up to the listener's `start`, from the change log."""
     while cursor < start:
-        page = [n for n in shown.logged(cursor) if n["revision"] <= start]
+        # No more rows than revisions are left up to `start`: later ones are the feed's.
+        limit = min(CATCH_UP_PAGE, start - cursor)
+        page = [n for n in shown.logged(cursor, limit) if n["revision"] <= start]
         yield from (_event(item) for item in page)
-        cursor = page[-1]["revision"] if len(page) == CATCH_UP_PAGE else start
+        cursor = page[-1]["revision"] if len(page) == limit else start
 
 
 def _live(shown: _Shown, listener: Listener, cursor: int, end: float,
