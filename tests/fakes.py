@@ -93,6 +93,10 @@ class FakeChanges:
             return [c for c in found if c.revision > since][:limit]
         return found[-limit:] if limit else []
 
+    def newest_first(self, limit: int, offset: int = 0, key: str | None = None) -> list[Change]:
+        found = [c for c in reversed(self._t.changes) if key is None or c.key == key]
+        return found[offset:offset + limit]
+
     def count(self, key: str | None = None) -> int:
         return sum(1 for c in self._t.changes if key is None or c.key == key)
 

@@ -29,11 +29,12 @@ def notifications(storage: Storage, shown: Redaction, limit: int, since: int | N
 
 def history(storage: Storage, shown: Redaction, key: str, limit: int,
             offset: int) -> tuple[list[dict[str, Any]], int]:
+    """A page of `key`'s changes, newest first, read from the database page by itself (no
+    more rows than it shows, whatever the offset), and how many there are in all."""
     with storage.reading() as uow:
-        changes = uow.changes.latest(limit + offset, key=key)
+        changes = uow.changes.newest_first(limit, offset, key=key)
         total = uow.changes.count(key)
-    newest_first = list(reversed(changes))[offset:offset + limit]
-    return [shown.change(c) for c in newest_first], total
+    return [shown.change(c) for c in changes], total
 
 
 def snapshot_page(storage: Storage, limit: int, offset: int) -> tuple[list[dict], int]:

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import time
 
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask.views import MethodView
 
 from ..auth import token_claims
 from ..blueprint import Blueprint
 from ..context import engine, sees_sensitive
 from ..metrics import metrics
+from .departure import client_gone
 from .schemas import (NotificationQuerySchema, NotificationsSchema, StreamHeadersSchema,
                       StreamQuerySchema)
 from .waiting import (HEARTBEAT_SECONDS, change_feed, event_stream,
@@ -44,7 +45,7 @@ class Notifications(MethodView):
         if not query["wait"]:
             return {"notifications": fetch()}
         found = wait_for_notifications(change_feed(current_app), fetch, query["key"],
-                                       query["wait"])
+                                       query["wait"], client_gone(request.environ))
         return {"notifications": found}
 
 
@@ -74,7 +75,8 @@ class NotificationStream(MethodView):
         lifetime = token_claims()["exp"] - time.time()
         stream = event_stream(engine(), change_feed(current_app), key=key,
                               last_event_id=last_event_id,
-                              include_sensitive=sees_sensitive(), lifetime=lifetime)
+                              include_sensitive=sees_sensitive(), lifetime=lifetime,
+                              gone=client_gone(request.environ))
         return metrics().streaming(Response(
             stream, mimetype="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}))

@@ -21,6 +21,7 @@ from ...errors import StorageUnavailable
 from ...service.engine import ConfigurationEngine
 from ..context import EXTENSION, settings
 from ..schemas import ChangeSchema
+from .departure import CHECK_SECONDS, never
 
 log = logging.getLogger(__name__)
 FEED = "lazyconfig.feed"
@@ -64,19 +65,20 @@ def notification(engine: ConfigurationEngine, change: Change,
 
 
 def wait_for_notifications(feed: ChangeFeed, fetch: Callable[[], list], key: str | None,
-                           wait: float) -> list:
+                           wait: float, gone: Callable[[], bool] = never) -> list:
     """fetch() now; if it finds nothing, again as soon as a change (of `key`) is made
-    anywhere, until `wait` seconds have passed. Raises FeedBusy when too many wait."""
+    anywhere, until `wait` seconds have passed or the client is `gone()` (looked at every
+    CHECK_SECONDS, so a dropped client frees its slot). Raises FeedBusy when too many wait."""
     deadline = time.monotonic() + wait
     # Listen before the first fetch, so a change committed in between still wakes us.
     with feed.listen(None if key is None else [key]) as listener:
         found = fetch()
-        while not found:
+        while not found and not gone():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
             try:
-                woke = listener.wait(remaining)
+                woke = listener.wait(min(remaining, CHECK_SECONDS))
             except FeedClosed:  # shutting down: answer what we have
                 break
             if woke:
@@ -85,11 +87,12 @@ def wait_for_notifications(feed: ChangeFeed, fetch: Callable[[], list], key: str
 
 
 def event_stream(engine: ConfigurationEngine, feed: ChangeFeed, *, key: str | None,
-                 last_event_id: int | None, include_sensitive: bool,
-                 lifetime: float) -> Iterator[str]:
+                 last_event_id: int | None, include_sensitive: bool, lifetime: float,
+                 gone: Callable[[], bool] = never) -> Iterator[str]:
     """Server-sent events: the changes after `last_event_id` from the change log, then live
     ones as the feed delivers them, a heartbeat comment when idle; ends after `lifetime`
-    seconds (the token's), when the feed closes, or when the client falls too far behind.
+    seconds (the token's), when the feed closes, when the client falls too far behind, or
+    within CHECK_SECONDS of the client being `gone()`.
     Registers with the feed at once (FeedBusy if it is full), before the first event."""
     listener = feed.listen(None if key is None else [key])
     shown = _Shown(engine, key, include_sensitive)
@@ -101,7 +104,7 @@ def event_stream(engine: ConfigurationEngine, feed: ChangeFeed, *, key: str | No
             # `id:` without data sets the client's resume point without an event.
             yield f": lazyconfig changes\nretry: {RETRY_MILLISECONDS}\nid: {cursor}\n\n"
             yield from _missed(shown, cursor, listener.start)
-            yield from _live(shown, listener, max(cursor, listener.start), end)
+            yield from _live(shown, listener, max(cursor, listener.start), end, gone)
         except FeedClosed:
             pass  # shutdown, or too far behind: the client resumes from its last id
         except StorageUnavailable as exc:
@@ -119,8 +122,8 @@ class _Shown:
     def __init__(self, engine: ConfigurationEngine, key: str | None, include_sensitive: bool):
         self.engine, self.key, self.include_sensitive = engine, key, include_sensitive
 
-    def logged(self, since: int) -> list[dict[str, Any]]:
-        return self.engine.get_notifications(CATCH_UP_PAGE, since=since, key=self.key,
+    def logged(self, since: int, limit: int) -> list[dict[str, Any]]:
+        return self.engine.get_notifications(limit, since=since, key=self.key,
                                              include_sensitive=self.include_sensitive)
 
     def event(self, change: Change) -> str:
@@ -130,16 +133,20 @@ class _Shown:
 def _missed(shown: _Shown, cursor: int, start: int) -> Iterator[str]:
     """The events after `cursor` up to the listener's `start`, from the change log."""
     while cursor < start:
-        page = [n for n in shown.logged(cursor) if n["revision"] <= start]
+        # No more rows than revisions are left up to `start`: later ones are the feed's.
+        limit = min(CATCH_UP_PAGE, start - cursor)
+        page = [n for n in shown.logged(cursor, limit) if n["revision"] <= start]
         yield from (_event(item) for item in page)
-        cursor = page[-1]["revision"] if len(page) == CATCH_UP_PAGE else start
+        cursor = page[-1]["revision"] if len(page) == limit else start
 
 
-def _live(shown: _Shown, listener: Listener, cursor: int, end: float) -> Iterator[str]:
-    """The feed's changes after `cursor` as they come, a heartbeat when idle, until `end`."""
+def _live(shown: _Shown, listener: Listener, cursor: int, end: float,
+          gone: Callable[[], bool]) -> Iterator[str]:
+    """The feed's changes after `cursor` as they come, a heartbeat when idle, until `end`
+    or until the client is gone."""
     beat = time.monotonic() + HEARTBEAT_SECONDS
-    while (now := time.monotonic()) < end:
-        changes = listener.wait(min(beat, end) - now)
+    while (now := time.monotonic()) < end and not gone():
+        changes = listener.wait(min(beat, end, now + CHECK_SECONDS) - now)
         for change in changes:
             if change.revision > cursor:
                 yield shown.event(change)

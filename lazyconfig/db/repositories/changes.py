@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import bindparam, func, insert, select, text
+from sqlalchemy import Select, bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from ...domain import Change
@@ -93,15 +93,26 @@ class ChangeRepository:
     def latest(self, limit: int, since: int | None = None,
                key: str | None = None) -> list[Change]:
         """With `since`: the oldest `limit` changes after it; without: the newest `limit`.
-        Either way the result is in revision order."""
-        stmt = select(ChangeRow)
-        if key is not None:
-            stmt = stmt.where(ChangeRow.key == key)
-        if since is not None:
-            stmt = stmt.where(ChangeRow.id > since).order_by(ChangeRow.id)
-            return [_change(row) for row in self.session.scalars(stmt.limit(limit))]
-        stmt = stmt.order_by(ChangeRow.id.desc()).limit(limit)
-        return [_change(row) for row in reversed(list(self.session.scalars(stmt)))]
+        Either way the result is in revision order, and at most `limit` rows are read."""
+        if since is None:
+            return list(reversed(self.newest_first(limit, key=key)))
+        stmt = self._of(key).where(_CHANGES.c.id > since).order_by(_CHANGES.c.id)
+        return self._read(stmt.limit(limit))
+
+    def newest_first(self, limit: int, offset: int = 0, key: str | None = None) -> list[Change]:
+        """The page of `limit` changes (of `key`, or all) after the newest `offset`, newest
+        first; the database skips the `offset`, so only the page's rows are read."""
+        stmt = self._of(key).order_by(_CHANGES.c.id.desc()).offset(offset).limit(limit)
+        return self._read(stmt)
+
+    @staticmethod
+    def _of(key: str | None) -> Select:
+        stmt = select(_CHANGES)
+        return stmt if key is None else stmt.where(_CHANGES.c.key == key)
+
+    def _read(self, stmt: Select) -> list[Change]:
+        # Plain rows, not ORM objects: nothing stays in the session's identity map.
+        return [_change(row) for row in self.session.execute(stmt)]
 
     def count(self, key: str | None = None) -> int:
         stmt = select(func.count(ChangeRow.id))
