@@ -109,7 +109,7 @@ class BatchResultSchema(Schema):
 
 
 MAX_LIMIT = 1000
-# The engine reads `offset + limit` rows, a number the database must take as a 64-bit integer.
+# The database adds `offset + limit` (OFFSET … LIMIT), which must fit a 64-bit integer.
 MAX_OFFSET = MAX_ID - MAX_LIMIT
 
 
