@@ -3,6 +3,7 @@ on stderr so stdout stays clean for pipes."""
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
@@ -12,10 +13,17 @@ MAX_CELL = 60
 
 
 def text(value: Any) -> str:
-    """A value as a person reads it: strings bare, everything else as JSON."""
+    """A value as a person reads it: strings bare (control characters escaped, so a value
+    cannot move the cursor or forge a line), everything else as JSON."""
     if isinstance(value, str):
-        return value
+        return "".join(_escaped(c) for c in value)
     return json.dumps(value, sort_keys=True, default=str)
+
+
+def _escaped(char: str) -> str:
+    if unicodedata.category(char) != "Cc":
+        return char
+    return json.dumps(char)[1:-1] if ord(char) < 0x80 else f"\\x{ord(char):02x}"
 
 
 def echo_json(data: Any) -> None:
@@ -28,7 +36,6 @@ def _plain(value: Any) -> Any:
 
 def _cell(value: Any) -> str:
     shown = "" if value is None else text(value)
-    shown = shown.replace("\n", " ")
     return shown if len(shown) <= MAX_CELL else shown[:MAX_CELL - 1] + "…"
 
 
@@ -54,8 +61,7 @@ class Progress:
 
 def diff_rows(diff: list[dict[str, Any]]) -> None:
     """An operation's diff (rollback, import): key, old value, new value, winning source,
-    by key (a server's import diff comes in no set order: a flat body's keys are read as
-    a set)."""
+    by key."""
     if not diff:
         click.echo("no changes")
         return

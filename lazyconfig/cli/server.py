@@ -153,4 +153,8 @@ def create(session: Session, token_user: str, role: str, expires_in: int | None)
     from ..auth import create_token, resolve_secret
 
     lifetime = session.settings.token_ttl if expires_in is None else expires_in
+    longest = session.settings.max_token_lifetime
+    if not 0 < lifetime <= longest:  # the server would refuse a longer token (auth.py)
+        raise click.BadParameter(f"must be 1 to {longest} seconds "
+                                 "(LAZYCONFIG_MAX_TOKEN_LIFETIME)", param_hint="--expires-in")
     click.echo(create_token(resolve_secret(session.settings).value, token_user, role, lifetime))

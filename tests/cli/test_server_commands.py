@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import jwt
+import pytest
 
 BIN = Path(sys.executable).parent
 
@@ -30,6 +31,14 @@ def test_token_create(cli, monkeypatch):
     assert done.exit_code == 0, done.stderr
     claims = jwt.decode(done.stdout.strip(), secret, algorithms=["HS256"])
     assert (claims["sub"], claims["role"]) == ("dora", "viewer")
+
+
+@pytest.mark.parametrize("seconds", ["0", "2592001", "10" * 30])
+def test_a_token_lifetime_the_server_would_refuse_is_bad_usage(cli, seconds):
+    refused = cli("token", "create", "--user", "dora", "--role", "viewer",
+                  "--expires-in", seconds)
+    assert refused.exit_code == 2 and refused.stdout == ""
+    assert "--expires-in" in refused.stderr and "Traceback" not in refused.stderr
 
 
 def test_the_installed_command_in_a_real_process(engine_env, make_engine):

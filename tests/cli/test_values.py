@@ -101,3 +101,12 @@ def test_reset_removes_the_named_overrides_only(cli, make_engine):
     assert done.exit_code == 0 and "reset 1 key(s): load_timeout" in done.stdout
     engine = make_engine()
     assert (engine.get("load_timeout"), engine.get("max_concurrent_loads")) == (30.0, 2)
+
+
+def test_a_value_with_control_characters_prints_escaped(cli):
+    cli("rules", "set", "banner", "--type", "string", "--default", "")
+    assert cli("set", "banner", "ok\x1b[2Jfake\nline").exit_code == 0
+    shown = cli("get", "banner").stdout
+    assert shown == "ok\\u001b[2Jfake\\nline\n"
+    listed = cli("list").stdout
+    assert "\x1b" not in listed and "ok\\u001b[2Jfake\\nline" in listed
