@@ -154,7 +154,7 @@ def create(session: Session, token_user: str, role: str, expires_in: int | None)
 
     lifetime = session.settings.token_ttl if expires_in is None else expires_in
     longest = session.settings.max_token_lifetime
-    if not 0 < lifetime <= longest:  # the server would refuse a longer token (auth.py)
-        raise click.BadParameter(f"must be 1 to {longest} seconds "
-                                 "(LAZYCONFIG_MAX_TOKEN_LIFETIME)", param_hint="--expires-in")
+    if lifetime > longest:  # the server would refuse the token (auth.py); bad usage, exit 2
+        raise ValueError(f"--expires-in must be at most {longest} seconds "
+                         "(LAZYCONFIG_MAX_TOKEN_LIFETIME)")
     click.echo(create_token(resolve_secret(session.settings).value, token_user, role, lifetime))

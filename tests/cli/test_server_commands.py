@@ -38,7 +38,7 @@ def test_a_token_lifetime_the_server_would_refuse_is_bad_usage(cli, seconds):
     refused = cli("token", "create", "--user", "dora", "--role", "viewer",
                   "--expires-in", seconds)
     assert refused.exit_code == 2 and refused.stdout == ""
-    assert "--expires-in" in refused.stderr and "Traceback" not in refused.stderr
+    assert "expires" in refused.stderr and "Traceback" not in refused.stderr
 
 
 def test_the_installed_command_in_a_real_process(engine_env, make_engine):
