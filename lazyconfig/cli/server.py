@@ -154,7 +154,10 @@ def create(session: Session, token_user: str, role: str, expires_in: int | None)
 
     lifetime = session.settings.token_ttl if expires_in is None else expires_in
     longest = session.settings.max_token_lifetime
-    if lifetime > longest:  # the server would refuse the token (auth.py); bad usage, exit 2
+    # Checked before the secret is looked for: bad usage (exit 2) whatever the database.
+    if lifetime <= 0:
+        raise ValueError("--expires-in must be a positive number of seconds")
+    if lifetime > longest:  # the server would refuse the token (auth.py)
         raise ValueError(f"--expires-in must be at most {longest} seconds "
                          "(LAZYCONFIG_MAX_TOKEN_LIFETIME)")
     click.echo(create_token(resolve_secret(session.settings).value, token_user, role, lifetime))

@@ -34,7 +34,8 @@ def test_token_create(cli, monkeypatch):
 
 
 @pytest.mark.parametrize("seconds", ["0", "2592001", "10" * 30])
-def test_a_token_lifetime_the_server_would_refuse_is_bad_usage(cli, seconds):
+def test_a_token_lifetime_the_server_would_refuse_is_bad_usage(cli, seconds, monkeypatch):
+    monkeypatch.setenv("LAZYCONFIG_JWT_SECRET", "a-configured-secret-of-at-least-32-bytes")
     refused = cli("token", "create", "--user", "dora", "--role", "viewer",
                   "--expires-in", seconds)
     assert refused.exit_code == 2 and refused.stdout == ""
