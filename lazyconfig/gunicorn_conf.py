@@ -6,8 +6,6 @@ Override any of them on the command line (`--bind 0.0.0.0:7000`, `--workers 4`) 
 GUNICORN_CMD_ARGS; LAZYCONFIG_WORKERS (or WEB_CONCURRENCY) sets the worker count.
 """
 import sys
-import threading
-import time
 
 from lazyconfig.settings import InvalidSetting, Settings
 
@@ -20,16 +18,17 @@ bind = "127.0.0.1:7000"  # the spec's port; loopback unless told otherwise
 # Each worker holds its own engine (memory, a watcher thread, a few database connections);
 # Settings caps the default from the CPU count.
 workers = SETTINGS.workers
-# gthread: each request gets a thread of the worker's pool. A change stream or a blocking
-# query holds its thread while it waits (on an in-process condition, with no database
-# connection), so the pool is large; idle threads are only made when needed. At most
-# threads - RESERVED_THREADS of them wait at once (more get 503 + Retry-After), so ordinary
-# requests always find a thread. gevent/eventlet would need monkey-patching of psycopg and
-# of the engine's watcher threads; we keep plain threads.
-worker_class = "gthread"
+# An asyncio worker (uvicorn's) reads every request on its event loop, so a slow or idle
+# client holds a socket, not a thread; only a whole request gets one of the worker's
+# `threads` to run the Flask app (lazyconfig/serving, docs/architecture.md). A change stream
+# or a blocking query holds its thread while it waits (on an in-process condition, with no
+# database connection), so the pool is large; idle threads are only made when needed. At
+# most threads - RESERVED_THREADS of them wait at once (more get 503 + Retry-After), so
+# ordinary requests always find a thread.
+worker_class = "lazyconfig.serving.worker.LazyconfigWorker"
 threads = 128
 RESERVED_THREADS = 16
-# The worker's heartbeat comes from its main loop, not from requests: a stream open for
+# The worker's heartbeat comes from its event loop, not from requests: a stream open for
 # hours does not count against this.
 timeout = 30
 graceful_timeout = 20
@@ -83,12 +82,6 @@ def post_worker_init(worker):
     LAZYCONFIG_MAX_WAITING_CLIENTS is set), and end its streams as soon as it starts a
     graceful shutdown, so they do not hold it for graceful_timeout."""
     from lazyconfig.api.notifications.waiting import fit_to_threads
-    feed = fit_to_threads(worker.wsgi, worker.cfg.threads, RESERVED_THREADS)
-
-    def close_streams_on_shutdown():
-        while worker.alive:
-            time.sleep(0.25)
-        feed.close()  # clients reconnect, with Last-Event-ID, to a worker that is up
-
-    threading.Thread(target=close_streams_on_shutdown, name="lazyconfig-drain",
-                     daemon=True).start()
+    feed = fit_to_threads(worker.flask_app, worker.cfg.threads, RESERVED_THREADS)
+    # Clients reconnect, with Last-Event-ID, to a worker that is up.
+    worker.before_shutdown.append(feed.close)

@@ -95,6 +95,8 @@ VARIABLES: dict[str, Variable] = {  # the names after the prefix
     "LOG_LEVEL": Variable("log_level", _choice(LOG_LEVELS, str.upper),
                           "one of " + ", ".join(LOG_LEVELS)),
     "LOG_FORMAT": Variable("log_format", _choice(LOG_FORMATS, str.lower), "json or text"),
+    "HEADER_TIMEOUT": Variable("header_timeout", _seconds, "a number of seconds above 0"),
+    "BODY_TIMEOUT": Variable("body_timeout", _seconds, "a number of seconds above 0"),
     "MAX_WAITING_CLIENTS": Variable("max_waiting_clients", _whole(0),
                                     "a whole number, 0 or more"),
     # WEB_CONCURRENCY is the name gunicorn and hosting platforms use for the same thing.
@@ -133,7 +135,9 @@ class Settings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     log_level: str = "INFO"
     log_format: str = "json"
-    max_waiting_clients: int | None = None  # None: sized from gunicorn's threads, else 256
+    header_timeout: float = 10.0  # seconds a client may take to send a request's headers
+    body_timeout: float = 30.0  # and its body (lazyconfig/serving)
+    max_waiting_clients: int | None = None  # None: sized from the worker's threads, else 256
     workers: int = field(default_factory=_default_workers)
     url: str | None = None  # a server: the command line works through its API
     token: str = field(default="", repr=False)

@@ -1,4 +1,4 @@
-"""The layer contract (docs/architecture.md): api > service > coherence > db > domain. A
+"""The layer contract (docs/architecture.md): serving > api > service > coherence > db > domain. A
 layer may import the layers below it, never one above; errors and settings import nothing
 of ours, and the domain imports only errors."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "lazyconfig"
-LAYERS = ["domain", "db", "coherence", "service", "api"]  # lowest first
+LAYERS = ["domain", "db", "coherence", "service", "api", "serving"]  # lowest first
 LEAVES = {"errors", "settings"}  # below every layer
 
 

@@ -39,6 +39,8 @@ EXAMPLES = {
     "MAX_BODY_BYTES": ("2048", 2048),
     "LOG_LEVEL": ("debug", "DEBUG"),
     "LOG_FORMAT": ("TEXT", "text"),
+    "HEADER_TIMEOUT": ("2.5", 2.5),
+    "BODY_TIMEOUT": ("60", 60.0),
     "MAX_WAITING_CLIENTS": ("3", 3),
     "WORKERS": ("11", 11),
     "URL": ("http://config.internal:7000", "http://config.internal:7000"),

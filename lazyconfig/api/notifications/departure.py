@@ -14,6 +14,9 @@ import ssl
 from typing import Any, Callable, Mapping
 
 CHECK_SECONDS = 0.5  # how often a waiting request looks at its client's socket
+# The key under which lazyconfig's asyncio front (lazyconfig/serving) puts its own check in
+# the request's ASGI scope, which lazyconfig/serving/environ.py hands on as environ["asgi.scope"].
+CLIENT_GONE = "lazyconfig.client_gone"
 _GONE = select.POLLHUP | select.POLLERR | select.POLLNVAL | getattr(select, "POLLRDHUP", 0)
 
 
@@ -22,9 +25,13 @@ def never() -> bool:
 
 
 def client_gone(environ: Mapping[str, Any]) -> Callable[[], bool]:
-    """A check that says whether the request's client has closed its connection. Only gunicorn
-    tells us the socket; elsewhere (Flask's test client) the check never says gone, and a
-    failed write ends the wait as before."""
+    """A check that says whether the request's client has closed its connection: the
+    asyncio front's, or one that looks at the socket a WSGI server (gunicorn's sync and
+    gthread workers) shows us. Elsewhere (Flask's test client) the check never says gone,
+    and a failed write ends the wait as before."""
+    check = environ.get("asgi.scope", {}).get(CLIENT_GONE)
+    if callable(check):
+        return check
     sock = environ.get("gunicorn.socket")
     if not isinstance(sock, socket.socket):
         return never
