@@ -10,12 +10,16 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lazyconfig.db.base import utcnow
 from lazyconfig.domain.limits import MATCHED_MAX
+from lazyconfig.settings import DEFAULT_MAX_STRING_VALUE
 
 from .conftest import PREFIX
-from .test_hostile_input import observable_state
+from .test_hostile_input import observable_state, setup  # noqa: F401
+from .test_hostile_properties import PROPERTY, exchange
 
 SECONDS = 2.0
 EVIL = "(a+)+$"
@@ -87,6 +91,16 @@ def test_a_string_too_long_to_match_is_refused_with_its_reason(client, editor, e
     assert engine.get(evil_key) == "aaa"
 
 
+def test_a_value_over_its_types_cap_is_refused_and_changes_nothing(client, editor, engine):
+    engine.put_rule({"key": "notes", "value_type": "string", "default": ""})
+    before = observable_state(engine)
+    response = client.put(f"{PREFIX}/values/notes", headers=editor,
+                          json={"value": "x" * (DEFAULT_MAX_STRING_VALUE + 1)})
+    assert response.status_code == 422
+    assert "at most 65536" in response.json["errors"]["notes"][0]
+    assert observable_state(engine) == before
+
+
 def test_a_stored_pattern_re2_refuses_refuses_every_value_until_redefined(
         client, admin, editor, engine):
     """A rule stored before patterns were RE2's keeps loading; its key takes no value."""
@@ -106,3 +120,36 @@ def test_a_stored_pattern_re2_refuses_refuses_every_value_until_redefined(
     assert fixed.status_code == 200, fixed.json
     assert client.put(f"{PREFIX}/values/legacy", headers=editor,
                       json={"value": "aaaa"}).status_code == 200
+
+
+# -- generated patterns and values -------------------------------------------------------------
+ATOMS = st.sampled_from([
+    "a", "b", ".", "\\d", "\\w", "\\p{L}", "[a-z]", "[^!]", "(a+)+", "(a|aa)*", "(.*a){12}",
+    "(x+x+)+", "(a*)*", "a{1000}", "a{1001}", "\\1", "(a)\\1", "(?=a)", "(?!a)", "(?<=a)",
+    "(?<!a)", "(?i)", "(?P<n>a)", "(?P=n)", "\\b", "^", "$", "(", ")", "[", "{2,}", "\\",
+    "\x00", "\ud800", "é"])
+QUANTIFIER = st.sampled_from(["", "", "*", "+", "?", "{2,5}", "*?", "++"])
+PATTERNS = st.one_of(
+    st.lists(st.tuples(ATOMS, QUANTIFIER).map("".join), min_size=1, max_size=8).map("".join),
+    st.text(max_size=20),
+    st.integers(1, 60).map(lambda n: "(a+)+" * n))
+SUBJECTS = st.one_of(
+    st.tuples(st.integers(0, MATCHED_MAX + 2), st.sampled_from(["", "!", "b", "é"])).map(
+        lambda parts: "a" * parts[0] + parts[1]),
+    st.text(max_size=40))
+
+
+@PROPERTY
+@given(pattern=PATTERNS, subject=SUBJECTS)
+def test_generated_patterns_and_values_are_answered_in_bounded_time(client, admin, editor,
+                                                                   viewer, setup, pattern,
+                                                                   subject):
+    client.delete(f"{PREFIX}/values/matched", headers=editor)  # a pattern for no value yet
+    status = exchange(client, setup, "PUT", "/rules/matched", admin, {200, 422},
+                      json={"type": "string", "default": None, "pattern": pattern})
+    if status != 200:
+        return
+    exchange(client, setup, "POST", "/validate", viewer, {200},
+             json={"key": "matched", "value": subject})
+    exchange(client, setup, "PUT", "/values/matched", editor, {200, 400, 422},
+             json={"value": subject})
