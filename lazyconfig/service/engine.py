@@ -82,7 +82,7 @@ class ConfigurationEngine:
 
     def validate(self, key: str, value: Any) -> list[str]:
         """The messages `value` would be refused with for `key`; [] when valid."""
-        problems = reads.check(self.replica.state, key, value)
+        problems = reads.check(self.replica.state, key, value, self.pipeline.caps)
         if problems:
             self.observers.refused("validate", [key])
         return problems

@@ -37,7 +37,7 @@ RECHECKS = 3  # checks before the lock that a rule change may void, before a 409
 class WritePipeline:
     def __init__(self, storage: Storage, replica: Replica, freshness, caps: ValueCaps):
         self._storage, self._replica, self._freshness = storage, replica, freshness
-        self._caps = caps
+        self.caps = caps  # the size caps of values, by key type
         self.queue = GroupCommit(replica.lock, self._run_group)
         self.observers = Observers()
 
@@ -51,7 +51,7 @@ class WritePipeline:
         if precheck is None:
             return self._run(operation, expected_revision, action)
         for _ in range(RECHECKS):
-            verdicts = Verdicts(self._caps)
+            verdicts = Verdicts(self.caps)
             try:
                 precheck(self._replica.state, check=verdicts.check)
             except ConfigurationError:

@@ -82,6 +82,15 @@ def test_a_pattern_re2_cannot_run_is_refused_when_the_rule_is_defined(
     assert observable_state(engine) == before
 
 
+def test_a_pattern_too_costly_to_compile_is_refused_at_once(client, admin, engine):
+    """RE2 compiles within a memory budget: `(.{0,1000})` 45 times took 8 s without one."""
+    before = observable_state(engine)
+    response = timed(lambda: client.put(f"{PREFIX}/rules/costly", headers=admin, json={
+        "type": "string", "default": None, "pattern": "(.{0,1000})" * 45}))
+    assert response.status_code == 422 and "RE2" in response.json["errors"]["costly"][0]
+    assert observable_state(engine) == before
+
+
 def test_a_string_too_long_to_match_is_refused_with_its_reason(client, editor, engine,
                                                                 evil_key):
     response = client.put(f"{PREFIX}/values/{evil_key}", headers=editor,
@@ -99,6 +108,9 @@ def test_a_value_over_its_types_cap_is_refused_and_changes_nothing(client, edito
     assert response.status_code == 422
     assert "at most 65536" in response.json["errors"]["notes"][0]
     assert observable_state(engine) == before
+    validated = client.post(f"{PREFIX}/validate", headers=editor, json={
+        "key": "notes", "value": "x" * (DEFAULT_MAX_STRING_VALUE + 1)})
+    assert "at most 65536" in validated.json["validation_errors"][0]
 
 
 def test_a_stored_pattern_re2_refuses_refuses_every_value_until_redefined(
@@ -127,7 +139,7 @@ ATOMS = st.sampled_from([
     "a", "b", ".", "\\d", "\\w", "\\p{L}", "[a-z]", "[^!]", "(a+)+", "(a|aa)*", "(.*a){12}",
     "(x+x+)+", "(a*)*", "a{1000}", "a{1001}", "\\1", "(a)\\1", "(?=a)", "(?!a)", "(?<=a)",
     "(?<!a)", "(?i)", "(?P<n>a)", "(?P=n)", "\\b", "^", "$", "(", ")", "[", "{2,}", "\\",
-    "\x00", "\ud800", "é"])
+    "\x00", "\ud800", "é", "(.{0,1000})", ".{0,1000}"])
 QUANTIFIER = st.sampled_from(["", "", "*", "+", "?", "{2,5}", "*?", "++"])
 PATTERNS = st.one_of(
     st.lists(st.tuples(ATOMS, QUANTIFIER).map("".join), min_size=1, max_size=8).map("".join),
