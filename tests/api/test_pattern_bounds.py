@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lazyconfig.db.base import utcnow
@@ -165,3 +165,20 @@ def test_generated_patterns_and_values_are_answered_in_bounded_time(client, admi
              json={"key": "matched", "value": subject})
     exchange(client, setup, "PUT", "/values/matched", editor, {200, 400, 422},
              json={"value": subject})
+
+
+@settings(PROPERTY, max_examples=25)  # each example writes 64 Ki characters
+@given(extra=st.integers(-2, 2), filler=st.sampled_from(["x", "é", "\u4e00", "🙂"]),
+       how=st.sampled_from(["put", "batch", "import"]))
+def test_generated_values_around_the_string_cap(client, admin, editor, setup, extra, filler,
+                                                how):
+    setup.put_rule({"key": "notes", "value_type": "string", "default": ""}, user="setup")
+    value = filler * (DEFAULT_MAX_STRING_VALUE + extra)
+    path, role, body = {
+        "put": ("/values/notes", editor, {"value": value}),
+        "batch": ("/values/batch", editor, {"updates": [{"key": "notes", "value": value}]}),
+        "import": ("/import", admin, {"notes": value}),
+    }[how]
+    status = exchange(client, setup, "PUT" if how == "put" else "POST", path, role,
+                      {200, 422}, json=body)
+    assert (status == 200) == (extra <= 0)
