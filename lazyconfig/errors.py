@@ -34,6 +34,11 @@ class UnstorableText(ValidationFailed):
     malformed request rather than a value that broke its rule."""
 
 
+class ValueTooLarge(UnstorableText):
+    """A value longer than its key type's cap (LAZYCONFIG_MAX_STRING_VALUE,
+    LAZYCONFIG_MAX_JSON_VALUE): refused whatever its rule says."""
+
+
 class SnapshotNotFound(ConfigurationError):
     def __init__(self, snapshot_id: object):
         super().__init__(f"snapshot {snapshot_id!r} does not exist")

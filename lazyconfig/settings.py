@@ -16,6 +16,8 @@ PREFIX = "LAZYCONFIG_"
 DEFAULT_TOKEN_TTL = 3600  # seconds
 DEFAULT_MAX_TOKEN_LIFETIME = 30 * 24 * 3600  # seconds from a token's iat to its exp
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_MAX_STRING_VALUE = 64 * 1024  # characters of a string or enum value
+DEFAULT_MAX_JSON_VALUE = 256 * 1024  # characters of a json value's compact JSON text
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("json", "text")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
@@ -92,6 +94,10 @@ VARIABLES: dict[str, Variable] = {  # the names after the prefix
     "MAX_TOKEN_LIFETIME": Variable("max_token_lifetime", _whole(1),
                                    "a whole number of seconds, 1 or more"),
     "MAX_BODY_BYTES": Variable("max_body_bytes", _whole(1), "a whole number of bytes, 1 or more"),
+    "MAX_STRING_VALUE": Variable("max_string_value", _whole(1),
+                                 "a whole number of characters, 1 or more"),
+    "MAX_JSON_VALUE": Variable("max_json_value", _whole(1),
+                               "a whole number of characters, 1 or more"),
     "LOG_LEVEL": Variable("log_level", _choice(LOG_LEVELS, str.upper),
                           "one of " + ", ".join(LOG_LEVELS)),
     "LOG_FORMAT": Variable("log_format", _choice(LOG_FORMATS, str.lower), "json or text"),
@@ -133,6 +139,8 @@ class Settings:
     token_ttl: int = DEFAULT_TOKEN_TTL
     max_token_lifetime: int = DEFAULT_MAX_TOKEN_LIFETIME  # the server refuses longer tokens
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_string_value: int = DEFAULT_MAX_STRING_VALUE  # longer values are refused (422)
+    max_json_value: int = DEFAULT_MAX_JSON_VALUE
     log_level: str = "INFO"
     log_format: str = "json"
     header_timeout: float = 10.0  # seconds a client may take to send a request's headers

@@ -128,6 +128,9 @@ class FakeSnapshots:
         found = self._t.snapshots.get(snapshot_id)
         return None if found is None else replace(found, data=copy.deepcopy(found.data))
 
+    def exists(self, snapshot_id: int) -> bool:
+        return snapshot_id in self._t.snapshots
+
     def page(self, limit: int, offset: int = 0) -> tuple[list[SnapshotInfo], int]:
         newest_first = [self._t.snapshots[i].info for i in sorted(self._t.snapshots, reverse=True)]
         return newest_first[offset:offset + limit], len(newest_first)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import click
@@ -113,9 +112,11 @@ def set_rule(backend: Backend, key: str, as_json: bool, default: str | None,
     if default is not None:
         record["default"] = _default(record, default)
     try:
-        rule_object(record)  # the same words in both modes, before anything is sent
-    except (ValueError, re.error) as exc:
+        rule = rule_object(record)  # the same words in both modes, before anything is sent
+    except ValueError as exc:
         raise BadUsage(f"not a valid rule: {exc}") from exc
+    if rule.pattern_problem:
+        raise BadUsage(f"not a valid rule: pattern {rule.pattern_problem}")
     _print(backend.put_rule(key, record), as_json)
 
 

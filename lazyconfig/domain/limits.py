@@ -14,6 +14,7 @@ KEY_MAX = 128         # a configuration key
 USER_MAX = 200        # who made a change (a token's subject)
 UNIT_MAX = 32         # a rule's unit
 PATTERN_MAX = 500     # a rule's regular expression
+MATCHED_MAX = 16_384  # the longest string matched against a pattern (domain/patterns.py)
 NAME_MAX = 16         # value types, sources, actions, origins: words of our own
 REQUEST_ID_MAX = 64
 BATCH_ID_MAX = 36     # a UUID

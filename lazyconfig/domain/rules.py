@@ -10,6 +10,7 @@ from enum import Enum
 from typing import Any, Callable, Iterable
 
 from .limits import KEY_MAX, PATTERN_MAX, UNIT_MAX, text_problem, value_problem
+from .patterns import Matcher, compile_pattern, match_problem
 
 # Always fullmatch: with match and `$`, "load_timeout\n" passed as a key of its own.
 KEY_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,%d}" % (KEY_MAX - 1))
@@ -85,7 +86,10 @@ class ConfigurationValidationRule:
     description: str = ""
     unit: str | None = None
     origin: str = "custom"
-    _regex: re.Pattern | None = field(default=None, init=False, repr=False, compare=False)
+    _matches: Matcher | None = field(default=None, init=False, repr=False, compare=False)
+    # Why RE2 refuses `pattern`: such a rule cannot be defined (storage_problems), and one
+    # stored before we used RE2 refuses every string until it is defined again.
+    pattern_problem: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.key, str) or not KEY_PATTERN.fullmatch(self.key):
@@ -98,11 +102,15 @@ class ConfigurationValidationRule:
                 self.value_type = ValueType.ENUM
         if self.value_type is ValueType.ENUM and not self.choices:
             raise ValueError(f"{self.key}: an enum rule needs choices")
-        self._regex = re.compile(self.pattern) if self.pattern else None
+        if self.pattern and len(self.pattern) > PATTERN_MAX:  # never compiled at all
+            self.pattern_problem = f"must be at most {PATTERN_MAX} characters"
+        elif self.pattern:
+            self._matches, self.pattern_problem = compile_pattern(self.pattern)
 
     def storage_problems(self) -> list[str]:
-        """Why this rule's texts cannot be stored (limits.py); [] when they can. Checked
-        when a rule is defined, not here: a rule read back from the database is kept."""
+        """Why this rule cannot be defined as given: texts the database cannot store
+        (limits.py), a pattern RE2 refuses; [] when it can. Checked when a rule is defined,
+        not here: a rule read back from the database is kept."""
         texts = {"description": (self.description, None), "unit": (self.unit, UNIT_MAX),
                  "pattern": (self.pattern, PATTERN_MAX),
                  "error_message": (self.error_message, None)}
@@ -112,6 +120,8 @@ class ConfigurationValidationRule:
             problems.append(f"choices {problem}")
         if self.origin not in ORIGINS:
             problems.append(f"origin must be one of {', '.join(ORIGINS)}")
+        if self.pattern_problem and not any(p.startswith("pattern ") for p in problems):
+            problems.append(f"pattern {self.pattern_problem}")
         return problems
 
     # -- checking -------------------------------------------------------------------------
@@ -168,8 +178,12 @@ class ConfigurationValidationRule:
             if self.choices is not None and value not in self.choices:
                 got = "" if self.sensitive else f", got {value!r}"  # never echo a secret
                 errors.append(f"must be one of {', '.join(self.choices)}{got}")
-            if self._regex is not None and not self._regex.fullmatch(value):
-                errors.append(f"must match the pattern {self.pattern!r}")
+            if self.pattern_problem:
+                errors.append(f"cannot be checked: the rule's pattern {self.pattern_problem}"
+                              "; define the rule again")
+            elif self._matches is not None and (
+                    problem := match_problem(self._matches, self.pattern, value)):
+                errors.append(problem)
             if self.required and not value:
                 errors.append("must not be empty")
         return errors

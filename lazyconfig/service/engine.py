@@ -17,7 +17,7 @@ from ..domain.documents import export_document, read_import_document
 from ..domain.redaction import Redaction
 from ..errors import UnknownKey
 from ..settings import Settings
-from . import planning, reads, rules, snapshots, writes
+from . import planning, reads, rules, snapshots, validation, writes
 from .apply import Author
 from .pipeline import WritePipeline
 from .service_manager import Integrations
@@ -35,7 +35,8 @@ class ConfigurationEngine:
         """Built by bootstrap.bootstrap(); the parts are passed in so tests can pass fakes."""
         self.settings, self.database, self.default_user = settings, database, default_user
         self.storage, self.replica, self.freshness = storage, replica, freshness
-        self.pipeline = WritePipeline(storage, replica, freshness)
+        caps = validation.ValueCaps(settings.max_string_value, settings.max_json_value)
+        self.pipeline = WritePipeline(storage, replica, freshness, caps)
         self.observers = self.pipeline.observers  # add a WriteObserver to hear of writes
         self._validators, self._load_sources = validators, load_sources
         self._retention = Retention(settings.snapshot_max_count, settings.snapshot_max_age_days)
@@ -81,7 +82,7 @@ class ConfigurationEngine:
 
     def validate(self, key: str, value: Any) -> list[str]:
         """The messages `value` would be refused with for `key`; [] when valid."""
-        problems = reads.check(self.replica.state, key, value)
+        problems = reads.check(self.replica.state, key, value, self.pipeline.caps)
         if problems:
             self.observers.refused("validate", [key])
         return problems
@@ -158,7 +159,8 @@ class ConfigurationEngine:
             writes.write_values, items=items, source=source, action=action,
             expected_versions=expected_versions, snapshot=snapshot_description,
             retention=self._retention, author=self._author(user, description, request_id)),
-            [key for key, _, _ in items], action)
+            [key for key, _, _ in items], action,
+            partial(planning.checked_writes, items=items, source=source))
 
     def unset(self, key: str, *, source: str = "runtime", user: str | None = None,
               description: str | None = None, expected_version: int | None = None,
@@ -170,16 +172,17 @@ class ConfigurationEngine:
         return self._write(partial(writes.unset, key=key, source=source,
                                    expected_version=expected_version,
                                    author=self._author(user, description, request_id)),
-                           [key], "unset")
+                           [key], "unset", None)
 
     def revert(self, key: str, revision: int, *, user: str | None = None,
                description: str | None = None, expected_version: int | None = None,
                request_id: str | None = None) -> WriteResult:
         """Give `key` the value it had at `revision` (a runtime override, action `revert`)."""
-        return self._write(partial(writes.revert, key=key, revision=revision,
+        reverting = writes.Reverting(self.storage, key, revision)
+        return self._write(partial(writes.revert, reverting=reverting,
                                    expected_version=expected_version,
                                    author=self._author(user, description, request_id)),
-                           [key], "revert")
+                           [key], "revert", reverting.precheck)
 
     def reset(self, keys: Iterable[str] | None = None, *, user: str | None = None,
               description: str | None = None, expected_revision: int | None = None,
@@ -208,11 +211,12 @@ class ConfigurationEngine:
                              request_id: str | None = None) -> RollbackResult:
         """Restore the persisted layers a snapshot captured (or only `keys` of them), if
         every value passes today's rules, after a safety snapshot; dry_run only diffs."""
-        chosen = None if keys is None else set(planning.key_list(keys))
+        restoring = snapshots.Restoring(self.storage, snapshot_id,
+                                        None if keys is None else set(planning.key_list(keys)))
         done = self.pipeline.run(partial(
-            snapshots.rollback, snapshot_id=snapshot_id, chosen=chosen, dry_run=dry_run,
+            snapshots.rollback, restoring=restoring, dry_run=dry_run,
             author=self._author(user, description, request_id), retention=self._retention),
-            expected_revision, "rollback")
+            expected_revision, "rollback", restoring.precheck)
         return RollbackResult(snapshot_id, dry_run, *done.result, done.changes, done.revision)
 
     def import_configuration(self, document: Any, dry_run: bool = False, *,
@@ -224,7 +228,8 @@ class ConfigurationEngine:
         values = read_import_document(document)
         done = self.pipeline.run(partial(
             snapshots.import_values, values=values, dry_run=dry_run, retention=self._retention,
-            author=self._author(user, description, request_id)), expected_revision, "import")
+            author=self._author(user, description, request_id)), expected_revision, "import",
+            partial(planning.import_writes, values=values))
         return ImportResult(dry_run, *done.result, done.changes, done.revision)
 
     def add_validation_rule(self, rule: ConfigurationValidationRule, *,
@@ -233,9 +238,10 @@ class ConfigurationEngine:
         it); the validator callable is added on top, in this process only."""
         # Rules are never deleted: a key known here is stored; an unknown one may be, elsewhere.
         if rule.key not in self.replica.state.rules:
+            fits = partial(rules.fitting_rule, rule=rule, validators=self._validators)
             self.pipeline.run(partial(writes.define_rule, rule=rule, validators=self._validators,
                                       external=self.replica.external,
-                                      author=self._author(user, None, None)), action="rule")
+                                      author=self._author(user, None, None)), None, "rule", fits)
         rules.add_validator(self.replica, self._validators, rule)
         return True
 
@@ -245,10 +251,10 @@ class ConfigurationEngine:
         of the key must pass it; a built-in key keeps its type and origin."""
         if not isinstance(rule, ConfigurationValidationRule):
             rule = ConfigurationValidationRule.from_record(dict(rule))
+        fits = partial(rules.fitting_rule, rule=rule, validators=self._validators)
         return self.pipeline.run(partial(
-            rules.put_rule, rule=rule, validators=self._validators,
-            external=self.replica.external,
-            author=self._author(user, None, request_id)), action="rule").result
+            rules.put_rule, rule=rule, validators=self._validators, external=self.replica.external,
+            author=self._author(user, None, request_id)), None, "rule", fits).result
 
     def subscribe(self, callback: Callable[[Change], object],
                   keys: Iterable[str] | None = None) -> Subscription:
@@ -286,8 +292,8 @@ class ConfigurationEngine:
     def _author(self, user: str | None, description: str | None, request_id: str | None):
         return Author(user or self.default_user, description, request_id)
 
-    def _write(self, operation, keys: list[str], action: str) -> WriteResult:
-        done = self.pipeline.run(operation, action=action)  # result: the snapshot taken first
+    def _write(self, operation, keys: list[str], action: str, precheck) -> WriteResult:
+        done = self.pipeline.run(operation, action=action, precheck=precheck)
         return WriteResult(done.changes, done.revision,
                            {k: done.state.entries[k] for k in keys if k in done.state.entries},
                            done.result)

@@ -5,11 +5,15 @@ the fence (coherence/freshness.py).
 Writes queued at the same moment share one transaction (coherence/group_commit.py). Each
 runs on the state the previous one left; if one fails, the transaction rolls back whole and
 each is run again alone, so no write fails because of another's error.
+
+A write that checks values is checked before the lock (validation.py): under it, each check
+is a look-up, and a rule that moved in between sends the write back to be checked again.
 """
 from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 from typing import Any, Callable
 
 from ..coherence.group_commit import GroupCommit, Queued
@@ -18,26 +22,50 @@ from ..db.protocols import Storage, UnitOfWork
 from ..domain import Change
 from ..domain.redaction import Redaction
 from ..domain.state import State
-from ..errors import SchemaMoved, StorageUnavailable, ValidationFailed
+from ..errors import (ConfigurationError, Conflict, SchemaMoved, StorageUnavailable,
+                      ValidationFailed)
 from . import planning
 from .observers import Observers
 from .results import Done
+from .validation import RulesMoved, ValueCaps, Verdicts
 
 change_log = logging.getLogger("lazyconfig.changes")
 Operation = Callable[[UnitOfWork, State], Any]
+RECHECKS = 3  # checks before the lock that a rule change may void, before a 409
 
 
 class WritePipeline:
-    def __init__(self, storage: Storage, replica: Replica, freshness):
+    def __init__(self, storage: Storage, replica: Replica, freshness, caps: ValueCaps):
         self._storage, self._replica, self._freshness = storage, replica, freshness
+        self.caps = caps  # the size caps of values, by key type
         self.queue = GroupCommit(replica.lock, self._run_group)
         self.observers = Observers()
 
     def run(self, operation: Operation, expected_revision: int | None = None,
-            action: str | None = None) -> Done:
+            action: str | None = None, precheck: Callable | None = None) -> Done:
         """Run `operation(uow, state)` in a write transaction (perhaps shared with other
         threads' writes); returns its outcome, or raises what it raised. Observers hear of
-        the changes it committed, or of its refusal by a rule (as `action`)."""
+        the changes it committed, or of its refusal by a rule (as `action`). With a
+        `precheck(state, check=)`, its checks run first, outside the lock, and the
+        operation gets `check=`, which only looks them up."""
+        if precheck is None:
+            return self._run(operation, expected_revision, action)
+        for _ in range(RECHECKS):
+            verdicts = Verdicts(self.caps)
+            try:
+                precheck(self._replica.state, check=verdicts.check)
+            except ConfigurationError:
+                pass  # the refusal is decided in the transaction, on the caught-up state
+            try:
+                return self._run(partial(operation, check=verdicts.seal().check),
+                                 expected_revision, action)
+            except RulesMoved:
+                continue  # the failed transaction caught this process up: check again
+        raise Conflict(f"the rules changed {RECHECKS} times while the write was being "
+                       "checked; nothing was changed, send it again")
+
+    def _run(self, operation: Operation, expected_revision: int | None,
+             action: str | None) -> Done:
         queued = self.queue.submit(operation, expected_revision)
         self._freshness.wait_for_fence()
         self._log(queued.changes)

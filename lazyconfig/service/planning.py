@@ -20,6 +20,7 @@ from ..domain.rules import lookalike
 from ..domain.state import KeyMeta, State, effective
 from ..errors import (InvalidParameter, InvalidSource, PreconditionFailed, UnknownKey,
                       UnstorableText, ValidationFailed)
+from .validation import Check, checked
 
 REMOVE = object()  # a LayerWrite value that deletes the layer
 
@@ -94,15 +95,16 @@ def update_items(updates: Mapping[str, Any] | Iterable[tuple[str, Any, str | Non
 
 
 def checked_writes(state: State, items: Iterable[tuple[str, Any, str | None]],
-                   source: str) -> list[LayerWrite]:
-    """Every value checked against its rule; all the refusals at once, or the writes."""
+                   source: str, check: Check = checked) -> list[LayerWrite]:
+    """Every value checked against its rule (by `check`: validation.py); all the refusals
+    at once, or the writes."""
     errors: dict[str, list[str]] = {}
     writes = []
     for key, value, description in items:
         rule = state.rules.get(key)
         if rule is None:
             raise UnknownKey(key)
-        value, problems = rule.check(value)
+        value, problems = check(rule, value)
         if problems:
             errors[key] = problems
         writes.append(LayerWrite(key, source, value, description))
@@ -149,14 +151,14 @@ def reset_writes(state: State, wanted: list[str] | None) -> list[LayerWrite]:
 
 
 def rollback_writes(state: State, target: Mapping[str, dict], chosen: set[str] | None,
-                    snapshot_id: int) -> list[LayerWrite]:
+                    snapshot_id: int, check: Check = checked) -> list[LayerWrite]:
     """The writes that give the persisted layers back as `target` (a snapshot's data) has
     them, for every key or the `chosen` ones; refused whole if a value breaks today's rules."""
     if chosen is not None:
         unknown = sorted(chosen - set(state.rules) - set(target))
         if unknown:
             raise UnknownKey(unknown[0])
-    check_restorable(state, target, chosen, snapshot_id)
+    check_restorable(state, target, chosen, snapshot_id, check)
     writes = []
     for key in sorted(set(target) | set(state.persisted)):
         if chosen is None or key in chosen:
@@ -176,7 +178,7 @@ def _restoring(key: str, current: Mapping[str, Any], wanted: Mapping[str, Any]) 
 
 
 def check_restorable(state: State, target: Mapping[str, dict], chosen: set[str] | None,
-                     snapshot_id: int) -> None:
+                     snapshot_id: int, check: Check = checked) -> None:
     errors: dict[str, list[str]] = {}
     for key, layers in target.items():
         if chosen is not None and key not in chosen:
@@ -186,7 +188,7 @@ def check_restorable(state: State, target: Mapping[str, dict], chosen: set[str] 
             errors[key] = ["the key no longer exists"]
             continue
         problems = [f"{source} value: {m}" for source, value in layers.items()
-                    for m in rule.check(value)[1]]
+                    for m in check(rule, value)[1]]
         if problems:
             errors[key] = problems
     if errors:
@@ -195,18 +197,19 @@ def check_restorable(state: State, target: Mapping[str, dict], chosen: set[str] 
                                        f"today's rules: {detail}")
 
 
-def import_writes(state: State, values: Mapping[str, Any]) -> list[LayerWrite]:
+def import_writes(state: State, values: Mapping[str, Any],
+                  check: Check = checked) -> list[LayerWrite]:
     """Runtime overrides for the document's values that differ from today's; a masked
     sensitive value ("***" from an export) leaves the current value alone. In key order, so
     the diff and the change log read the same whatever order the document came in."""
     items = [(k, v, None) for k, v in sorted(values.items())
              if not (v == MASK and k in state.rules and state.rules[k].sensitive)]
-    return [w for w in checked_writes(state, items, "runtime")
+    return [w for w in checked_writes(state, items, "runtime", check)
             if not same(state.values.get(w.key), w.value)]
 
 
 def revert_writes(state: State, key: str, revision: int, found: bool,
-                  value: Any) -> list[LayerWrite]:
+                  value: Any, check: Check = checked) -> list[LayerWrite]:
     """A runtime override giving `key` the value the log says it had at `revision`."""
     if not 0 <= revision <= state.revision:
         raise ValidationFailed({"revision": [
@@ -214,16 +217,17 @@ def revert_writes(state: State, key: str, revision: int, found: bool,
             f"{state.revision}"]})
     if not found:  # never changed: its value then is its value now
         value = state.values[key]
-    return checked_writes(state, [(key, value, None)], "runtime")
+    return checked_writes(state, [(key, value, None)], "runtime", check)
 
 
-def check_rule_fits(state: State, rule: ConfigurationValidationRule) -> None:
+def check_rule_fits(state: State, rule: ConfigurationValidationRule,
+                    check: Check = checked) -> None:
     """A rule may replace a key's rule only if its default and every persisted value pass."""
     problems = []
     if rule.default_value is not None or rule.required:
-        problems += [f"default value: {m}" for m in rule.check(rule.default_value)[1]]
+        problems += [f"default value: {m}" for m in check(rule, rule.default_value)[1]]
     for source, value in state.persisted.get(rule.key, {}).items():
-        problems += [f"current {source} value: {m}" for m in rule.check(value)[1]]
+        problems += [f"current {source} value: {m}" for m in check(rule, value)[1]]
     if problems:
         raise ValidationFailed({rule.key: problems})
 

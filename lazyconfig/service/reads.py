@@ -11,14 +11,20 @@ from ..domain.documents import layer_diff
 from ..domain.redaction import Redaction
 from ..domain.state import State
 from .snapshots import existing
+from .validation import ValueCaps
 
 MAX_ROWS = 2 ** 63 - 1
 
 
-def check(state: State, key: str, value: Any) -> list[str]:
-    """The messages `value` would be refused with for `key` by today's rule; [] when valid."""
+def check(state: State, key: str, value: Any, caps: ValueCaps) -> list[str]:
+    """The messages `value` would be refused with for `key` by today's rule and its type's
+    size cap; [] when valid."""
     rule = state.rules.get(key)
-    return [f"unknown configuration key: {key!r}"] if rule is None else rule.check(value)[1]
+    if rule is None:
+        return [f"unknown configuration key: {key!r}"]
+    stored, problems = rule.check(value)
+    too_large = None if problems else caps.problem(rule, stored)
+    return [too_large] if too_large else problems
 
 
 def notifications(storage: Storage, shown: Redaction, limit: int, since: int | None,

@@ -14,6 +14,7 @@ from ..domain import BUILTIN_RULES, SOURCES, ConfigurationValidationRule
 from ..domain.state import ExternalLayers, State, effective
 from . import planning
 from .apply import Author
+from .validation import Check, checked
 
 Rule = ConfigurationValidationRule
 
@@ -46,18 +47,26 @@ def add_validator(replica: Replica, validators: Validators, rule: Rule) -> None:
         replica.rebuild({**state.rules, rule.key: candidate}, touched=[rule.key])
 
 
-def put_rule(uow: UnitOfWork, state: State, *, rule: Rule, validators: Validators,
-             external: ExternalLayers, author: Author) -> Rule:
-    """Store `rule` for its key if its default and every persisted value pass it (and a new
-    key does not read like an existing one), and log the key's effective value before and
-    after as a change with action `rule`."""
-    old = state.rules.get(rule.key)
-    if old is None:
+def fitting_rule(state: State, *, rule: Rule, validators: Validators,
+                 check: Check = checked) -> tuple[Rule, dict]:
+    """(the rule as this process will hold it, its stored record), if a new key does not
+    read like an existing one, the rule can be defined, and its default and every persisted
+    value pass it. Run before the write lock too, as put_rule's precheck."""
+    if rule.key not in state.rules:
         planning.check_distinct_name(state, rule.key)
     record = planning.rule_record(state, rule)
     new = validators.decorate(Rule.from_record(record),
                               rule if rule.validator is not None else None)
-    planning.check_rule_fits(state, new)
+    planning.check_rule_fits(state, new, check)
+    return new, record
+
+
+def put_rule(uow: UnitOfWork, state: State, *, rule: Rule, validators: Validators,
+             external: ExternalLayers, author: Author, check: Check = checked) -> Rule:
+    """Store `rule` for its key if it fits (fitting_rule), and log the key's effective
+    value before and after as a change with action `rule`."""
+    old = state.rules.get(rule.key)
+    new, record = fitting_rule(state, rule=rule, validators=validators, check=check)
     uow.rules.put(record, utcnow(), author.user)
     layers = {**(state.entries[rule.key].layers if old else {}),
               **external.values_for(new)[0], "default": new.default_value}

@@ -146,7 +146,8 @@ class ServiceIntegration:
 
     def _take_in(self, service: RegisteredService) -> dict[str, list[str]]:
         refused = {key: problems for key, value in service.values.items()
-                   if (problems := reads.check(self.engine.replica.state, key, value))}
+                   if (problems := reads.check(self.engine.replica.state, key, value,
+                                               self.engine.pipeline.caps))}
         if refused:
             log.error("service %s provided invalid values, not applied: %s", service.name, refused)
         # Every key the service just provided gets its report replaced: a good value clears

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..db.base import utcnow
-from ..db.protocols import UnitOfWork
+from ..db.protocols import Storage, UnitOfWork
 from ..domain.limits import USER_MAX, check_texts
 from ..domain.model import Snapshot, SnapshotInfo
 from ..domain.redaction import Redaction
@@ -16,6 +16,7 @@ from ..domain.state import State
 from ..errors import SnapshotNotFound
 from . import planning
 from .apply import Author, apply
+from .validation import Check, checked
 
 log = logging.getLogger(__name__)
 
@@ -73,14 +74,31 @@ def delete(uow: UnitOfWork, state: State, *, snapshot_id: int, user: str) -> boo
     return True
 
 
-def rollback(uow: UnitOfWork, state: State, *, snapshot_id: int, chosen: set[str] | None,
-             dry_run: bool, author: Author,
-             retention: Retention) -> tuple[list[dict[str, Any]], int | None]:
+class Restoring:
+    """A snapshot's data, read before the write lock (a snapshot never changes), so its
+    values are checked there; the transaction still decides whether it exists."""
+
+    def __init__(self, storage: Storage, snapshot_id: int, chosen: set[str] | None):
+        self._storage, self.snapshot_id, self.chosen = storage, snapshot_id, chosen
+        self.data: dict | None = None
+
+    def precheck(self, state: State, check: Check) -> None:
+        with self._storage.reading() as uow:
+            self.data = existing(uow, self.snapshot_id).data
+        planning.check_restorable(state, self.data, self.chosen, self.snapshot_id, check)
+
+
+def rollback(uow: UnitOfWork, state: State, *, restoring: Restoring, dry_run: bool,
+             author: Author, retention: Retention,
+             check: Check = checked) -> tuple[list[dict[str, Any]], int | None]:
     """(diff, safety snapshot id): restore the snapshot's layers, after a safety snapshot.
     The diff masks sensitive values by the caught-up rules, so a key another process
     created as sensitive is masked too."""
-    writes = planning.rollback_writes(state, existing(uow, snapshot_id).data, chosen,
-                                      snapshot_id)
+    snapshot_id = restoring.snapshot_id
+    data = existing(uow, snapshot_id).data if restoring.data is None else restoring.data
+    if restoring.data is not None and not uow.snapshots.exists(snapshot_id):
+        raise SnapshotNotFound(snapshot_id)
+    writes = planning.rollback_writes(state, data, restoring.chosen, snapshot_id, check)
     diff = planning.diff(state, writes, Redaction(state.rules, reveal=False))
     if dry_run or not writes:
         return diff, None
@@ -101,10 +119,11 @@ def reset(uow: UnitOfWork, state: State, *, wanted: list[str] | None, author: Au
 
 
 def import_values(uow: UnitOfWork, state: State, *, values: dict[str, Any], dry_run: bool,
-                  author: Author, retention: Retention) -> tuple[list[dict[str, Any]], int | None]:
+                  author: Author, retention: Retention,
+                  check: Check = checked) -> tuple[list[dict[str, Any]], int | None]:
     """(diff, safety snapshot id): a document's values as runtime overrides, all or none,
     the diff masked by the caught-up rules."""
-    writes = planning.import_writes(state, values)
+    writes = planning.import_writes(state, values, check)
     diff = planning.diff(state, writes, Redaction(state.rules, reveal=False))
     if dry_run or not writes:
         return diff, None

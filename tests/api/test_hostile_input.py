@@ -253,6 +253,15 @@ CASES = {
                                      "surrogate"),
     "rule-choices-nul": (rule_put("new_key", type="enum", default="a", choices=["a", "\x00"]),
                          422, "choices"),
+    # finding 1: patterns RE2 cannot run in linear time; finding 5: a value over its cap
+    "rule-pattern-backreference": (rule_put("new_key", type="string", default="aa",
+                                            pattern=r"(a)\1"), 422, "RE2"),
+    "rule-pattern-lookahead": (rule_put("new_key", type="string", default="a",
+                                        pattern="(?=a)a"), 422, "RE2"),
+    "rule-pattern-costly-to-compile": (rule_put("new_key", type="string", default=None,
+                                                pattern="(.{0,1000})" * 45), 422, "too large"),
+    "json-value-over-its-cap": (put_value(JSON_KEY, json.dumps(["x" * 1000] * 300)), 422,
+                                "at most 262144"),
 }
 
 

@@ -98,6 +98,7 @@ def test_snapshots_keep_their_data_and_list_newest_first(storage):
         assert uow.snapshots.retention_listing() == [(new.id, False, AT),
                                                     (old.id, True, AT - timedelta(days=9))]
         assert uow.snapshots.get(new.id + 100) is None
+        assert uow.snapshots.exists(old.id) and not uow.snapshots.exists(new.id + 100)
     with storage.writing() as uow:
         assert uow.snapshots.delete_many([old.id, new.id + 100]) == 1
         uow.commit()

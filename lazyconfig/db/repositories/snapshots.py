@@ -38,6 +38,11 @@ class SnapshotRepository:
         row = self.session.get(SnapshotRow, snapshot_id)
         return None if row is None else Snapshot(_info(row), row.data)
 
+    def exists(self, snapshot_id: int) -> bool:
+        """Whether the snapshot is there, without loading its data."""
+        return self.session.scalar(
+            select(SnapshotRow.id).where(SnapshotRow.id == snapshot_id)) is not None
+
     def page(self, limit: int, offset: int = 0) -> tuple[list[SnapshotInfo], int]:
         """Snapshot metadata, newest first, without the blobs; and the total count."""
         rows = self.session.execute(
