@@ -5,7 +5,10 @@ measured on the real ones, at the database driver's cursor."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
+from lazyconfig.db import migrate
+from lazyconfig.db.connection import LARGE_ROW, make_engine
 from lazyconfig.db.unit_of_work import SqlStorage
 from tests.support.fetched_rows import Fetched
 
@@ -100,3 +103,30 @@ def test_a_page_of_large_values_reads_only_the_rows_it_keeps(counted):
     assert revisions(page) == [1, 2, 3] and read == 3
     page, read = rows_read(counted, lambda log: log.newest_first(5, offset=2, max_bytes=3000))
     assert revisions(page) == [4, 3] and read == 2
+
+
+def test_on_postgresql_a_connection_that_read_a_large_row_is_not_kept(database_url):
+    """libpq keeps a connection's input buffer as large as the largest row it read: such a
+    connection is closed when it goes back to the pool, others are kept."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("libpq's buffers: PostgreSQL only")
+    database = make_engine(database_url)
+    migrate.run(database)
+    connects = []
+    event.listen(database, "connect", lambda *_: connects.append(True))
+    storage = SqlStorage(database)
+    try:
+        seeded(storage)
+        with storage.writing() as uow:
+            uow.changes.append_many([row(RULE.key, 1, 2), row(RULE.key, 2, "x" * LARGE_ROW)])
+            uow.commit()
+        for _ in range(2):
+            with storage.reading() as uow:
+                assert revisions(uow.changes.latest(1, since=0)) == [1]
+        before = len(connects)
+        for _ in range(2):
+            with storage.reading() as uow:
+                assert revisions(uow.changes.latest(1)) == [2]
+        assert len(connects) == before + 1  # the second read needed a new connection
+    finally:
+        database.dispose()

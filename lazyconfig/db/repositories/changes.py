@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from ...domain import Change
 from ...domain.state import KeyMeta
 from ..base import detached
+from ..connection import LARGE_READ, LARGE_ROW
 from ..protocols import PAGE_BYTES, PAGE_ROWS
 from ..models import ChangeRow
 
@@ -45,14 +46,15 @@ def _change(row: Any) -> Change:
 
 
 def _weighed(ids: Select, max_bytes: int, newest_first: bool) -> Select:
-    """The changes whose ids `ids` selects (a page's worth), in page order, up to the first
-    whose values bring the page to `max_bytes`: the database weighs them (a running sum),
-    so no row past the cut reaches this process."""
+    """The changes whose ids `ids` selects (a page's worth), in page order, each with its
+    weight, up to the first whose values bring the page to `max_bytes`: the database weighs
+    them (a running sum), so no row past the cut reaches this process."""
     order = _CHANGES.c.id.desc() if newest_first else _CHANGES.c.id
-    weighed = select(_CHANGES.c.id, (func.sum(_WEIGHT).over(order_by=order) - _WEIGHT)
-                     .label("before")).where(_CHANGES.c.id.in_(ids)).subquery()
-    kept = select(weighed.c.id).where(weighed.c.before < max_bytes)
-    return select(_CHANGES).where(_CHANGES.c.id.in_(kept)).order_by(order)
+    weighed = select(_CHANGES.c.id, _WEIGHT.label("weight"),
+                     (func.sum(_WEIGHT).over(order_by=order) - _WEIGHT).label("before")
+                     ).where(_CHANGES.c.id.in_(ids)).subquery()
+    kept = select(weighed.c.id, weighed.c.weight).where(weighed.c.before < max_bytes).subquery()
+    return select(_CHANGES, kept.c.weight).join(kept, kept.c.id == _CHANGES.c.id).order_by(order)
 
 
 class ChangeRepository:
@@ -137,7 +139,10 @@ class ChangeRepository:
 
     def _read(self, stmt: Select) -> list[Change]:
         # Plain rows, not ORM objects: nothing stays in the session's identity map.
-        return [_change(row) for row in self.session.execute(stmt)]
+        rows = self.session.execute(stmt).all()
+        if self._postgres and any(row.weight >= LARGE_ROW for row in rows):
+            self.session.connection().info[LARGE_READ] = True
+        return [_change(row) for row in rows]
 
     def count(self, key: str | None = None) -> int:
         stmt = select(func.count(ChangeRow.id))
