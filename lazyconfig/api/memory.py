@@ -39,10 +39,16 @@ _TRIM = getattr(_LIBC, "malloc_trim", None)
 _MALLOPT = getattr(_LIBC, "mallopt", None)
 
 
+_statm: tuple[int, int] | None = None  # (pid, an open /proc/self/statm of that process)
+
+
 def resident() -> int:
-    """This process's resident size in bytes."""
-    with open("/proc/self/statm", "rb") as statm:
-        return int(statm.read().split()[1]) * _PAGE
+    """This process's resident size in bytes: one read of a file kept open (a few
+    microseconds, a fifth of opening it each time), opened again in a forked child."""
+    global _statm
+    if _statm is None or _statm[0] != os.getpid():
+        _statm = (os.getpid(), os.open("/proc/self/statm", os.O_RDONLY))
+    return int(os.pread(_statm[1], 128, 0).split()[1]) * _PAGE
 
 
 class Release:
