@@ -4,10 +4,12 @@ repositories on both databases, so they cannot drift apart."""
 from __future__ import annotations
 
 import copy
+import json
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
+from lazyconfig.db.protocols import PAGE_BYTES, PAGE_ROWS
 from lazyconfig.domain import Change, ConfigurationValidationRule
 from lazyconfig.domain.model import Snapshot, SnapshotInfo
 from lazyconfig.domain.state import KeyMeta
@@ -65,6 +67,17 @@ class FakeValues:
             self._t.values.pop(pair, None)
 
 
+def _weighed(page: list[Change], max_bytes: int) -> list[Change]:
+    """The page up to the first change whose values (as JSON text) bring it to max_bytes."""
+    kept, weight = [], 0
+    for change in page:
+        if weight >= max_bytes:
+            break
+        kept.append(change)
+        weight += len(json.dumps(change.old_value)) + len(json.dumps(change.new_value))
+    return kept
+
+
 class FakeChanges:
     def __init__(self, tables: Tables):
         self._t = tables
@@ -84,18 +97,22 @@ class FakeChanges:
     def head(self) -> int:
         return self._t.changes[-1].revision if self._t.changes else 0
 
-    def since(self, revision: int) -> list[Change]:
-        return [c for c in self._t.changes if c.revision > revision]
+    def since(self, revision: int, limit: int = PAGE_ROWS,
+              max_bytes: int = PAGE_BYTES) -> list[Change]:
+        return self.latest(limit, since=revision, max_bytes=max_bytes)
 
-    def latest(self, limit: int, since: int | None = None, key: str | None = None) -> list[Change]:
-        found = [c for c in self._t.changes if key is None or c.key == key]
-        if since is not None:
-            return [c for c in found if c.revision > since][:limit]
-        return found[-limit:] if limit else []
+    def latest(self, limit: int, since: int | None = None, key: str | None = None,
+               max_bytes: int = PAGE_BYTES) -> list[Change]:
+        if since is None:
+            return list(reversed(self.newest_first(limit, key=key, max_bytes=max_bytes)))
+        found = [c for c in self._t.changes if (key is None or c.key == key)
+                 and c.revision > since]
+        return _weighed(found[:limit], max_bytes)
 
-    def newest_first(self, limit: int, offset: int = 0, key: str | None = None) -> list[Change]:
+    def newest_first(self, limit: int, offset: int = 0, key: str | None = None,
+                     max_bytes: int = PAGE_BYTES) -> list[Change]:
         found = [c for c in reversed(self._t.changes) if key is None or c.key == key]
-        return found[offset:offset + limit]
+        return _weighed(found[offset:offset + limit], max_bytes)
 
     def count(self, key: str | None = None) -> int:
         return sum(1 for c in self._t.changes if key is None or c.key == key)

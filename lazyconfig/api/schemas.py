@@ -3,10 +3,15 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ..db.protocols import PAGE_BYTES
+
 # Ids, revisions and versions are 64-bit in the database; a bigger number names nothing
 # and must be a 422, not an overflow deep in the driver.
 MAX_ID = 2 ** 63 - 1
 ID_RANGE = validate.Range(min=0, max=MAX_ID)
+PAGE_NOTE = ("at most this many changes, and fewer when their values are large: a page ends "
+             f"with the first change that brings its values to {PAGE_BYTES >> 20} MiB as "
+             "JSON text")
 
 
 def key_parameter(example: str) -> dict:

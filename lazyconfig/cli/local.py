@@ -156,7 +156,7 @@ class LocalBackend:
         while True:
             page = self.engine.get_notifications(REPLAY_PAGE, since=since, key=wanted(keys))
             yield from page
-            if len(page) < REPLAY_PAGE:
+            if not page:  # a page may stop short of REPLAY_PAGE at its bytes: go on
                 return
             since = page[-1]["revision"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Callable, Iterable
 
-from ..db.protocols import Storage, UnitOfWork
+from ..db.protocols import PAGE_ROWS, Storage, UnitOfWork
 from ..domain import Change, ConfigurationValidationRule
 from ..domain.state import ExternalLayers, KeyMeta, State, build
 from ..errors import SchemaMoved
@@ -30,6 +30,7 @@ class Replica:
         # wrong, so the next refresh or write loads everything again (reload()).
         self.schema_moved = False
         self._followers: list[Callable[[State], None]] = []
+        self.page_rows = PAGE_ROWS  # changes read at once when catching up
         with storage.reading() as uow:
             self.swap(self._load(uow))
 
@@ -61,8 +62,25 @@ class Replica:
                      self.external)
 
     def advance(self, uow: UnitOfWork, state: State) -> tuple[State, list[Change]]:
-        """The state after the changes committed since `state`, and those changes."""
-        return self._advanced(uow, state, uow.changes.since(state.revision), uow.values.layers)
+        """The state after the next page of changes committed since `state` (a page is
+        bounded in rows and bytes: db/protocols.py), and those changes."""
+        return self._advanced(uow, state, uow.changes.since(state.revision, self.page_rows),
+                              uow.values.layers)
+
+    def catch_up_in(self, uow: UnitOfWork) -> tuple[State, list[Change]]:
+        """For a writer, under `lock`: every change committed since the current state, a
+        page at a time; each page but the last is swapped in and published at once (so a
+        long way behind is never held whole), the last is returned, with the state after
+        it, for the writer to take with its own."""
+        state, changes = self.advance(uow, self.state)
+        while changes:
+            following, more = self.advance(uow, state)
+            if not more:
+                break
+            self.swap(state)
+            self.notifier.publish(changes)
+            state, changes = following, more
+        return state, changes
 
     def advance_own(self, uow: UnitOfWork, state: State,
                     appended: int) -> tuple[State, list[Change]]:
@@ -118,21 +136,28 @@ class Replica:
             raise
 
     def _refresh(self) -> int:
+        # A page at a time, each swapped in and published before the next is read.
+        while self._refresh_page():
+            pass
+        return self.state.revision
+
+    def _refresh_page(self) -> bool:
+        """Swap in the next page of changes; False once there was none to read."""
         base = self.state
         with self._storage.reading() as uow:
             state, changes = self.advance(uow, base)
         if not changes:
-            return self.state.revision  # nothing committed after `base`; we hold at least it
+            return False  # nothing committed after `base`; we hold at least it
         with self.lock:
             if self.state is not base:
                 if self.state.revision >= state.revision:
-                    return self.state.revision  # a write or another refresh got as far
+                    return True  # a write or another refresh got as far: look past it
                 with self._storage.reading() as uow:
                     state, changes = self.advance(uow, self.state)
             if changes:
                 self.swap(state)
                 self.notifier.publish(changes)
-            return self.state.revision
+            return bool(changes)
 
     def catch_up_to(self, head: int) -> None:
         if head <= self.state.revision:

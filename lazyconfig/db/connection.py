@@ -18,6 +18,14 @@ POOL_TIMEOUT = 10  # seconds a request waits for a free pooled connection
 SQLITE_CONNECT_ARGS = {"timeout": 30, "check_same_thread": False}
 
 
+# Set in a connection's info by a read of a large row (db/repositories/): libpq keeps each
+# connection's input buffer as large as the largest row it has read, so such a connection
+# is closed when it goes back to the pool instead of keeping that much for good
+# (docs/architecture.md, "Worker model", Memory).
+LARGE_READ = "lazyconfig_large_read"
+LARGE_ROW = 256 << 10  # bytes of a row from which its connection is not kept
+
+
 def connect_args(url) -> dict:
     """psycopg connection arguments that bound how long connecting may take."""
     return {} if "connect_timeout" in make_url(url).query else {"connect_timeout": CONNECT_TIMEOUT}
@@ -31,6 +39,11 @@ def make_probe_engine(url: str) -> Engine:
         options = {"connect_args": connect_args(url), "pool_timeout": POOL_TIMEOUT}
     return create_engine(url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
                          **options)
+
+
+def _close_after_large_read(_dbapi_connection, record) -> None:
+    if record.info.pop(LARGE_READ, False):
+        record.invalidate()  # the pool opens a new connection in its place when needed
 
 
 def _enter_wal(cursor) -> None:
@@ -52,8 +65,10 @@ def make_engine(url: str) -> Engine:
     from its first statement, so writers queue instead of failing later with a deadlock."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
-                             pool_timeout=POOL_TIMEOUT, connect_args=connect_args(url))
+        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                               pool_timeout=POOL_TIMEOUT, connect_args=connect_args(url))
+        event.listen(engine, "checkin", _close_after_large_read)
+        return engine
     if not parsed.database or parsed.database == ":memory:" or "mode=memory" in str(parsed):
         # Every pooled connection would open its own empty database: the watcher and any
         # second thread would see no tables, or another configuration.

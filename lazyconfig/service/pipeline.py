@@ -110,7 +110,7 @@ class WritePipeline:
         if self._replica.schema_moved:
             self._replica.reload()
         with self._storage.writing() as uow:
-            state, caught_up = self._replica.advance(uow, self._replica.state)
+            state, caught_up = self._replica.catch_up_in(uow)
             try:
                 outcomes = self._operations(uow, state, group)
             except Exception:

@@ -4,13 +4,14 @@ from __future__ import annotations
 from marshmallow import (EXCLUDE, Schema, ValidationError, fields, post_load, validate,
                          validates_schema)
 
-from ..schemas import ID_RANGE, ChangeSchema
+from ..schemas import ID_RANGE, PAGE_NOTE, ChangeSchema
 
 MAX_WAIT = 60.0  # seconds a blocking query may hold its thread; longer waits are cut to this
 
 
 class NotificationQuerySchema(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=1000))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=1000),
+                           metadata={"description": PAGE_NOTE})
     since = fields.Integer(load_default=None, validate=ID_RANGE, metadata={
         "description": "only changes after this revision (oldest first from there)"})
     key = fields.String(load_default=None, metadata={"description": "only this key's changes"})

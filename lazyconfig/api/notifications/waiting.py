@@ -137,7 +137,8 @@ def _missed(shown: _Shown, cursor: int, start: int) -> Iterator[str]:
         limit = min(CATCH_UP_PAGE, start - cursor)
         page = [n for n in shown.logged(cursor, limit) if n["revision"] <= start]
         yield from (_event(item) for item in page)
-        cursor = page[-1]["revision"] if len(page) == limit else start
+        # A page may stop short of `limit` at its bytes (db/protocols.py): go on from it.
+        cursor = page[-1]["revision"] if page else start
 
 
 def _live(shown: _Shown, listener: Listener, cursor: int, end: float,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from ..schemas import ID_RANGE, MAX_ID, ChangeSchema
+from ..schemas import ID_RANGE, MAX_ID, PAGE_NOTE, ChangeSchema
 
 PUT_EXAMPLE = {
     "key": "lazy_loading_unloading_check_interval",
@@ -114,7 +114,8 @@ MAX_OFFSET = MAX_ID - MAX_LIMIT
 
 
 class HistoryQuerySchema(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT),
+                           metadata={"description": PAGE_NOTE})
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 

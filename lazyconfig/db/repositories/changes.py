@@ -4,12 +4,14 @@ from __future__ import annotations
 from typing import Any
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import Select, bindparam, func, insert, select, text
+from sqlalchemy import Select, Text, cast, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from ...domain import Change
 from ...domain.state import KeyMeta
 from ..base import detached
+from ..connection import LARGE_READ, LARGE_ROW
+from ..protocols import PAGE_BYTES, PAGE_ROWS
 from ..models import ChangeRow
 
 NOTIFY_CHANNEL = "lazyconfig_changes"  # the change log trigger notifies it (migration 0002)
@@ -19,11 +21,19 @@ _APPEND_RETURNING = _APPEND.returning(_CHANGES.c.id, sort_by_parameter_order=Tru
 _RETURNING_ROWS = 50  # above this, append_many reserves ids instead of INSERT ... RETURNING
 _NEXT_IDS = text(f"SELECT nextval(pg_get_serial_sequence('{_CHANGES.name}', 'id')) "
                  "FROM generate_series(1, :count)")
-_SINCE = select(_CHANGES).where(_CHANGES.c.id > bindparam("revision")).order_by(_CHANGES.c.id)
 # A big append on PostgreSQL goes through COPY, faster than a pipelined executemany
 # (bench/HISTORY.md). The engine's rows hold every column.
 _COPY_JSON = {"old_value", "new_value"}
 _COPY_CHANGES = f"COPY {_CHANGES.name} ({', '.join(_CHANGES.c.keys())}) FROM STDIN"
+
+
+def _text_length(column: Any) -> Any:
+    return func.coalesce(func.length(cast(column, Text)), 0)
+
+
+# What a change's values weigh, measured by the database as JSON text: pages stop at a
+# number of bytes as well as rows, so a page of large values is not read whole.
+_WEIGHT = _text_length(_CHANGES.c.old_value) + _text_length(_CHANGES.c.new_value)
 
 
 def _change(row: Any) -> Change:
@@ -33,6 +43,18 @@ def _change(row: Any) -> Change:
                   old_value=get("old_value"), new_value=get("new_value"), source=get("source"),
                   action=get("action"), user=get("actor"), description=get("description"),
                   batch_id=get("batch_id"), request_id=get("request_id"))
+
+
+def _weighed(ids: Select, max_bytes: int, newest_first: bool) -> Select:
+    """The changes whose ids `ids` selects (a page's worth), in page order, each with its
+    weight, up to the first whose values bring the page to `max_bytes`: the database weighs
+    them (a running sum), so no row past the cut reaches this process."""
+    order = _CHANGES.c.id.desc() if newest_first else _CHANGES.c.id
+    weighed = select(_CHANGES.c.id, _WEIGHT.label("weight"),
+                     (func.sum(_WEIGHT).over(order_by=order) - _WEIGHT).label("before")
+                     ).where(_CHANGES.c.id.in_(ids)).subquery()
+    kept = select(weighed.c.id, weighed.c.weight).where(weighed.c.before < max_bytes).subquery()
+    return select(_CHANGES, kept.c.weight).join(kept, kept.c.id == _CHANGES.c.id).order_by(order)
 
 
 class ChangeRepository:
@@ -85,34 +107,42 @@ class ChangeRepository:
     def head(self) -> int:
         return self.session.scalar(select(func.max(ChangeRow.id))) or 0
 
-    def since(self, revision: int) -> list[Change]:
-        """The changes after `revision`, oldest first (read by every write, so from plain
-        rows, without the cost of building ORM objects)."""
-        return [_change(row) for row in self.session.execute(_SINCE, {"revision": revision})]
+    def since(self, revision: int, limit: int = PAGE_ROWS,
+              max_bytes: int = PAGE_BYTES) -> list[Change]:
+        """The first page of changes after `revision`, oldest first: at most `limit`, and
+        none after the first whose values bring the page to `max_bytes` (db/protocols.py).
+        Read by every catch-up, so from plain rows, without building ORM objects."""
+        return self.latest(limit, since=revision, max_bytes=max_bytes)
 
-    def latest(self, limit: int, since: int | None = None,
-               key: str | None = None) -> list[Change]:
+    def latest(self, limit: int, since: int | None = None, key: str | None = None,
+               max_bytes: int = PAGE_BYTES) -> list[Change]:
         """With `since`: the oldest `limit` changes after it; without: the newest `limit`.
-        Either way the result is in revision order, and at most `limit` rows are read."""
+        Either way the result is in revision order, cut at `max_bytes` of values, and only
+        its rows are read."""
         if since is None:
-            return list(reversed(self.newest_first(limit, key=key)))
-        stmt = self._of(key).where(_CHANGES.c.id > since).order_by(_CHANGES.c.id)
-        return self._read(stmt.limit(limit))
+            return list(reversed(self.newest_first(limit, key=key, max_bytes=max_bytes)))
+        ids = self._ids(key).where(_CHANGES.c.id > since).order_by(_CHANGES.c.id)
+        return self._read(_weighed(ids.limit(limit), max_bytes, newest_first=False))
 
-    def newest_first(self, limit: int, offset: int = 0, key: str | None = None) -> list[Change]:
+    def newest_first(self, limit: int, offset: int = 0, key: str | None = None,
+                     max_bytes: int = PAGE_BYTES) -> list[Change]:
         """The page of `limit` changes (of `key`, or all) after the newest `offset`, newest
-        first; the database skips the `offset`, so only the page's rows are read."""
-        stmt = self._of(key).order_by(_CHANGES.c.id.desc()).offset(offset).limit(limit)
-        return self._read(stmt)
+        first, cut at `max_bytes` of values; the database skips the `offset` and weighs the
+        values, so only the page's rows are read."""
+        ids = self._ids(key).order_by(_CHANGES.c.id.desc()).offset(offset).limit(limit)
+        return self._read(_weighed(ids, max_bytes, newest_first=True))
 
     @staticmethod
-    def _of(key: str | None) -> Select:
-        stmt = select(_CHANGES)
+    def _ids(key: str | None) -> Select:
+        stmt = select(_CHANGES.c.id)
         return stmt if key is None else stmt.where(_CHANGES.c.key == key)
 
     def _read(self, stmt: Select) -> list[Change]:
         # Plain rows, not ORM objects: nothing stays in the session's identity map.
-        return [_change(row) for row in self.session.execute(stmt)]
+        rows = self.session.execute(stmt).all()
+        if self._postgres and any(row.weight >= LARGE_ROW for row in rows):
+            self.session.connection().info[LARGE_READ] = True
+        return [_change(row) for row in rows]
 
     def count(self, key: str | None = None) -> int:
         stmt = select(func.count(ChangeRow.id))

@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ...domain.model import Snapshot, SnapshotInfo
+from ..connection import LARGE_READ
 from ..models import SnapshotRow
 
 
@@ -36,6 +37,9 @@ class SnapshotRepository:
 
     def get(self, snapshot_id: int) -> Snapshot | None:
         row = self.session.get(SnapshotRow, snapshot_id)
+        if row is not None and self.session.get_bind().dialect.name == "postgresql":
+            # All of a configuration in one row: its connection is not kept (LARGE_READ).
+            self.session.connection().info[LARGE_READ] = True
         return None if row is None else Snapshot(_info(row), row.data)
 
     def exists(self, snapshot_id: int) -> bool:
