@@ -28,7 +28,10 @@ MIB = scenario.MIB
 @pytest.fixture(scope="module")
 def figures(tmp_path_factory, postgres_url):
     workdir, url = server_database(tmp_path_factory, postgres_url, "memory")
-    env = server_env(url, workdir / "instance", SECRET, LAZYCONFIG_RUN_DIR=str(workdir / "run"))
+    # Values of 1 MB are over the default cap on a string (64 KiB): raised, as an operator
+    # who stores them would.
+    env = server_env(url, workdir / "instance", SECRET, LAZYCONFIG_RUN_DIR=str(workdir / "run"),
+                     LAZYCONFIG_MAX_STRING_VALUE=str(SIZE))
     # One worker, so that every request of a burst lands on the worker we measure.
     server = GunicornServer(env, workdir / "gunicorn.log", workers=1,
                             extra_args=("--access-logfile", "/dev/null")).start()
