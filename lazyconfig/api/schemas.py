@@ -7,6 +7,9 @@ from marshmallow import Schema, fields, validate
 # and must be a 422, not an overflow deep in the driver.
 MAX_ID = 2 ** 63 - 1
 ID_RANGE = validate.Range(min=0, max=MAX_ID)
+# The 410 of a revision the change log no longer holds (docs/operations.md).
+COMPACTED = ("the revision is older than the change log keeps (it was compacted); "
+             "`errors.first_kept_revision` is the oldest revision that can be asked for")
 
 
 def key_parameter(example: str) -> dict:

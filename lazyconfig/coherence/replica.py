@@ -62,7 +62,13 @@ class Replica:
 
     def advance(self, uow: UnitOfWork, state: State) -> tuple[State, list[Change]]:
         """The state after the changes committed since `state`, and those changes."""
-        return self._advanced(uow, state, uow.changes.since(state.revision), uow.values.layers)
+        changes = uow.changes.since(state.revision)
+        # A gap after `state` may be compacted changes (docs/architecture.md, "Change-log
+        # retention"): then no step from `state` can be trusted, and the whole state loads.
+        if (changes and changes[0].revision > state.revision + 1
+                and uow.compactions.through() > state.revision):
+            return self._load(uow), changes
+        return self._advanced(uow, state, changes, uow.values.layers)
 
     def advance_own(self, uow: UnitOfWork, state: State,
                     appended: int) -> tuple[State, list[Change]]:

@@ -19,6 +19,7 @@ from ..errors import UnknownKey
 from ..settings import Settings
 from . import planning, reads, rules, snapshots, writes
 from .apply import Author
+from .compaction import ChangeLogCompaction, LogRetention
 from .pipeline import WritePipeline
 from .service_manager import Integrations
 from .results import (ImportResult, ResetResult, RollbackResult, UpdateResult, WriteResult,
@@ -39,6 +40,9 @@ class ConfigurationEngine:
         self.observers = self.pipeline.observers  # add a WriteObserver to hear of writes
         self._validators, self._load_sources = validators, load_sources
         self._retention = Retention(settings.snapshot_max_count, settings.snapshot_max_age_days)
+        self.change_log = ChangeLogCompaction(self.pipeline, storage, LogRetention(
+            settings.changelog_max_entries, settings.changelog_max_age_days), default_user)
+        self.observers.add(self.change_log)  # compacts now and then, after writes
         self._closers = list(closers)
         self._services = Integrations()
         replica.follow(lambda state: setattr(self, "_values", state.values))  # for get()
