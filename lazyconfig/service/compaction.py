@@ -18,7 +18,7 @@ from ..errors import ChangeLogCompacted
 from .pipeline import WritePipeline
 
 log = logging.getLogger("lazyconfig.changes")
-BATCH = 5_000  # changes per step: the write lock is held for one step, not a whole run
+BATCH = 1_000  # changes per step: the write lock is held for one step, not a whole run
 CHECK_EVERY_REVISIONS = 1_000  # after writes, a process looks again this often...
 CHECK_EVERY_SECONDS = 600.0  # ...or this long after it last looked, whichever comes first
 
