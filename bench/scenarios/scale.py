@@ -212,6 +212,7 @@ def _compact_in_steps(engine: ConfigurationEngine, retention: LogRetention,
         if not removed:
             return
         steps.append(time.perf_counter() - began)
+        compaction.rest_after(steps[-1])
 
 
 # -- a worker's memory after the requests that touch everything --------------------------

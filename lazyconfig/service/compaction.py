@@ -21,6 +21,9 @@ log = logging.getLogger("lazyconfig.changes")
 BATCH = 1_000  # changes per step: the write lock is held for one step, not a whole run
 CHECK_EVERY_REVISIONS = 1_000  # after writes, a process looks again this often...
 CHECK_EVERY_SECONDS = 600.0  # ...or this long after it last looked, whichever comes first
+# After each step a run rests as long as the step took (at most MAX_REST seconds), so that
+# writers have the write lock and the disk at least half the time (bench/HISTORY.md, 7).
+MAX_REST = 0.5
 
 
 @dataclass(frozen=True)
@@ -56,13 +59,21 @@ class Compacted:
 
 
 def step(uow: UnitOfWork, state: State, *, retention: LogRetention, batch: int,
-         user: str) -> tuple[int, int]:
-    """One step on the state caught up under the write lock: (removed, through after)."""
+         user: str, ceiling: int | None = None) -> tuple[int, int]:
+    """One step on the state caught up under the write lock: (removed, through after).
+    With a `ceiling`, the log is taken as it was at that head, so a run ends with what was
+    due when it began however fast writers add to it."""
     through, now = uow.compactions.through(), utcnow()
-    target = retention.target(uow, state.revision, through, now, batch)
+    head = state.revision if ceiling is None else min(state.revision, ceiling)
+    target = retention.target(uow, head, through, now, batch)
     if target <= through:
         return 0, through
     return uow.compactions.compact(target, now, user), target
+
+
+def rest_after(worked: float) -> None:
+    """The pause between two steps of a run, after a step that took `worked` seconds."""
+    time.sleep(min(worked, MAX_REST))
 
 
 class ChangeLogCompaction:
@@ -84,14 +95,17 @@ class ChangeLogCompaction:
                 batch: int = BATCH) -> Compacted:
         """Compact by `retention` (the configured one by default) in steps of at most
         `batch` changes, until nothing more may go. Each step is atomic and recorded."""
+        with self._storage.reading() as uow:
+            through, ceiling = uow.compactions.through(), uow.changes.head()
         operation = partial(step, retention=retention or self.retention, batch=batch,
-                            user=user or self._default_user)
+                            user=user or self._default_user, ceiling=ceiling)
         removed = steps = 0
-        through = self.first_kept_revision()
         while True:
+            began = time.monotonic()
             gone, reached = self._pipeline.run(operation, action="compact").result
             if reached <= through:
                 return Compacted(removed, steps, through)
+            rest_after(time.monotonic() - began)
             removed, steps, through = removed + gone, steps + 1, reached
             log.info("change log compacted through revision %s: %d change(s) removed",
                      reached, gone, extra={"fields": {"event": "compaction",

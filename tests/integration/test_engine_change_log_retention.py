@@ -167,13 +167,14 @@ def test_compaction_under_concurrent_writers_loses_nothing(make_engine):
             except Exception as exc:  # pragma: no cover - shown by the assert below
                 errors.append(exc)
             n += 1
+            stop.wait(0.002)
 
     threads = [threading.Thread(target=write, args=(e, i * 1000)) for i, e in enumerate(writers)]
     for thread in threads:
         thread.start()
     try:
-        for _ in range(5):
-            compactor.change_log.compact(retention=LogRetention(max_entries=25), batch=20)
+        for _ in range(2):
+            compactor.change_log.compact(retention=LogRetention(max_entries=25), batch=50)
     finally:
         stop.set()
         for thread in threads:
