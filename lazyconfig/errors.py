@@ -45,6 +45,19 @@ class SnapshotNotFound(ConfigurationError):
         self.snapshot_id = snapshot_id
 
 
+class ChangeLogCompacted(ConfigurationError):
+    """A request named a revision older than the change log keeps: the changes up to
+    `first_kept_revision` were compacted into a checkpoint, so only that revision and later
+    ones can be answered exactly (docs/operations.md, "Change-log retention")."""
+
+    def __init__(self, revision: int, first_kept_revision: int):
+        super().__init__(
+            f"revision {revision} is older than the change log keeps: changes up to revision "
+            f"{first_kept_revision} were compacted; ask for revision {first_kept_revision} "
+            "or later, or read the current state again")
+        self.revision, self.first_kept_revision = revision, first_kept_revision
+
+
 class InvalidDocument(ConfigurationError):
     """An import document, config file or request body that is not of the expected shape."""
 

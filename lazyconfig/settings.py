@@ -85,6 +85,10 @@ VARIABLES: dict[str, Variable] = {  # the names after the prefix
     "SNAPSHOT_MAX_COUNT": Variable("snapshot_max_count", _whole(0), "a whole number, 0 or more"),
     "SNAPSHOT_MAX_AGE_DAYS": Variable("snapshot_max_age_days", _whole(0),
                                       "a whole number of days, 0 or more"),
+    "CHANGELOG_MAX_ENTRIES": Variable("changelog_max_entries", _whole(0),
+                                      "a whole number, 0 (no limit) or more"),
+    "CHANGELOG_MAX_AGE_DAYS": Variable("changelog_max_age_days", _whole(0),
+                                       "a whole number of days, 0 (no limit) or more"),
     "POLL_INTERVAL": Variable("poll_interval", _seconds, "a number of seconds above 0"),
     "AUTO_MIGRATE": Variable("auto_migrate", _flag, "one of " + "/".join(_TRUE + _FALSE)),
     "RUN_DIR": Variable("run_dir", Path, "a directory"),
@@ -131,6 +135,9 @@ class Settings:
     config_file: str | None = None
     snapshot_max_count: int = 100
     snapshot_max_age_days: int = 30
+    # Change-log retention (service/compaction.py, docs/operations.md); 0: no such limit.
+    changelog_max_entries: int = 1_000_000
+    changelog_max_age_days: int = 0
     poll_interval: float = 0.2
     auto_migrate: bool = True
     run_dir: Path | None = None  # where this host's processes share a head (host_head.py)

@@ -15,7 +15,8 @@ from lazyconfig.settings import Settings
 PG_URL = os.environ.get("LAZYCONFIG_TEST_DATABASE_URL")
 SECRET = "test-suite-signing-secret-of-at-least-32-bytes"
 PREFIX = "/api/lazy-loading-config"
-TABLES = ("changes", "config_values", "snapshots", "config_rules", "hosts")
+TABLES = ("changes", "config_values", "snapshots", "config_rules", "hosts", "change_checkpoint",
+          "change_compactions")
 
 
 def pytest_report_header(config):

@@ -13,6 +13,7 @@ from lazyconfig.db.protocols import PAGE_BYTES, PAGE_ROWS
 from lazyconfig.domain import Change, ConfigurationValidationRule
 from lazyconfig.domain.model import Snapshot, SnapshotInfo
 from lazyconfig.domain.state import KeyMeta
+from lazyconfig.errors import ChangeLogCompacted
 
 
 @dataclass
@@ -23,6 +24,9 @@ class Tables:
     snapshots: dict[int, Snapshot] = field(default_factory=dict)
     hosts: dict[str, tuple[float, bool]] = field(default_factory=dict)
     next_snapshot: int = 1
+    checkpoint: dict[str, tuple[KeyMeta, Any]] = field(default_factory=dict)
+    compactions: list[dict[str, Any]] = field(default_factory=list)
+    head: int = 0  # the newest revision handed out; compaction never takes the newest row
 
 
 class FakeRules:
@@ -86,7 +90,8 @@ class FakeChanges:
     def append_many(self, rows: list[dict[str, Any]]) -> list[Change]:
         made = []
         for row in rows:
-            made.append(Change(self.head() + 1, row["at"], row["key"],
+            self._t.head += 1
+            made.append(Change(self._t.head, row["at"], row["key"],
                                copy.deepcopy(row["old_value"]), copy.deepcopy(row["new_value"]),
                                row["source"], row["action"], row["actor"], row["description"],
                                row["batch_id"], row["request_id"]))
@@ -95,7 +100,7 @@ class FakeChanges:
         return made
 
     def head(self) -> int:
-        return self._t.changes[-1].revision if self._t.changes else 0
+        return self._t.head
 
     def since(self, revision: int, limit: int = PAGE_ROWS,
               max_bytes: int = PAGE_BYTES) -> list[Change]:
@@ -118,15 +123,53 @@ class FakeChanges:
         return sum(1 for c in self._t.changes if key is None or c.key == key)
 
     def value_at(self, key: str, revision: int) -> tuple[bool, Any]:
+        through = FakeCompactions(self._t).through()
+        if revision < through:
+            raise ChangeLogCompacted(revision, through)
         mine = [c for c in self._t.changes if c.key == key]
         upto = [c for c in mine if c.revision <= revision]
         if upto:
             return True, upto[-1].new_value
+        if key in self._t.checkpoint:
+            return True, self._t.checkpoint[key][1]
         after = [c for c in mine if c.revision > revision]
         return (True, after[0].old_value) if after else (False, None)
 
     def last_per_key(self) -> dict[str, KeyMeta]:
-        return {c.key: KeyMeta(c.revision, c.timestamp, c.user) for c in self._t.changes}
+        return {**{key: meta for key, (meta, _) in self._t.checkpoint.items()},
+                **{c.key: KeyMeta(c.revision, c.timestamp, c.user) for c in self._t.changes}}
+
+
+class FakeCompactions:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def through(self) -> int:
+        return self._t.compactions[-1]["through"] if self._t.compactions else 0
+
+    def nth_after(self, revision: int, n: int) -> int | None:
+        after = [c.revision for c in self._t.changes if c.revision > revision]
+        return after[n - 1] if len(after) >= n else None
+
+    def first_at_or_after(self, after: int, upto: int, cutoff) -> int | None:
+        return next((c.revision for c in self._t.changes
+                     if after < c.revision <= upto and c.timestamp >= cutoff), None)
+
+    def compact(self, through: int, at, actor: str | None) -> int:
+        gone = [c for c in self._t.changes if c.revision <= through]
+        for c in gone:
+            self._t.checkpoint[c.key] = (KeyMeta(c.revision, c.timestamp, c.user),
+                                         copy.deepcopy(c.new_value))
+        self._t.changes = [c for c in self._t.changes if c.revision > through]
+        self._t.compactions.append({"at": at, "user": actor, "through": through,
+                                    "removed": len(gone)})
+        return len(gone)
+
+    def checkpoint(self) -> dict[str, tuple[KeyMeta, Any]]:
+        return copy.deepcopy(self._t.checkpoint)
+
+    def records(self, limit: int = 20) -> list[dict[str, Any]]:
+        return list(reversed(self._t.compactions))[:limit]
 
 
 class FakeSnapshots:
@@ -188,7 +231,7 @@ class FakeUnitOfWork:
         self._tables = copy.deepcopy(self._storage.tables)
         self.rules, self.values = FakeRules(self._tables), FakeValues(self._tables)
         self.changes, self.snapshots = FakeChanges(self._tables), FakeSnapshots(self._tables)
-        self.hosts = FakeHosts(self._tables)
+        self.hosts, self.compactions = FakeHosts(self._tables), FakeCompactions(self._tables)
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -198,7 +241,8 @@ class FakeUnitOfWork:
         self._storage.tables = self._tables
         self._storage.commits += 1
         self._tables = copy.deepcopy(self._tables)
-        for repository in (self.rules, self.values, self.changes, self.snapshots, self.hosts):
+        for repository in (self.rules, self.values, self.changes, self.snapshots, self.hosts,
+                           self.compactions):
             repository._t = self._tables
 
 

@@ -6,8 +6,10 @@ shown beside the plain database work they amount to); a worker stays under 150 M
 """
 from __future__ import annotations
 
+import threading
 import time
 from contextlib import ExitStack
+from functools import partial
 from datetime import timedelta
 from pathlib import Path
 from typing import Sequence
@@ -19,6 +21,8 @@ from lazyconfig.db import migrate
 from lazyconfig.db.base import BigId, JSONValue, UTCDateTime, utcnow
 from lazyconfig.db.connection import make_engine
 from lazyconfig import ConfigurationEngine, bootstrap
+from lazyconfig.service import compaction
+from lazyconfig.service.compaction import LogRetention
 from lazyconfig.settings import Settings
 
 from .. import seed
@@ -64,6 +68,8 @@ def run(ctx: Context) -> list[Row]:
                 name: ctx.server(url, f"scale-{name}", migrate=False, extra_env=RETENTION)
                 for name, url in (("seeded", seeded_url), ("empty", empty_url))})
             rows = _latency_rows(ctx, servers["seeded"], servers["empty"], note)
+            rows += _compaction_rows(ctx, servers["seeded"], servers["empty"], seeded_url,
+                                     scale, note)
             rows.append(_memory_row(ctx, servers["seeded"], servers["empty"], scale, note))
         rows += _engine_rows(ctx, seeded_url, scale, note)
     finally:
@@ -146,6 +152,67 @@ def _latencies(urls: Sequence[str], token: str, requests: int) -> list[dict[str,
                 for client, times in (turn if n % 2 == 0 else reversed(turn)):
                     times[name].append(client.timed(method, path, body(n)))
         return found
+
+
+# -- change-log compaction beside writers ------------------------------------------------
+def _compaction_rows(ctx: Context, seeded, empty, url: str, scale: seed.Scale,
+                     note: str) -> list[Row]:
+    """Compact the seeded log to its newest tenth in one process, step by step as a server
+    does, while PUTs go to the seeded and the empty server in turns: what compaction costs,
+    the longest the write lock was held for it, and what writers saw meanwhile."""
+    env = ctx.env(url, "scale-compaction", **RETENTION)
+    engine = bootstrap(Settings.from_env(env), env=env, watch=False)
+    retention = LogRetention(max_entries=scale.changes // 10)
+    steps: list[float] = []
+    began = time.perf_counter()
+    compactor = threading.Thread(target=_compact_in_steps, args=(engine, retention, steps),
+                                 name="bench-compaction")
+    compactor.start()
+    on_seeded, on_empty = [], []
+    try:
+        with ApiClient(seeded.url, ctx.token("editor")) as a, \
+                ApiClient(empty.url, ctx.token("editor")) as b:
+            n = 0
+            while compactor.is_alive() or n < 20:
+                for client, times in ((a, on_seeded), (b, on_empty))[::1 - 2 * (n % 2)]:
+                    times.append(client.timed("PUT", f"/values/{KEY}", {"value": 30.0 + n % 2}))
+                n += 1
+    finally:
+        compactor.join()
+        seconds = time.perf_counter() - began
+        removed = sum(r["removed"] for r in engine.change_log.records(len(steps) + 1)
+                      if r["user"] == "bench")
+        engine.close()
+    what = (f"{note}; one process compacting the log to its newest "
+            f"{retention.max_entries:,} revisions ({removed:,} changes removed in "
+            f"{len(steps)} steps of at most {compaction.BATCH:,}, {seconds:.1f} s)")
+    p50 = percentile(on_seeded, 50) * 1000, percentile(on_empty, 50) * 1000
+    return [
+        Row(SCENARIO, "change-log compaction, changes removed per second", "1/s",
+            removed / seconds, None, "min", ctx.database, runs=[removed / seconds],
+            note=what),
+        Row(SCENARIO, "change-log compaction, longest step (write lock held), ms", "ms",
+            max(steps) * 1000, None, "max", ctx.database,
+            runs=sorted(s * 1000 for s in steps)[-5:], note=what),
+        Row(SCENARIO, "PUT value p50 ms while compacting, seeded/empty", "ms", p50[0], 1.5,
+            "max", ctx.database, "empty database", p50[1], [t * 1000 for t in on_seeded],
+            [t * 1000 for t in on_empty], note=(
+                f"{what}; {len(on_seeded)} PUTs on each server meanwhile, in turns")),
+    ]
+
+
+def _compact_in_steps(engine: ConfigurationEngine, retention: LogRetention,
+                      steps: list[float]) -> None:
+    """What ChangeLogCompaction.compact does, timing each step (one write transaction)."""
+    operation = partial(compaction.step, retention=retention, batch=compaction.BATCH,
+                        user="bench")
+    while True:
+        began = time.perf_counter()
+        removed, _ = engine.pipeline.run(operation).result
+        if not removed:
+            return
+        steps.append(time.perf_counter() - began)
+        compaction.rest_after(steps[-1])
 
 
 # -- a worker's memory after the requests that touch everything --------------------------

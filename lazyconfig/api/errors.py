@@ -25,6 +25,7 @@ STATUS = {  # most specific first
     errors.UnstorableText: 422,
     errors.ValidationFailed: 400,
     errors.InvalidSource: 400,
+    errors.ChangeLogCompacted: 410,
     errors.InvalidDocument: 422,
     errors.InvalidParameter: 422,
     errors.PreconditionFailed: 412,
@@ -57,6 +58,8 @@ def _configuration_error(exc: errors.ConfigurationError) -> Answer:
     detail = None
     if isinstance(exc, errors.ValidationFailed):
         detail = exc.errors  # per-key messages
+    elif isinstance(exc, errors.ChangeLogCompacted):
+        detail = {"first_kept_revision": exc.first_kept_revision}
     elif isinstance(exc, errors.InvalidSource):
         detail = {"source": [exc.message]}
     # Retry soon: reads keep answering from memory meanwhile, and we reconnect on our own.

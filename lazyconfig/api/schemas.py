@@ -12,6 +12,9 @@ ID_RANGE = validate.Range(min=0, max=MAX_ID)
 PAGE_NOTE = ("at most this many changes, and fewer when their values are large: a page ends "
              f"with the first change that brings its values to {PAGE_BYTES >> 20} MiB as "
              "JSON text")
+# The 410 of a revision the change log no longer holds (docs/operations.md).
+COMPACTED = ("the revision is older than the change log keeps (it was compacted); "
+             "`errors.first_kept_revision` is the oldest revision that can be asked for")
 
 
 def key_parameter(example: str) -> dict:

@@ -10,7 +10,7 @@ current from the change stream.
         config.get("lazy_loading_unloading_check_interval")   # a memory read
 """
 from .config_client import ConfigClient
-from .errors import (ApiError, Conflict, Forbidden, MalformedRequest, MalformedResponse,
+from .errors import (ApiError, Conflict, Forbidden, Gone, MalformedRequest, MalformedResponse,
                      NotFound, ServerError, ServiceUnavailable, Unauthorized, ValidationFailed)
 from .events import ChangeStream
 from .json_object import Record
@@ -19,7 +19,7 @@ from .records import (BatchResult, Change, DiffRow, History, ImportResult, Reset
                       RollbackResult, Rule, Status, ValidationStatus, ValueEntry)
 from .snapshot_records import Diff, KeyDiff, Snapshot, SnapshotInfo, SnapshotPage
 
-__all__ = ["ApiError", "BatchResult", "Change", "ChangeStream", "ConfigClient", "Conflict",
+__all__ = ["ApiError", "BatchResult", "Change", "ChangeStream", "ConfigClient", "Conflict", "Gone",
            "Diff", "DiffRow", "Forbidden", "History", "ImportResult", "KeyDiff", "LiveConfig",
            "MalformedRequest", "MalformedResponse", "NotFound", "Record", "ResetResult",
            "RollbackResult", "Rule", "ServerError", "ServiceUnavailable", "Snapshot",

@@ -38,6 +38,11 @@ class Conflict(ApiError):
     """409 or 412: the configuration changed since you read it."""
 
 
+class Gone(ApiError):
+    """410: the revision asked for is older than the server's change log keeps; read the
+    current state again (`errors["first_kept_revision"]` is the oldest one it can answer)."""
+
+
 class MalformedRequest(ApiError):
     """422: the request itself is not well formed."""
 
@@ -57,7 +62,7 @@ class MalformedResponse(ApiError):
 
 
 BY_STATUS: dict[int, type[ApiError]] = {400: ValidationFailed, 401: Unauthorized, 403: Forbidden, 404: NotFound,
-             409: Conflict, 412: Conflict, 422: MalformedRequest, 503: ServiceUnavailable}
+             409: Conflict, 410: Gone, 412: Conflict, 422: MalformedRequest, 503: ServiceUnavailable}
 
 
 def error_for(status: int, body: Any, request_id: str | None) -> ApiError:

@@ -8,7 +8,7 @@ import threading
 from typing import Any, Callable
 
 from .config_client import ConfigClient
-from .errors import ApiError
+from .errors import ApiError, Gone
 from .events import ChangeStream
 from .records import Change
 
@@ -56,11 +56,7 @@ class LiveConfig:
     # -- following -----------------------------------------------------------------------
     def start(self) -> "LiveConfig":
         """Load every value, then follow changes in a background thread."""
-        revision = self.client.status().revision
-        # Values read after `revision` may already hold later changes; the stream replays
-        # those too, in order, and setting a key to the value it has changes nothing.
-        self._values, self._revision = self.client.values(), revision
-        self._stream = self.client.watch(last_event_id=revision)
+        self._stream = self._load()
         self._thread = threading.Thread(target=self._follow, args=(self._stream,),
                                         name="lazyconfig-live", daemon=True)
         self._thread.start()
@@ -88,10 +84,26 @@ class LiveConfig:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def _load(self) -> ChangeStream:
+        """Read every value, and a stream that follows on from them."""
+        revision = self.client.status().revision
+        # Values read after `revision` may already hold later changes; the stream replays
+        # those too, in order, and setting a key to the value it has changes nothing.
+        values = self.client.values()
+        with self._changed:
+            self._values, self._revision = values, max(self._revision, revision)
+            self._changed.notify_all()
+        return self.client.watch(last_event_id=revision)
+
     def _follow(self, stream: ChangeStream) -> None:
         try:
-            for change in stream:
-                self._apply(change)
+            while not stream.closed:
+                try:
+                    for change in stream:
+                        self._apply(change)
+                except Gone:  # away longer than the server's change log keeps: load again
+                    log.warning("LiveConfig fell behind the change log; loading every value")
+                    stream = self._stream = self._load()
         except ApiError as exc:  # the token expired, or lost its role: retrying cannot help
             self.error = exc
             log.error("LiveConfig stopped following changes: %s", exc.message)

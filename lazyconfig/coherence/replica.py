@@ -64,8 +64,14 @@ class Replica:
     def advance(self, uow: UnitOfWork, state: State) -> tuple[State, list[Change]]:
         """The state after the next page of changes committed since `state` (a page is
         bounded in rows and bytes: db/protocols.py), and those changes."""
-        return self._advanced(uow, state, uow.changes.since(state.revision, self.page_rows),
-                              uow.values.layers)
+        changes = uow.changes.since(state.revision, self.page_rows)
+        # A gap after `state` may be compacted changes (docs/architecture.md, "Change-log
+        # retention"): then no step from `state` can be trusted, and the whole state loads
+        # (at the head, so later pages are already in it; only this page is published).
+        if (changes and changes[0].revision > state.revision + 1
+                and uow.compactions.through() > state.revision):
+            return self._load(uow), changes
+        return self._advanced(uow, state, changes, uow.values.layers)
 
     def catch_up_in(self, uow: UnitOfWork) -> tuple[State, list[Change]]:
         """For a writer, under `lock`: every change committed since the current state, a

@@ -1,4 +1,4 @@
-"""The five tables; db/migrations/ mirrors them exactly (tests/migrations checks it). Column
+"""The seven tables; db/migrations/ mirrors them exactly (tests/migrations checks it). Column
 sizes come from domain/limits.py, which validation checks first, so that both databases
 refuse the same input."""
 from __future__ import annotations
@@ -87,6 +87,34 @@ class ChangeRow(Base):
     description: Mapped[str | None] = mapped_column(Text)
     batch_id: Mapped[str | None] = mapped_column(String(BATCH_ID_MAX))
     request_id: Mapped[str | None] = mapped_column(String(REQUEST_ID_MAX))
+
+
+class CheckpointRow(Base):
+    """The change log's checkpoint: each key's last change among those compaction removed
+    (its revision, when, by whom, the effective value after it), so versions and reads at
+    any kept revision answer as the whole log did (docs/architecture.md, "Change-log
+    retention")."""
+
+    __tablename__ = "change_checkpoint"
+
+    key: Mapped[str] = mapped_column(String(KEY_MAX), primary_key=True)
+    revision: Mapped[int] = mapped_column(BigId)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str | None] = mapped_column(String(USER_MAX))
+    value: Mapped[Any] = mapped_column(JSONValue, nullable=True)
+
+
+class CompactionRow(Base):
+    """One compaction step: every change up to `through` was folded into the checkpoint;
+    the newest row's `through` is where the change log now begins."""
+
+    __tablename__ = "change_compactions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str | None] = mapped_column(String(USER_MAX))
+    through: Mapped[int] = mapped_column(BigId)
+    removed: Mapped[int]
 
 
 class HostRow(Base):

@@ -51,6 +51,17 @@ class ChangeLog(Protocol):
     def last_per_key(self) -> dict[str, KeyMeta]: ...
 
 
+class CompactionLog(Protocol):
+    """The change log's compaction: `through()` is where the log now begins (0: whole)."""
+
+    def through(self) -> int: ...
+    def nth_after(self, revision: int, n: int) -> int | None: ...
+    def first_at_or_after(self, after: int, upto: int, cutoff: datetime) -> int | None: ...
+    def compact(self, through: int, at: datetime, actor: str | None) -> int: ...
+    def checkpoint(self) -> dict[str, tuple[KeyMeta, Any]]: ...
+    def records(self, limit: int = 20) -> list[dict[str, Any]]: ...
+
+
 class SnapshotStore(Protocol):
     def add(self, *, description: str | None, tags: list[str], pinned: bool,
             created_at: datetime, created_by: str | None, revision: int,
@@ -75,6 +86,7 @@ class UnitOfWork(Protocol):
     rules: RuleStore
     values: ValueStore
     changes: ChangeLog
+    compactions: CompactionLog
     snapshots: SnapshotStore
     hosts: HostStore
 

@@ -19,6 +19,7 @@ from ..errors import (ConfigurationError, InvalidParameter, SchemaMoved,
                       StorageUnavailable)
 from .connection import WRITE_OPTION
 from .repositories.changes import ChangeRepository
+from .repositories.compactions import CompactionRepository
 from .repositories.hosts import HostRepository
 from .repositories.rules import RuleRepository
 from .repositories.snapshots import SnapshotRepository
@@ -89,6 +90,7 @@ class SqlUnitOfWork:
         self.rules = RuleRepository(self.session)
         self.values = ValueRepository(self.session)
         self.changes = ChangeRepository(self.session)
+        self.compactions = CompactionRepository(self.session)
         self.snapshots = SnapshotRepository(self.session)
         self.hosts = HostRepository(self.session)
         try:

@@ -1,9 +1,7 @@
 """ConfigurationEngine: the spec's Python API, a thin facade over the service modules.
-
 Reads come from the replica's immutable State and never touch the database. Writes are
-planned by planning.py, applied by the operations in writes.py, snapshots.py and rules.py,
-and run by the pipeline (pipeline.py). `bootstrap.py` wires an engine from Settings.
-"""
+planned by planning.py, applied by writes.py, snapshots.py and rules.py, and run by the
+pipeline (pipeline.py). `bootstrap.py` wires an engine from Settings."""
 from __future__ import annotations
 
 from functools import partial
@@ -19,6 +17,7 @@ from ..errors import UnknownKey
 from ..settings import Settings
 from . import planning, reads, rules, snapshots, validation, writes
 from .apply import Author
+from .compaction import ChangeLogCompaction
 from .pipeline import WritePipeline
 from .service_manager import Integrations
 from .results import (ImportResult, ResetResult, RollbackResult, UpdateResult, WriteResult,
@@ -35,13 +34,15 @@ class ConfigurationEngine:
         """Built by bootstrap.bootstrap(); the parts are passed in so tests can pass fakes."""
         self.settings, self.database, self.default_user = settings, database, default_user
         self.storage, self.replica, self.freshness = storage, replica, freshness
-        caps = validation.ValueCaps(settings.max_string_value, settings.max_json_value)
-        self.pipeline = WritePipeline(storage, replica, freshness, caps)
+        self.pipeline = WritePipeline(storage, replica, freshness,
+                                      validation.ValueCaps.from_settings(settings))
         self.observers = self.pipeline.observers  # add a WriteObserver to hear of writes
         self._validators, self._load_sources = validators, load_sources
         self._retention = Retention(settings.snapshot_max_count, settings.snapshot_max_age_days)
-        self._closers = list(closers)
-        self._services = Integrations()
+        self.change_log = ChangeLogCompaction.from_settings(self.pipeline, storage, settings,
+                                                            default_user)
+        self.observers.add(self.change_log)  # compacts now and then, after writes
+        self._closers, self._services = list(closers), Integrations()
         replica.follow(lambda state: setattr(self, "_values", state.values))  # for get()
 
     def close(self) -> None:

@@ -10,6 +10,7 @@ from ..domain import SOURCES
 from ..domain.documents import layer_diff
 from ..domain.redaction import Redaction
 from ..domain.state import State
+from ..errors import ChangeLogCompacted
 from .snapshots import existing
 from .validation import ValueCaps
 
@@ -30,6 +31,8 @@ def check(state: State, key: str, value: Any, caps: ValueCaps) -> list[str]:
 def notifications(storage: Storage, shown: Redaction, limit: int, since: int | None,
                   key: str | None) -> list[dict[str, Any]]:
     with storage.reading() as uow:
+        if since is not None and since < (first := uow.compactions.through()):
+            raise ChangeLogCompacted(since, first)  # what came between was compacted
         return [shown.change(c) for c in uow.changes.latest(limit, since=since, key=key)]
 
 

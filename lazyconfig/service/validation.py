@@ -16,6 +16,7 @@ from typing import Any, Callable
 from ..domain import ConfigurationValidationRule
 from ..domain.rules import ValueType
 from ..errors import ValueTooLarge
+from ..settings import Settings
 
 Rule = ConfigurationValidationRule
 Check = Callable[[Rule, Any], tuple[Any, list[str]]]
@@ -32,6 +33,10 @@ class ValueCaps:
 
     string: int
     json: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "ValueCaps":
+        return cls(settings.max_string_value, settings.max_json_value)
 
     def problem(self, rule: Rule, value: Any) -> str | None:
         if rule.value_type in (ValueType.STRING, ValueType.ENUM) and isinstance(value, str):

@@ -54,3 +54,17 @@ def test_the_installed_command_in_a_real_process(engine_env, make_engine):
     assert refused.stderr.startswith("lazyconfig: refused: max_reloads_per_cycle")
     entry = make_engine().get_entry("max_reloads_per_cycle")
     assert (entry.value, entry.updated_by) == (7, "eve")
+
+
+def test_changelog_compact_and_status(cli, make_engine):
+    engine = make_engine()
+    for n in range(12):
+        engine.set("max_reloads_per_cycle", 1 + n, strict=True)
+    done = cli("--user", "ops", "changelog", "compact", "--max-entries", "4")
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout.startswith("removed 8 change(s)") and "after revision 8" in done.stdout
+    status = cli("changelog", "status")
+    assert status.exit_code == 0, status.stderr
+    assert status.stdout.splitlines()[:2] == ["first kept revision: 8", "head: 12"]
+    assert "compacted through 8 (8 removed) by ops" in status.stdout
+    assert make_engine().get_entry("max_reloads_per_cycle").value == 12

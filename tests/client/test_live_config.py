@@ -81,3 +81,23 @@ def test_live_config_recovers_after_the_server_restarts(client_as, server):
         assert config.error is None
 
 
+
+
+def test_live_config_behind_the_change_log_loads_every_value_again(client_as, server):
+    from lazyconfig.service.compaction import LogRetention
+
+    with LiveConfig(client_as("viewer")) as config:
+        assert eventually(lambda: config.connected)
+        server.stop()
+        # While it is away, the changes it missed are written and compacted away.
+        direct = bootstrap(Settings.from_env(server.env), env=server.env, watch=False)
+        try:
+            for n in range(10):
+                direct.set(INTERVAL, 50.0 + n, user="offline-ops")
+            direct.change_log.compact(retention=LogRetention(max_entries=2))
+            missed = direct.revision
+        finally:
+            direct.close()
+        server.start()
+        assert config.wait_for(missed, timeout=10), "did not load again after a 410"
+        assert config.get(INTERVAL) == 59.0 and config.error is None

@@ -11,6 +11,7 @@ from lazyconfig.db import migrate
 from lazyconfig.db.connection import make_engine
 from lazyconfig.db.unit_of_work import SqlStorage
 from lazyconfig.domain import BUILTIN_RULES
+from lazyconfig.errors import ChangeLogCompacted
 
 AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
 RULE = next(r for r in BUILTIN_RULES if r.key == "max_concurrent_loads")
@@ -117,3 +118,33 @@ def test_hosts_say_who_is_alive_and_writes(storage):
         uow.hosts.forget(seen_before=now + 3600)
         assert uow.hosts.newest_other("b") is None
         uow.commit()
+
+
+def test_compaction_folds_each_keys_last_change_into_the_checkpoint(storage):
+    seeded(storage)
+    with storage.writing() as uow:
+        uow.changes.append_many([row(RULE.key, 4, 5), row("other", None, 1),
+                                 row(RULE.key, 5, 6, actor="bob"), row(RULE.key, 6, 7)])
+        uow.commit()
+    with storage.writing() as uow:
+        assert uow.compactions.through() == 0 and uow.compactions.checkpoint() == {}
+        assert (uow.compactions.nth_after(0, 2), uow.compactions.nth_after(3, 2)) == (2, None)
+        assert uow.compactions.first_at_or_after(1, 4, AT) == 2
+        assert uow.compactions.first_at_or_after(0, 4, AT + timedelta(days=1)) is None
+        assert uow.compactions.compact(3, AT, "ops") == 3
+        uow.commit()
+    with storage.reading() as uow:
+        assert uow.compactions.through() == 3 and uow.changes.head() == 4
+        assert [c.revision for c in uow.changes.since(0)] == [4]
+        assert uow.changes.value_at(RULE.key, 3) == (True, 6)
+        assert uow.changes.value_at("other", 4) == (True, 1)
+        with pytest.raises(ChangeLogCompacted) as refused:
+            uow.changes.value_at(RULE.key, 2)
+        assert refused.value.first_kept_revision == 3
+        meta = uow.changes.last_per_key()
+        assert (meta["other"].version, meta[RULE.key].version) == (2, 4)
+        assert meta["other"].updated_by == "ann"
+        checkpoint = uow.compactions.checkpoint()
+        assert checkpoint[RULE.key][1] == 6 and checkpoint[RULE.key][0].updated_by == "bob"
+        assert [(r["through"], r["user"], r["removed"])
+                for r in uow.compactions.records()] == [(3, "ops", 3)]

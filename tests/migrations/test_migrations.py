@@ -12,7 +12,8 @@ from lazyconfig.db.base import Base
 from lazyconfig.db.connection import make_engine
 from lazyconfig.db.models import ChangeRow, RuleRow, SnapshotRow, ValueRow
 
-TABLES = {"changes", "config_rules", "config_values", "snapshots", "hosts"}
+TABLES = {"changes", "config_rules", "config_values", "snapshots", "hosts", "change_checkpoint",
+          "change_compactions"}
 
 
 def _drift(db) -> list:

@@ -29,6 +29,8 @@ EXAMPLES = {
     "CONFIG_FILE": ("/etc/lazy.yaml", "/etc/lazy.yaml"),
     "SNAPSHOT_MAX_COUNT": ("0", 0),
     "SNAPSHOT_MAX_AGE_DAYS": ("7", 7),
+    "CHANGELOG_MAX_ENTRIES": ("0", 0),
+    "CHANGELOG_MAX_AGE_DAYS": ("90", 90),
     "POLL_INTERVAL": ("0.05", 0.05),
     "AUTO_MIGRATE": ("off", False),
     "RUN_DIR": ("/run/lazy", Path("/run/lazy")),

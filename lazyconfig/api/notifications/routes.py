@@ -10,6 +10,7 @@ from ..auth import token_claims
 from ..blueprint import Blueprint
 from ..context import engine, sees_sensitive
 from ..metrics import metrics
+from ..schemas import COMPACTED
 from .departure import client_gone
 from .schemas import (NotificationQuerySchema, NotificationsSchema, StreamHeadersSchema,
                       StreamQuerySchema)
@@ -34,6 +35,7 @@ class Notifications(MethodView):
     @blp.response(200, NotificationsSchema)
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE",
                       description="too many clients wait already; retry after a few seconds")
+    @blp.alt_response(410, response="GONE", description=COMPACTED)
     def get(self, query):
         """Changes with who made them: the newest `limit`, or the `limit` after `since`;
         with `wait`, a blocking query that answers as soon as a change after `since` exists"""
@@ -61,6 +63,7 @@ class NotificationStream(MethodView):
         "content": {"text/event-stream": {"schema": EVENT_SCHEMA,
                                           "example": STREAM_EXAMPLE}}}})
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(410, response="GONE", description=COMPACTED)
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE",
                       description="too many clients wait already; retry after a few seconds")
     def get(self, query, headers):
@@ -72,6 +75,8 @@ class NotificationStream(MethodView):
         last_event_id = headers["last_event_id"]
         if last_event_id is None:
             last_event_id = query["last_event_id"]
+        if last_event_id is not None:  # refused now, not once the stream has begun
+            engine().change_log.check_kept(last_event_id)
         lifetime = token_claims()["exp"] - time.time()
         stream = event_stream(engine(), change_feed(current_app), key=key,
                               last_event_id=last_event_id,

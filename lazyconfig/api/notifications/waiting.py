@@ -17,7 +17,7 @@ from werkzeug.wsgi import ClosingIterator
 
 from ...coherence.feed import ChangeFeed, FeedClosed, Listener
 from ...domain import Change
-from ...errors import StorageUnavailable
+from ...errors import ChangeLogCompacted, StorageUnavailable
 from ...service.engine import ConfigurationEngine
 from ..context import EXTENSION, settings
 from ..schemas import ChangeSchema
@@ -105,8 +105,10 @@ def event_stream(engine: ConfigurationEngine, feed: ChangeFeed, *, key: str | No
             yield f": lazyconfig changes\nretry: {RETRY_MILLISECONDS}\nid: {cursor}\n\n"
             yield from _missed(shown, cursor, listener.start)
             yield from _live(shown, listener, max(cursor, listener.start), end, gone)
-        except FeedClosed:
-            pass  # shutdown, or too far behind: the client resumes from its last id
+        except (FeedClosed, ChangeLogCompacted):
+            # Shutdown, or too far behind: the client resumes from its last id (and is
+            # told 410 if compaction has passed it meanwhile).
+            pass
         except StorageUnavailable as exc:
             log.warning("change stream ended: %s", exc)
         finally:

@@ -8,7 +8,7 @@ from .. import presenters
 from ..auth import current_user
 from ..blueprint import Blueprint
 from ..context import engine, request_id, sees_sensitive
-from ..schemas import key_parameter
+from ..schemas import COMPACTED, key_parameter
 from .preconditions import ETAG_HEADER, IF_MATCH_PARAMETER, etag, if_match_version
 from .schemas import (BATCH_EXAMPLE, PUT_EXAMPLE, BatchResultSchema, BatchSchema,
                       EntryListSchema, EntrySchema, HistoryQuerySchema, HistorySchema,
@@ -120,6 +120,7 @@ class Revert(MethodView):
     @blp.alt_response(400, response="BAD_REQUEST",
                       description="no such revision, or its value breaks today's rule")
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(410, response="GONE", description=COMPACTED)
     @blp.alt_response(412, response="PRECONDITION_FAILED")
     def post(self, body, key):
         """Give the key back the value it had at a revision (a runtime override, logged

@@ -9,10 +9,12 @@ from sqlalchemy.orm import Session
 
 from ...domain import Change
 from ...domain.state import KeyMeta
+from ...errors import ChangeLogCompacted
 from ..base import detached
 from ..connection import LARGE_READ, LARGE_ROW
+from ..models import ChangeRow, CheckpointRow
 from ..protocols import PAGE_BYTES, PAGE_ROWS
-from ..models import ChangeRow
+from .compactions import compacted_through
 
 NOTIFY_CHANNEL = "lazyconfig_changes"  # the change log trigger notifies it (migration 0002)
 _CHANGES = ChangeRow.__table__
@@ -152,11 +154,18 @@ class ChangeRepository:
 
     def value_at(self, key: str, revision: int) -> tuple[bool, Any]:
         """(found, value): `key`'s effective value at `revision` as the log recorded it, the
-        new value of its last change up to there, else the old value of its first one after."""
+        new value of its last change up to there, else the old value of its first one after.
+        Before the compacted part of the log: ChangeLogCompacted, never a guess."""
+        through = compacted_through(self.session)
+        if revision < through:
+            raise ChangeLogCompacted(revision, through)
         upto = self.session.scalar(select(ChangeRow).where(
             ChangeRow.key == key, ChangeRow.id <= revision).order_by(ChangeRow.id.desc()).limit(1))
         if upto is not None:
             return True, upto.new_value
+        kept = self.session.get(CheckpointRow, key) if through else None
+        if kept is not None:  # its last change up to `revision` was compacted: the checkpoint's
+            return True, kept.value
         after = self.session.scalar(select(ChangeRow).where(
             ChangeRow.key == key, ChangeRow.id > revision).order_by(ChangeRow.id).limit(1))
         return (True, after.old_value) if after is not None else (False, None)
@@ -165,4 +174,8 @@ class ChangeRepository:
         """Each key's last change: its version, when and by whom."""
         newest = (select(func.max(ChangeRow.id).label("id")).group_by(ChangeRow.key)).subquery()
         rows = self.session.scalars(select(ChangeRow).join(newest, ChangeRow.id == newest.c.id))
-        return {row.key: KeyMeta(row.id, row.at, row.actor) for row in rows}
+        kept = self.session.execute(select(CheckpointRow.key, CheckpointRow.revision,
+                                           CheckpointRow.at, CheckpointRow.actor))
+        # A key whose changes were all compacted keeps its version from the checkpoint.
+        return {**{r.key: KeyMeta(r.revision, r.at, r.actor) for r in kept},
+                **{row.key: KeyMeta(row.id, row.at, row.actor) for row in rows}}
