@@ -62,23 +62,25 @@ async def _idle(reader, writer, token, end, tally) -> None:
 
 
 async def _headers(reader, writer, token, end, tally) -> None:
-    writer.write(f"GET {PATH}/values/load_timeout HTTP/1.1\r\nHost: x\r\n".encode())
-    while time.monotonic() < end:
-        await writer.drain()
-        if await _answered(reader, TRICKLE_SECONDS, tally):
-            return
-        writer.write(b"X-Slow: 1\r\n")
+    head = f"GET {PATH}/values/load_timeout HTTP/1.1\r\nHost: x\r\n"
+    await _trickle(reader, writer, head, b"X-Slow: 1\r\n", end, tally)
 
 
 async def _body(reader, writer, token, end, tally) -> None:
-    writer.write((f"PUT {PATH}/values/load_timeout HTTP/1.1\r\nHost: x\r\n"
-                  f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-                  f"Content-Length: 100000\r\n\r\n").encode())
+    head = (f"PUT {PATH}/values/load_timeout HTTP/1.1\r\nHost: x\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: 100000\r\n\r\n")
+    await _trickle(reader, writer, head, b" ", end, tally)
+
+
+async def _trickle(reader, writer, head: str, drip: bytes, end: float, tally: Tally) -> None:
+    """Send `head`, then `drip` every TRICKLE_SECONDS until the server answers or closes."""
+    writer.write(head.encode())
     while time.monotonic() < end:
         await writer.drain()
         if await _answered(reader, TRICKLE_SECONDS, tally):
             return
-        writer.write(b" ")
+        writer.write(drip)
 
 
 async def _stream(reader, writer, token, end, tally) -> None:
