@@ -72,7 +72,9 @@ def test_ordinary_requests_stay_fast_while_2000_slow_clients_hold_connections(se
     assert during["fds"] >= before["fds"] + sum(HOSTILE.values()) * 0.9
     seen = attack.summary
     assert seen["headers"]["answers"] >= HOSTILE["headers"]
-    assert seen["streams"]["opened"] == HOSTILE["streams"] and seen["streams"]["stream_bytes"] > 0
+    # (A worker that took more than its 112 waiting places answers 503 to the rest, which
+    # reconnect and land on the other: the kernel does not share connections out evenly.)
+    assert seen["streams"]["opened"] >= HOSTILE["streams"] and seen["streams"]["stream_bytes"] > 0
     # Afterwards: descriptors back, memory near where it was, no thread per slow client.
     assert after["fds"] <= before["fds"] + 10
     assert after["rss_kib"] <= before["rss_kib"] * 1.25 + 20_000
