@@ -21,6 +21,7 @@ from .pipeline import WritePipeline
 log = logging.getLogger("lazyconfig.changes")
 BATCH = 1_000  # changes per step: the write lock is held for one step, not a whole run
 CHECK_EVERY_REVISIONS = 1_000  # after writes, a process looks again this often...
+CLOSE_WAIT = 10.0  # seconds close() waits for a background step to end
 CHECK_EVERY_SECONDS = 600.0  # ...or this long after it last looked, whichever comes first
 # After each step a run rests as long as the step took (at most MAX_REST seconds), so that
 # writers have the write lock and the disk at least half the time (bench/HISTORY.md, 7).
@@ -88,6 +89,8 @@ class ChangeLogCompaction:
         self._pipeline, self._storage = pipeline, storage
         self.retention, self._default_user = retention, default_user
         self._running = threading.Lock()
+        self._background_run: threading.Thread | None = None
+        self._closed = False
         # The first check comes after a process's first CHECK_EVERY_REVISIONS revisions.
         self._next_revision: int | None = None
         self._next_time = time.monotonic() + CHECK_EVERY_SECONDS
@@ -112,11 +115,13 @@ class ChangeLogCompaction:
             gone, reached = self._pipeline.run(operation, action="compact").result
             if reached <= through:
                 return Compacted(removed, steps, through)
-            rest_after(time.monotonic() - began)
             removed, steps, through = removed + gone, steps + 1, reached
             log.info("change log compacted through revision %s: %d change(s) removed",
                      reached, gone, extra={"fields": {"event": "compaction",
                                                       "through": reached, "removed": gone}})
+            if self._closed:
+                return Compacted(removed, steps, through)
+            rest_after(time.monotonic() - began)
 
     def first_kept_revision(self) -> int:
         """The oldest revision a request may name: every change after it is kept."""
@@ -139,16 +144,24 @@ class ChangeLogCompaction:
             self._next_revision = revision + CHECK_EVERY_REVISIONS
         if revision < self._next_revision and time.monotonic() < self._next_time:
             return
-        if not (self.retention.max_entries or self.retention.max_age_days):
+        if self._closed or not (self.retention.max_entries or self.retention.max_age_days):
             return
         if self._running.acquire(blocking=False):
             self._next_revision = revision + CHECK_EVERY_REVISIONS
             self._next_time = time.monotonic() + CHECK_EVERY_SECONDS
-            threading.Thread(target=self._background, name="lazyconfig-compaction",
-                             daemon=True).start()
+            self._background_run = threading.Thread(
+                target=self._background, name="lazyconfig-compaction", daemon=True)
+            self._background_run.start()
 
     def on_refused(self, action: str, keys: list[str]) -> None:
         pass
+
+    def close(self) -> None:
+        """Before the engine closes its database: no new background run, and the one under
+        way (if any) ends after its current step, so none holds a connection past close."""
+        self._closed = True
+        if self._background_run is not None:
+            self._background_run.join(timeout=CLOSE_WAIT)
 
     def _background(self) -> None:
         try:

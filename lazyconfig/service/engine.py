@@ -42,7 +42,7 @@ class ConfigurationEngine:
         self.change_log = ChangeLogCompaction.from_settings(self.pipeline, storage, settings,
                                                             default_user)
         self.observers.add(self.change_log)  # compacts now and then, after writes
-        self._closers, self._services = list(closers), Integrations()
+        self._closers, self._services = [self.change_log.close, *closers], Integrations()
         replica.follow(lambda state: setattr(self, "_values", state.values))  # for get()
 
     def close(self) -> None:

@@ -7,9 +7,11 @@ import multiprocessing
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.conftest import TABLES as SUITE_TABLES
+
 from .crash_database import prepare
 
-TABLES = "changes, config_values, snapshots, config_rules, hosts, alembic_version"
+TABLES = ", ".join(SUITE_TABLES + ("alembic_version",))  # every table, so the schema migrates anew
 
 
 @pytest.fixture(scope="module")
