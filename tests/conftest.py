@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from lazyconfig.db import migrate
+from lazyconfig.db.models import Base
 from lazyconfig import ConfigurationEngine, bootstrap
 from lazyconfig.service.bootstrap import close_configuration_engines
 from lazyconfig.settings import Settings
@@ -15,8 +16,8 @@ from lazyconfig.settings import Settings
 PG_URL = os.environ.get("LAZYCONFIG_TEST_DATABASE_URL")
 SECRET = "test-suite-signing-secret-of-at-least-32-bytes"
 PREFIX = "/api/lazy-loading-config"
-TABLES = ("changes", "config_values", "snapshots", "config_rules", "hosts", "change_checkpoint",
-          "change_compactions")
+# every table the models define, so a feature's new table is emptied without a list to edit
+TABLES = tuple(table.name for table in reversed(Base.metadata.sorted_tables))
 
 
 def pytest_report_header(config):

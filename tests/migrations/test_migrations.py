@@ -12,8 +12,7 @@ from lazyconfig.db.base import Base
 from lazyconfig.db.connection import make_engine
 from lazyconfig.db.models import ChangeRow, RuleRow, SnapshotRow, ValueRow
 
-TABLES = {"changes", "config_rules", "config_values", "snapshots", "hosts", "change_checkpoint",
-          "change_compactions"}
+TABLES = set(Base.metadata.tables)  # every table the models define
 
 
 def _drift(db) -> list:
