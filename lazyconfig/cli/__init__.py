@@ -13,7 +13,7 @@ import click
 from .root import root
 from .server import startup_notice
 # Each module registers its commands on `root` when imported.
-from . import (changelog, completion, configuration, rules, server, snapshots,  # noqa: F401
+from . import (changelog, completion, configuration, rules, server, snapshots, templates,  # noqa: F401
                values, watch)
 
 __all__ = ["main", "root", "startup_notice"]

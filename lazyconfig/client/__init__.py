@@ -18,10 +18,11 @@ from .live import LiveConfig
 from .records import (BatchResult, Change, DiffRow, History, ImportResult, ResetResult,
                       RollbackResult, Rule, Status, ValidationStatus, ValueEntry)
 from .snapshot_records import Diff, KeyDiff, Snapshot, SnapshotInfo, SnapshotPage
+from .template_records import Template, TemplateApplied, TemplateDrift
 
 __all__ = ["ApiError", "BatchResult", "Change", "ChangeStream", "ConfigClient", "Conflict", "Gone",
            "Diff", "DiffRow", "Forbidden", "History", "ImportResult", "KeyDiff", "LiveConfig",
            "MalformedRequest", "MalformedResponse", "NotFound", "Record", "ResetResult",
            "RollbackResult", "Rule", "ServerError", "ServiceUnavailable", "Snapshot",
-           "SnapshotInfo", "SnapshotPage", "Status", "Unauthorized", "ValidationFailed",
+           "SnapshotInfo", "SnapshotPage", "Status", "Template", "TemplateApplied", "TemplateDrift", "Unauthorized", "ValidationFailed",
            "ValidationStatus", "ValueEntry"]

@@ -1,7 +1,6 @@
-"""ConfigurationEngine: the spec's Python API, a thin facade over the service modules.
-Reads come from the replica's immutable State and never touch the database. Writes are
-planned by planning.py, applied by writes.py, snapshots.py and rules.py, and run by the
-pipeline (pipeline.py). `bootstrap.py` wires an engine from Settings."""
+"""ConfigurationEngine: the spec's Python API, a thin facade over the service modules (and
+mixins: templates.py). Reads come from the replica's immutable State; writes are planned by
+planning.py, applied by writes.py, snapshots.py and rules.py, run by pipeline.py."""
 from __future__ import annotations
 
 from functools import partial
@@ -23,11 +22,12 @@ from .service_manager import Integrations
 from .results import (ImportResult, ResetResult, RollbackResult, UpdateResult, WriteResult,
                       applied)
 from .snapshots import Retention
+from .templates import TemplateOperations
 
 _MISSING = object()
 
 
-class ConfigurationEngine:
+class ConfigurationEngine(TemplateOperations):
     def __init__(self, *, settings: Settings, storage: Storage, replica: Replica, freshness,
                  validators: rules.Validators, load_sources: Callable[[Mapping | None], Any],
                  default_user: str, database=None, closers: Iterable[Callable] = ()):
