@@ -91,9 +91,10 @@ def make_engine(engine_env):
     made: list[ConfigurationEngine] = []
 
     def factory(extra_env: dict[str, str] | None = None, watch: bool = True,
-                **overrides) -> ConfigurationEngine:
+                key_migrations=None, **overrides) -> ConfigurationEngine:
         env = {**engine_env, **(extra_env or {})}
-        engine = bootstrap(Settings.from_env(env, **overrides), env=env, watch=watch)
+        engine = bootstrap(Settings.from_env(env, **overrides), env=env, watch=watch,
+                           key_migrations=key_migrations)
         made.append(engine)
         return engine
 

@@ -45,14 +45,15 @@ class Param:
                                "string": str}[self.type]:
             raise InvalidDocument(f"parameter {self.name!r} must be of type {self.type}")
         if self.type in ("int", "float"):
-            if not math.isfinite(value) or abs(value) > NUMBER_MAX:
+            # abs() first: isfinite() of an int past a float's range raises.
+            if abs(value) > NUMBER_MAX or not math.isfinite(value):
                 raise InvalidDocument(f"parameter {self.name!r} must be a finite number of "
                                       f"magnitude at most 2**63")
             if (self.min is not None and value < self.min) or (
                     self.max is not None and value > self.max):
                 raise InvalidDocument(f"parameter {self.name!r} must be between {self.min} "
                                       f"and {self.max}")
-        elif text_problem(value, KEY_MAX * 8):
+        elif self.type == "string" and text_problem(value, KEY_MAX * 8):
             raise InvalidDocument(f"parameter {self.name!r} {text_problem(value, KEY_MAX * 8)}")
         return value
 

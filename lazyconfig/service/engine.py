@@ -1,6 +1,6 @@
-"""ConfigurationEngine: the spec's Python API, a thin facade over the service modules (and
-mixins: templates.py). Reads come from the replica's immutable State; writes are planned by
-planning.py, applied by writes.py, snapshots.py and rules.py, run by pipeline.py."""
+"""ConfigurationEngine: the spec's Python API, a facade over the service modules and mixins
+(templates.py, key_migrations.py). Reads come from the replica's immutable State; writes are
+planned by planning.py, applied by writes.py, snapshots.py and rules.py, run by pipeline.py."""
 from __future__ import annotations
 
 from functools import partial
@@ -19,15 +19,15 @@ from .apply import Author
 from .compaction import ChangeLogCompaction
 from .pipeline import WritePipeline
 from .service_manager import Integrations
-from .results import (ImportResult, ResetResult, RollbackResult, UpdateResult, WriteResult,
-                      applied)
+from .key_migrations import KeyMigrationOperations
+from .results import ImportResult, ResetResult, RollbackResult, UpdateResult, WriteResult, applied
 from .snapshots import Retention
 from .templates import TemplateOperations
 
 _MISSING = object()
 
 
-class ConfigurationEngine(TemplateOperations):
+class ConfigurationEngine(TemplateOperations, KeyMigrationOperations):
     def __init__(self, *, settings: Settings, storage: Storage, replica: Replica, freshness,
                  validators: rules.Validators, load_sources: Callable[[Mapping | None], Any],
                  default_user: str, database=None, closers: Iterable[Callable] = ()):
