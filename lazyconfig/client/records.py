@@ -147,48 +147,50 @@ class ResetResult(Record):
 
 
 @dataclass(frozen=True, kw_only=True)
-class RollbackResult(Record):
+class DryRunnable(Record):
+    """What every write that can be a dry run answers (dry_runnable reads it)."""
+
+    dry_run: bool
+    diff: tuple[DiffRow, ...]
+    safety_snapshot_id: int | None
+    revision: int
+    changes: tuple[Change, ...]
+
+
+def dry_runnable(read: JsonObject) -> dict[str, Any]:
+    """The fields of every answer of a write that can be a dry run (rollback, import,
+    template apply): dry_run, diff, safety_snapshot_id, revision, changes, and the JSON."""
+    return {"dry_run": read.flag("dry_run"), "diff": read.records("diff", DiffRow.from_json),
+            "safety_snapshot_id": read.optional_integer("safety_snapshot_id"),
+            "revision": read.integer("revision"),
+            "changes": read.records("changes", Change.from_json), "json": read.data}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RollbackResult(DryRunnable):
     """A snapshot (`snapshot_id`) restored, or with `dry_run` only its diff; the state it
     replaced was saved first as `safety_snapshot_id` (None for a dry run)."""
 
     snapshot_id: int
-    dry_run: bool
-    diff: tuple[DiffRow, ...]
-    safety_snapshot_id: int | None
-    revision: int
-    changes: tuple[Change, ...]
 
     @classmethod
     def from_json(cls, data: object) -> Self:
         read = JsonObject(data, cls.__name__)
-        return cls(snapshot_id=read.integer("snapshot_id"), dry_run=read.flag("dry_run"),
-                   diff=read.records("diff", DiffRow.from_json),
-                   safety_snapshot_id=read.optional_integer("safety_snapshot_id"),
-                   revision=read.integer("revision"),
-                   changes=read.records("changes", Change.from_json), json=read.data)
+        return cls(snapshot_id=read.integer("snapshot_id"), **dry_runnable(read))
 
 
 @dataclass(frozen=True, kw_only=True)
-class ImportResult(Record):
+class ImportResult(DryRunnable):
     """A document's values applied, or with `dry_run` only its diff; the state it replaced
     was saved first as `snapshot_id`, also named `safety_snapshot_id` (None for a dry run
     or when nothing changed)."""
 
-    dry_run: bool
-    diff: tuple[DiffRow, ...]
     snapshot_id: int | None
-    safety_snapshot_id: int | None
-    revision: int
-    changes: tuple[Change, ...]
 
     @classmethod
     def from_json(cls, data: object) -> Self:
         read = JsonObject(data, cls.__name__)
-        return cls(dry_run=read.flag("dry_run"), diff=read.records("diff", DiffRow.from_json),
-                   snapshot_id=read.optional_integer("snapshot_id"),
-                   safety_snapshot_id=read.optional_integer("safety_snapshot_id"),
-                   revision=read.integer("revision"),
-                   changes=read.records("changes", Change.from_json), json=read.data)
+        return cls(snapshot_id=read.optional_integer("snapshot_id"), **dry_runnable(read))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 from .json_object import JsonObject, Record
-from .records import Change, DiffRow
+from .records import DryRunnable, dry_runnable
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,27 +35,19 @@ class Template(Record):
 
 
 @dataclass(frozen=True, kw_only=True)
-class TemplateApplied(Record):
+class TemplateApplied(DryRunnable):
     """A template (`name`, at `version`) applied, or with `dry_run` only its diff; the state
     it replaced was saved first as `safety_snapshot_id` (None for a dry run, or when
     nothing changed)."""
 
     name: str
     version: int
-    dry_run: bool
-    diff: tuple[DiffRow, ...]
-    safety_snapshot_id: int | None
-    revision: int
-    changes: tuple[Change, ...]
 
     @classmethod
     def from_json(cls, data: object) -> Self:
         read = JsonObject(data, cls.__name__)
         return cls(name=read.text("name"), version=read.integer("version"),
-                   dry_run=read.flag("dry_run"), diff=read.records("diff", DiffRow.from_json),
-                   safety_snapshot_id=read.optional_integer("safety_snapshot_id"),
-                   revision=read.integer("revision"),
-                   changes=read.records("changes", Change.from_json), json=read.data)
+                   **dry_runnable(read))
 
 
 @dataclass(frozen=True, kw_only=True)

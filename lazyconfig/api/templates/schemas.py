@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from ...domain.templates import PARAM_TYPES
-from ..schemas import ChangeSchema, DiffSchema, expected_revision_field
+from ..schemas import DryRunResultSchema, expected_revision_field
 
 EXAMPLE = {"name": "small-host", "description": "a host with little memory",
            "params": {"memory_budget": {"type": "int", "default": 268435456,
@@ -72,15 +72,9 @@ class ApplySchema(Schema):
     expected_revision = expected_revision_field()
 
 
-class ApplyResultSchema(Schema):
+class ApplyResultSchema(DryRunResultSchema):
     name = fields.String()
     version = fields.Integer(metadata={"description": "of the template applied"})
-    dry_run = fields.Boolean()
-    diff = fields.List(fields.Nested(DiffSchema))
-    safety_snapshot_id = fields.Integer(allow_none=True,
-                                        metadata={"description": "snapshot of the state replaced"})
-    revision = fields.Integer()
-    changes = fields.List(fields.Nested(ChangeSchema))
 
 
 class DriftQuerySchema(Schema):
