@@ -33,7 +33,8 @@ class ChangeSchema(Schema):
     new_value = fields.Raw(allow_none=True)
     source = fields.String()
     action = fields.String(metadata={
-        "description": "set, unset, batch, reset, rollback, import or rule"})
+        "description": "set, unset, batch, revert, reset, rollback, import, rule, template "
+                       "or migrate"})
     user = fields.String(allow_none=True)
     description = fields.String(allow_none=True)
     batch_id = fields.String(allow_none=True)

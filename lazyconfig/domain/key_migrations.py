@@ -56,6 +56,10 @@ class Step:
         """The keys this step leaves without values, whose rules it removes."""
         return set()
 
+    def needs(self) -> set[str]:
+        """The keys that must be defined (by the release's catalog) before it runs."""
+        return set()
+
     def layers(self, data: Layers) -> Layers:
         raise NotImplementedError
 
@@ -72,6 +76,9 @@ class Rename(Step):
 
     def gone(self) -> set[str]:
         return {self.old}
+
+    def needs(self) -> set[str]:
+        return {self.new}
 
     def layers(self, data: Layers) -> Layers:
         moved = {key: layers for key, layers in data.items() if key != self.old}
@@ -107,6 +114,9 @@ class Transform(Step):
         if wanted not in self.args:
             raise InvalidDocument(f"step {self.id}: {self.converter} needs {wanted!r}")
 
+    def needs(self) -> set[str]:
+        return {self.key}
+
     def convert(self, value: Any) -> Any:
         return CONVERTERS[self.converter](value, **self.args)
 
@@ -136,6 +146,9 @@ class Merge(Step):
 
     def gone(self) -> set[str]:
         return set(self.keys) - {self.into}
+
+    def needs(self) -> set[str]:
+        return {self.into}
 
     def layers(self, data: Layers) -> Layers:
         merged = {key: layers for key, layers in data.items() if key not in self.keys}

@@ -117,6 +117,10 @@ def migrate(uow: UnitOfWork, state: State, *, steps: tuple[Step, ...], dry_run: 
     applied = uow.key_migrations.applied()
     pending = [step for step in steps if step.id not in applied]
     gone = set().union(*(step.gone() for step in pending)) if pending else set()
+    undefined = sorted(set().union(*(s.needs() for s in pending)) - set(state.rules))
+    if undefined:
+        raise ValidationFailed({key: ["the key is not defined: the release's catalog must "
+                                      "define it before the steps run"] for key in undefined})
     before = state.persisted.to_dict()
     after = migrated(before, pending)
     gone -= set(after)

@@ -122,9 +122,12 @@ def test_an_invalid_result_aborts_the_whole_migration(engine, tables):
     with pytest.raises(ValidationFailed) as refused:
         engine.migrate_configuration(too_big)
     assert NEW in refused.value.errors
-    no_rule = (Rename("2027.1-undefined", old=OLD, new="never_defined"),)
-    with pytest.raises(ValidationFailed):
-        engine.migrate_configuration(no_rule)
+    for undefined in (Rename("2027.1-undefined", old=OLD, new="never_defined"),
+                      Merge("2027.1-undefined", keys=("upload_legacy",), into="nowhere"),
+                      Transform("2027.1-undefined", key="nothing", args={"factor": 2})):
+        with pytest.raises(ValidationFailed) as refused:
+            engine.migrate_configuration([undefined])
+        assert list(refused.value.errors) == sorted(undefined.needs())
     assert (engine.entries(), tables.values(), tables.change_count(),
             [(s.id, s.data) for s in tables.snapshots()],
             engine.get_template("uploads")) == state
