@@ -79,3 +79,36 @@ def test_sensitive_template_values_are_masked_for_non_admins(client, engine, adm
     applied = client.post(f"{PREFIX}/templates/with-token/apply", json={}, headers=editor)
     assert "tok-123456" not in applied.get_data(as_text=True)
     assert engine.get("api_token") == "tok-123456"
+
+
+def test_hostile_definitions_get_a_4xx_and_store_nothing(client, engine, admin):
+    deep = "x"
+    for _ in range(40):
+        deep = [deep]
+    hostile = [
+        {"name": "a\x00b", "values": {"cache_enabled": True}},
+        {"name": "ok", "description": "bad\x00text", "values": {"cache_enabled": True}},
+        {"name": "ok", "description": "\ud800", "values": {"cache_enabled": True}},
+        {"name": "ok", "derived": {"cache_size_limit": "1\x00"}},
+        {"name": "ok", "derived": {"cache_size_limit": "-" * 199 + "1"}},
+        {"name": "ok", "values": {"cache_size_limit": 10 ** 400}},
+        {"name": "ok", "params": {"n": {"type": "int", "default": 10 ** 400}},
+         "derived": {"cache_size_limit": "n"}},
+        {"name": "ok", "params": {"n": {"type": "float", "default": 1, "min": 1e400}},
+         "derived": {"cache_size_limit": "round(n)"}},
+        {"name": "ok", "params": {f"p{i}": {"type": "int", "default": 1} for i in range(21)},
+         "values": {"cache_enabled": True}},
+        {"name": "ok", "values": {"cache_enabled": deep}},
+        {"name": "x" * 65, "values": {"cache_enabled": True}},
+        {"name": "ok", "values": ["cache_enabled"]},
+        {"name": "ok", "params": {"n": {"type": "int", "default": 1, "extra": 1}},
+         "values": {"cache_enabled": True}},
+    ]
+    for body in hostile:
+        answer = client.post(f"{PREFIX}/templates", json=body, headers=admin)
+        assert answer.status_code in (400, 422), (body, answer.status_code)
+        assert answer.json["message"]
+    raw = client.post(f"{PREFIX}/templates", data='{"name": "ok", "values": {"x": NaN}}',
+                      content_type="application/json", headers=admin)
+    assert raw.status_code in (400, 422)
+    assert [t["name"] for t in engine.list_templates() if not t["builtin"]] == []
