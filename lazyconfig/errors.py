@@ -45,6 +45,14 @@ class SnapshotNotFound(ConfigurationError):
         self.snapshot_id = snapshot_id
 
 
+class TokenNotFound(ConfigurationError):
+    """No service token has this id."""
+
+    def __init__(self, token_id: int):
+        super().__init__(f"there is no service token {token_id}")
+        self.token_id = token_id
+
+
 class ChangeLogCompacted(ConfigurationError):
     """A request named a revision older than the change log keeps: the changes up to
     `first_kept_revision` were compacted into a checkpoint, so only that revision and later

@@ -1,6 +1,7 @@
-"""The seven tables; db/migrations/ mirrors them exactly (tests/migrations checks it). Column
-sizes come from domain/limits.py, which validation checks first, so that both databases
-refuse the same input."""
+"""The seven tables (and, from db/access_models.py, the three of who may call);
+db/migrations/ mirrors them exactly (tests/migrations checks it). Column sizes
+come from domain/limits.py, which validation checks first, so that both databases refuse
+the same input."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -126,3 +127,6 @@ class HostRow(Base):
     id: Mapped[str] = mapped_column(String(HOST_ID_MAX), primary_key=True)
     seen_at: Mapped[float]  # seconds since the epoch, by the database's clock
     writes: Mapped[bool] = mapped_column(default=False)  # it has acknowledged writes
+
+
+from .access_models import AuditRow, RevocationRow, ServiceTokenRow  # noqa: E402,F401

@@ -23,11 +23,11 @@ from .service_manager import Integrations
 from .results import (ImportResult, ResetResult, RollbackResult, UpdateResult, WriteResult,
                       applied)
 from .snapshots import Retention
-
+from .tokens import TokenOperations
 _MISSING = object()
 
 
-class ConfigurationEngine:
+class ConfigurationEngine(TokenOperations):
     def __init__(self, *, settings: Settings, storage: Storage, replica: Replica, freshness,
                  validators: rules.Validators, load_sources: Callable[[Mapping | None], Any],
                  default_user: str, database=None, closers: Iterable[Callable] = ()):

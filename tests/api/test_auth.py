@@ -39,6 +39,12 @@ ROUTES = [
     ("POST", "/import", {"version": 1, "values": {}}, "admin"),
     ("DELETE", "/snapshots/1", None, "admin"),
     ("PUT", f"/rules/{KEY}", {"type": "float", "default": 60.0, "min": 0}, "admin"),
+    ("GET", "/auth/whoami", None, "viewer"),
+    ("GET", "/tokens", None, "admin"),
+    ("POST", "/tokens", {"name": "loader", "role": "viewer"}, "admin"),
+    ("DELETE", "/tokens/1", None, "admin"),
+    ("POST", "/tokens/revoke", {"jti": "j-1"}, "admin"),
+    ("GET", "/audit", None, "admin"),
 ]
 
 
@@ -50,6 +56,7 @@ def call(client, method, path, body, headers=None):
                          ids=[f"{m} {p}" for m, p, _, _ in ROUTES])
 def test_role_matrix(client, engine, as_role, method, path, body, needed):
     engine.create_snapshot("fixture", user="setup")  # snapshot 1 exists
+    engine.issue_token("fixture", "viewer")  # service token 1 exists
     assert call(client, method, path, body).status_code == 401
     for role in ROLES:
         status = call(client, method, path, body, as_role(role)).status_code
@@ -65,7 +72,8 @@ def test_matrix_covers_every_route_the_app_serves(app):
         if rule.rule.startswith(PREFIX):
             path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule[len(PREFIX):])
             served |= {(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}}
-    listed = {(m, p.replace(KEY, "{key}").replace("/1", "/{snapshot_id}"))
+    listed = {(m, p.replace(KEY, "{key}").replace("/snapshots/1", "/snapshots/{snapshot_id}")
+               .replace("/tokens/1", "/tokens/{token_id}"))
               for m, p, _, _ in ROUTES}
     assert served == listed
 
@@ -127,7 +135,9 @@ def test_a_verified_token_is_not_trusted_beyond_its_expiry(app, client):
     claims = {"sub": "mallory", "role": "admin", "iat": now - 3600, "nbf": now - 3600,
               "exp": now - 60, "jti": "j", "type": "access", "fresh": False}
     token = jwt.encode(claims, SECRET, algorithm="HS256")
-    app.extensions[VERIFIED].remember(f"Bearer {token}", claims)
+    from lazyconfig.domain.callers import SIGNED, Caller
+    app.extensions[VERIFIED].remember(f"Bearer {token}",
+                                      Caller("mallory", "admin", SIGNED, expires_at=now - 60))
     response = client.get(f"{PREFIX}/status", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401 and "expired" in response.json["message"]
 

@@ -40,7 +40,19 @@ EXPECTED_ROLE = {
     ("GET", "/rules"): "viewer",
     ("GET", "/rules/<string:key>"): "viewer",
     ("PUT", "/rules/<string:key>"): "admin",
+    ("GET", "/auth/whoami"): "viewer",
+    ("GET", "/tokens"): "admin",
+    ("POST", "/tokens"): "admin",
+    ("DELETE", "/tokens/<id:token_id>"): "admin",
+    ("POST", "/tokens/revoke"): "admin",
+    ("GET", "/audit"): "admin",
 }
+# What a token scoped to keys may use: a route of one key (in its scope), and the routes that
+# check or filter keys themselves. Every other route is 403 to it.
+SCOPED = {rule for _, rule in EXPECTED_ROLE if "<string:key>" in rule} | {
+    "/values", "/values/batch", "/notifications", "/notifications/stream", "/auth/whoami"}
+# What such a token may use when KEY is outside its scope: only the filtered lists.
+FILTERED = {"/values", "/notifications", "/notifications/stream", "/auth/whoami"}
 # A body that gets past parsing, so the status shows the role check and nothing else.
 BODIES = {
     ("PUT", "/values/<string:key>"): {"value": 30.0},
@@ -50,6 +62,8 @@ BODIES = {
     ("POST", "/snapshots"): {"description": "d"},
     ("POST", "/import"): {"version": 1, "values": {}},
     ("PUT", "/rules/<string:key>"): {"type": "float", "default": 60.0, "min": 0},
+    ("POST", "/tokens"): {"name": "loader", "role": "viewer"},
+    ("POST", "/tokens/revoke"): {"jti": "a-jti"},
 }
 
 
@@ -80,8 +94,9 @@ BAD_TOKENS = {
 }
 
 
-def url(rule: str, snapshot_id: int) -> str:
-    return PREFIX + rule.replace("<string:key>", KEY).replace("<id:snapshot_id>", str(snapshot_id))
+def url(rule: str, snapshot_id: int, token_id: int = 1) -> str:
+    return PREFIX + (rule.replace("<string:key>", KEY).replace("<id:snapshot_id>", str(snapshot_id))
+                     .replace("<id:token_id>", str(token_id)))
 
 
 def call(client, method, rule, snapshot_id, authorization):
@@ -118,6 +133,36 @@ def test_route_answers_each_caller_by_role(client, engine, as_role, method, rule
             assert status not in (401, 403) and status < 500, (role, status)
 
 
+def _service_token(engine, role, keys=None):
+    return "Bearer " + engine.issue_token(f"svc-{role}", role, keys=keys)[1]
+
+
+@pytest.mark.parametrize("method,rule", _cases(), ids=[f"{m} {r}" for m, r in _cases()])
+def test_route_answers_each_kind_of_caller(client, engine, as_role, method, rule):
+    """Service tokens by role as signed tokens; revoked ones (either kind) 401; a token
+    scoped to keys only where SCOPED (or FILTERED, for keys outside its scope) says."""
+    snapshot_id = engine.create_snapshot("fixture", user="setup")
+    needed = EXPECTED_ROLE[(method, rule)]
+    revoked = engine.issue_token("gone", "admin")
+    engine.revoke_token(revoked[0]["id"])
+    signed = as_role("admin")["Authorization"]
+    engine.revoke_jti(jwt.decode(signed.split()[1], options={"verify_signature": False})["jti"])
+    for name, authorization in (("revoked service", "Bearer " + revoked[1]),
+                                ("revoked signed", signed)):
+        assert call(client, method, rule, snapshot_id, authorization) == 401, name
+    for role in ROLES:
+        status = call(client, method, rule, snapshot_id, _service_token(engine, role))
+        allowed = ROLES.index(role) >= ROLES.index(needed)
+        assert (status not in (401, 403) and status < 500) if allowed else status == 403, \
+            (role, status)
+    inside = call(client, method, rule, snapshot_id, _service_token(engine, "admin", [KEY]))
+    outside = call(client, method, rule, snapshot_id,
+                   _service_token(engine, "admin", ["other_*"]))
+    for status, admitted in ((inside, rule in SCOPED), (outside, rule in FILTERED)):
+        assert (status not in (401, 403) and status < 500) if admitted else status == 403, \
+            (admitted, status)
+
+
 SECRET_VALUE = "s3cret-runtime-value-7731"
 DEFAULT_SECRET = "hunter2-default"
 
@@ -144,8 +189,8 @@ def test_a_viewer_never_sees_a_sensitive_value_nor_do_the_logs(app, client, engi
     assert response.status_code == 200 and response.json["value"] == SECRET_VALUE
     snapshot_id = engine.create_snapshot("with the secret", user="setup")
     bodies = {}
-    for method, rule in EXPECTED_ROLE:
-        if method != "GET":
+    for (method, rule), needed in EXPECTED_ROLE.items():
+        if method != "GET" or needed != "viewer":
             continue
         path = url(rule, snapshot_id).replace(KEY, "api_password")
         if rule == "/notifications/stream":
