@@ -42,6 +42,10 @@ class RevocationList:
         thread, without a request: open streams and blocking queries ask it."""
         return not caller.expired(leeway) and not self.is_revoked(caller.token_id)
 
+    def poll_next_time(self) -> None:
+        """Make the next question poll: this process has just revoked something."""
+        self._checked = float("-inf")
+
     def refresh_if_due(self) -> None:
         if time.monotonic() - self._checked < self._every:
             return

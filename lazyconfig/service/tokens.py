@@ -53,8 +53,9 @@ def check_token_request(name: str, role: str, keys: Iterable[str] | None,
                         expires_in: int | None) -> None:
     """UnstorableText unless these make a token we can issue."""
     problems = {}
-    if not name or (problem := text_problem(name, USER_MAX)) or not name.isprintable():
-        problems["name"] = [problem or "a printable name is needed"]
+    problem = text_problem(name, USER_MAX)
+    if problem or not name or not name.isprintable():
+        problems["name"] = [problem or "1 or more printable characters"]
     if role not in ROLES:
         problems["role"] = [f"must be one of {', '.join(ROLES)}"]
     patterns = None if keys is None else list(keys)
@@ -122,6 +123,7 @@ class TokenOperations:
                 uow.audit.record(at=now, actor=user, action="token.revoke",
                                  subject=service_token_id(token_id), request_id=request_id)
             uow.commit()
+            self.revocations.poll_next_time()
             return uow.tokens.find(token_id)[0]
 
     def revoke_jti(self, jti: str, *, user: str | None = None,
@@ -140,6 +142,7 @@ class TokenOperations:
                                  request_id=request_id)
                 uow.revocations.forget_expired(now - timedelta(days=1))
             uow.commit()
+        self.revocations.poll_next_time()
         return added
 
     def audit_events(self, limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:

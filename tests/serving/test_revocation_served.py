@@ -58,3 +58,26 @@ def test_a_revoked_signed_token_is_refused_on_every_instance_within_a_second(ins
     revoked = time.monotonic()
     assert status == 200
     assert revocation_scenario.refused_everywhere(urls, doomed, revoked) < WITHIN
+
+
+def test_token_issue_through_a_server(instances, tmp_path):
+    """`lazyconfig --url … token issue` asks the server (as an admin) and prints the token."""
+    from click.testing import CliRunner
+
+    from lazyconfig.cli import root
+    from tests.cli.modes import isolated
+
+    admin = create_token(SECRET, "ops", "admin", 600)
+    done = CliRunner().invoke(root, ["--url", instances[0].url, "--token", admin, "token",
+                                     "issue", "--name", "loader-eu1", "--role", "editor",
+                                     "--keys", "lazy_*"], env=isolated(tmp_path))
+    assert done.exit_code == 0, done.stderr
+    status, me = revocation_scenario.request(instances[-1].url, "GET", "/auth/whoami",
+                                             done.stdout.strip())
+    assert status == 200 and (me["name"], me["role"], me["kind"], me["keys"]) == (
+        "loader-eu1", "editor", "service", ["lazy_*"])
+    viewer = create_token(SECRET, "eve", "viewer", 600)
+    refused = CliRunner().invoke(root, ["--url", instances[0].url, "--token", viewer, "token",
+                                        "issue", "--name", "x", "--role", "admin"],
+                                 env=isolated(tmp_path))
+    assert refused.exit_code != 0 and "admin" in refused.stderr
