@@ -19,6 +19,7 @@ from ..errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 REFRESH_SECONDS = 0.25
+FAILURE_PAUSE = 2.0  # seconds without a poll after one failed
 
 
 class RevocationList:
@@ -28,6 +29,7 @@ class RevocationList:
         self._revoked: dict[str, float | None] = {}  # token id: when it expires (None: never)
         self._revision = 0
         self._checked = float("-inf")  # monotonic time of the last poll
+        self._failing = False
         self._lock = threading.Lock()
 
     def is_revoked(self, token_id: str | None) -> bool:
@@ -53,10 +55,16 @@ class RevocationList:
             return  # another thread is polling: its answer is due in a moment
         try:
             self._refresh()
-        except ConfigurationError as exc:  # unreachable: keep what we know, retry soon
-            log.warning("could not read the revoked tokens: %s", exc)
-        finally:
+            self._failing = False
             self._checked = time.monotonic()
+        except ConfigurationError as exc:
+            # Unreachable: keep what we know, and let requests wait on no connect timeout
+            # until the pause has passed (as catching up does: api/context.py).
+            if not self._failing:
+                log.warning("could not read the revoked tokens: %s", exc)
+            self._failing = True
+            self._checked = time.monotonic() + FAILURE_PAUSE - self._every
+        finally:
             self._lock.release()
 
     def _refresh(self) -> None:

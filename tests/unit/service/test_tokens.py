@@ -55,3 +55,23 @@ def test_the_revocation_list_polls_at_most_every_refresh_interval(storage):
         uow.commit()
     assert not revocations.is_revoked("jti-1")  # not due for an hour
     assert RevocationList(storage, refresh_seconds=0).is_revoked("jti-1")
+
+
+class Unreachable:
+    """Storage whose database is down: every unit of work fails to open."""
+
+    polls = 0
+
+    def reading(self):
+        self.polls += 1
+        from lazyconfig.errors import StorageUnavailable
+        raise StorageUnavailable("down")
+
+
+def test_a_database_outage_keeps_the_known_revocations_and_pauses_polling(caplog):
+    storage = Unreachable()
+    revocations = RevocationList(storage, refresh_seconds=0)
+    for _ in range(5):
+        assert not revocations.is_revoked("jti-1")
+    assert storage.polls == 1  # then a pause, not a connect timeout on every request
+    assert caplog.text.count("could not read the revoked tokens") == 1
