@@ -137,30 +137,31 @@ def _service_token(engine, role, keys=None):
     return "Bearer " + engine.issue_token(f"svc-{role}", role, keys=keys)[1]
 
 
-@pytest.mark.parametrize("method,rule", _cases(), ids=[f"{m} {r}" for m, r in _cases()])
-def test_route_answers_each_kind_of_caller(client, engine, as_role, method, rule):
+def test_every_route_answers_each_kind_of_caller(client, engine, as_role):
     """Service tokens by role as signed tokens; revoked ones (either kind) 401; a token
-    scoped to keys only where SCOPED (or FILTERED, for keys outside its scope) says."""
+    scoped to keys only where SCOPED (or FILTERED, for keys outside its scope) says. One
+    test over every route: the callers are made once."""
     snapshot_id = engine.create_snapshot("fixture", user="setup")
-    needed = EXPECTED_ROLE[(method, rule)]
     revoked = engine.issue_token("gone", "admin")
     engine.revoke_token(revoked[0]["id"])
     signed = as_role("admin")["Authorization"]
     engine.revoke_jti(jwt.decode(signed.split()[1], options={"verify_signature": False})["jti"])
-    for name, authorization in (("revoked service", "Bearer " + revoked[1]),
-                                ("revoked signed", signed)):
-        assert call(client, method, rule, snapshot_id, authorization) == 401, name
-    for role in ROLES:
-        status = call(client, method, rule, snapshot_id, _service_token(engine, role))
-        allowed = ROLES.index(role) >= ROLES.index(needed)
-        assert (status not in (401, 403) and status < 500) if allowed else status == 403, \
-            (role, status)
-    inside = call(client, method, rule, snapshot_id, _service_token(engine, "admin", [KEY]))
-    outside = call(client, method, rule, snapshot_id,
-                   _service_token(engine, "admin", ["other_*"]))
-    for status, admitted in ((inside, rule in SCOPED), (outside, rule in FILTERED)):
-        assert (status not in (401, 403) and status < 500) if admitted else status == 403, \
-            (admitted, status)
+    by_role = {role: _service_token(engine, role) for role in ROLES}
+    inside = _service_token(engine, "admin", [KEY])
+    outside = _service_token(engine, "admin", ["other_*"])
+    for method, rule in _cases():
+        needed, case = EXPECTED_ROLE[(method, rule)], f"{method} {rule}"
+        for name, authorization in (("revoked service", "Bearer " + revoked[1]),
+                                    ("revoked signed", signed)):
+            assert call(client, method, rule, snapshot_id, authorization) == 401, (case, name)
+        expected = [(ROLES.index(role) >= ROLES.index(needed), by_role[role], role)
+                    for role in ROLES]
+        expected += [(rule in SCOPED, inside, "scoped, inside"),
+                     (rule in FILTERED, outside, "scoped, outside")]
+        for allowed, authorization, name in expected:
+            status = call(client, method, rule, snapshot_id, authorization)
+            assert (status not in (401, 403) and status < 500) if allowed else status == 403, \
+                (case, name, status)
 
 
 SECRET_VALUE = "s3cret-runtime-value-7731"
