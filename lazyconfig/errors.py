@@ -49,6 +49,12 @@ class TemplateNotFound(ConfigurationError):
     def __init__(self, name: object):
         super().__init__(f"template {name!r} does not exist")
         self.name = name
+class TokenNotFound(ConfigurationError):
+    """No service token has this id."""
+
+    def __init__(self, token_id: int):
+        super().__init__(f"there is no service token {token_id}")
+        self.token_id = token_id
 
 
 class ChangeLogCompacted(ConfigurationError):

@@ -29,6 +29,9 @@ class Tables:
     head: int = 0  # the newest revision handed out; compaction never takes the newest row
     templates: dict[str, dict[str, Any]] = field(default_factory=dict)
     key_migrations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tokens: dict[int, dict[str, Any]] = field(default_factory=dict)  # with its secret_hash
+    revocations: list[tuple[int, str, Any]] = field(default_factory=list)
+    audit: list[dict[str, Any]] = field(default_factory=list)
 
 
 class FakeRules:
@@ -265,6 +268,77 @@ class FakeHosts:
         return max((seen for h, (seen, _) in self._t.hosts.items() if h != host_id), default=None)
 
 
+TOKEN_FIELDS = ("id", "name", "role", "keys", "created_at", "created_by", "expires_at",
+                "last_used_at", "revoked_at")
+
+
+class FakeServiceTokens:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def add(self, **fields) -> dict[str, Any]:
+        token_id = max(self._t.tokens, default=0) + 1
+        self._t.tokens[token_id] = {**fields, "id": token_id, "last_used_at": None,
+                                    "revoked_at": None}
+        return self._public(token_id)
+
+    def _public(self, token_id: int) -> dict[str, Any]:
+        return {name: self._t.tokens[token_id][name] for name in TOKEN_FIELDS}
+
+    def find(self, token_id: int):
+        if token_id not in self._t.tokens:
+            return None
+        return self._public(token_id), self._t.tokens[token_id]["secret_hash"]
+
+    def page(self, limit: int, offset: int):
+        ids = sorted(self._t.tokens)
+        return [self._public(i) for i in ids[offset:offset + limit]], len(ids)
+
+    def revoke(self, token_id: int, at) -> bool:
+        row = self._t.tokens.get(token_id)
+        if row is None or row["revoked_at"] is not None:
+            return False
+        row["revoked_at"] = at
+        return True
+
+    def touch(self, token_id: int, at, unless_since) -> None:
+        row = self._t.tokens.get(token_id)
+        if row is not None and (row["last_used_at"] is None or row["last_used_at"] < unless_since):
+            row["last_used_at"] = at
+
+
+class FakeRevocations:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def add(self, token_id: str, at, by, expires_at) -> bool:
+        if any(t == token_id for _, t, _ in self._t.revocations):
+            return False
+        self._t.revocations.append((self.head() + 1, token_id, expires_at))
+        return True
+
+    def head(self) -> int:
+        return max((i for i, _, _ in self._t.revocations), default=0)
+
+    def after(self, revision: int):
+        return [row for row in self._t.revocations if row[0] > revision]
+
+    def forget_expired(self, before) -> None:
+        self._t.revocations = [r for r in self._t.revocations if r[2] is None or r[2] >= before]
+
+
+class FakeAudit:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def record(self, **event) -> None:
+        self._t.audit.append({"id": len(self._t.audit) + 1, "detail": None, **event})
+
+    def page(self, limit: int, offset: int):
+        newest = list(reversed(self._t.audit))
+        return newest[offset:offset + limit], len(newest)
+
+
 class FakeUnitOfWork:
     """Works on a copy of the committed tables; commit() makes the copy the committed one."""
 
@@ -278,6 +352,8 @@ class FakeUnitOfWork:
         self.hosts, self.compactions = FakeHosts(self._tables), FakeCompactions(self._tables)
         self.templates = FakeTemplates(self._tables)
         self.key_migrations = FakeKeyMigrations(self._tables)
+        self.tokens, self.audit = FakeServiceTokens(self._tables), FakeAudit(self._tables)
+        self.revocations = FakeRevocations(self._tables)
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -288,7 +364,8 @@ class FakeUnitOfWork:
         self._storage.commits += 1
         self._tables = copy.deepcopy(self._tables)
         for repository in (self.rules, self.values, self.changes, self.snapshots, self.hosts,
-                           self.compactions, self.templates, self.key_migrations):
+                           self.compactions, self.templates, self.key_migrations, self.tokens,
+                           self.revocations, self.audit):
             repository._t = self._tables
 
 

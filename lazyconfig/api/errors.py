@@ -23,6 +23,7 @@ STATUS = {  # most specific first
     errors.UnknownKey: 404,
     errors.SnapshotNotFound: 404,
     errors.TemplateNotFound: 404,
+    errors.TokenNotFound: 404,
     errors.UnstorableText: 422,
     errors.ValidationFailed: 400,
     errors.InvalidSource: 400,

@@ -101,6 +101,12 @@ class LocalBackend:
         items, total = self.engine.snapshot_page(limit)
         return [_snapshot_info(item) for item in items], total
 
+    def issue_token(self, name: str, role: str, keys: list[str] | None,
+                    expires_in: int | None) -> dict[str, Any]:
+        record, token = self.engine.issue_token(name, role, keys=keys, expires_in=expires_in,
+                                                user=self.actor)
+        return {**record, "token": token}
+
     def create_snapshot(self, description: str | None, tags: list[str], pinned: bool) -> int:
         return self.engine.create_snapshot(description, tags, user=self.actor, pinned=pinned)
 

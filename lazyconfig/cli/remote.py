@@ -168,6 +168,12 @@ class RemoteBackend:
         return self.client.create_snapshot(description, tags).id
 
     @answers
+    def issue_token(self, name: str, role: str, keys: list[str] | None,
+                    expires_in: int | None) -> dict[str, Any]:
+        return self.client._call("POST", "/tokens", body={
+            "name": name, "role": role, "keys": keys, "expires_in": expires_in})
+
+    @answers
     def snapshot(self, snapshot_id: int) -> dict[str, Any]:
         return self.client.snapshot(snapshot_id).json
 

@@ -1,6 +1,7 @@
-"""The nine tables; db/migrations/ mirrors them exactly (tests/migrations checks it). Column
-sizes come from domain/limits.py, which validation checks first, so that both databases
-refuse the same input."""
+"""The configuration's tables (and, from db/access_models.py, those of who may call);
+db/migrations/ mirrors them exactly (tests/migrations checks it). Column sizes come from
+domain/limits.py, which validation checks first, so that both databases refuse the same
+input."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -158,3 +159,4 @@ class KeyMigrationRow(Base):
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     applied_by: Mapped[str | None] = mapped_column(String(USER_MAX))
     revision: Mapped[int] = mapped_column(BigId)
+from .access_models import AuditRow, RevocationRow, ServiceTokenRow  # noqa: E402,F401

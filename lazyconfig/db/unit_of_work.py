@@ -18,6 +18,7 @@ from sqlalchemy.orm import sessionmaker
 from ..errors import (ConfigurationError, InvalidParameter, SchemaMoved,
                       StorageUnavailable)
 from .connection import WRITE_OPTION
+from .repositories.access import AuditRepository, RevocationRepository, ServiceTokenRepository
 from .repositories.changes import ChangeRepository
 from .repositories.compactions import CompactionRepository
 from .repositories.hosts import HostRepository
@@ -97,6 +98,9 @@ class SqlUnitOfWork:
         self.hosts = HostRepository(self.session)
         self.templates = TemplateRepository(self.session)
         self.key_migrations = KeyMigrationRepository(self.session)
+        self.tokens = ServiceTokenRepository(self.session)
+        self.revocations = RevocationRepository(self.session)
+        self.audit = AuditRepository(self.session)
         try:
             if self.write and self.session.get_bind().dialect.name == "postgresql":
                 self.session.execute(text("SELECT pg_advisory_xact_lock(:id)"),

@@ -17,17 +17,16 @@ from ..settings import Settings
 from . import planning, reads, rules, snapshots, validation, writes
 from .apply import Author
 from .compaction import ChangeLogCompaction
+from .features import FeatureOperations
 from .pipeline import WritePipeline
 from .service_manager import Integrations
-from .key_migrations import KeyMigrationOperations
 from .results import ImportResult, ResetResult, RollbackResult, UpdateResult, WriteResult, applied
 from .snapshots import Retention
-from .templates import TemplateOperations
 
 _MISSING = object()
 
 
-class ConfigurationEngine(TemplateOperations, KeyMigrationOperations):
+class ConfigurationEngine(FeatureOperations):
     def __init__(self, *, settings: Settings, storage: Storage, replica: Replica, freshness,
                  validators: rules.Validators, load_sources: Callable[[Mapping | None], Any],
                  default_user: str, database=None, closers: Iterable[Callable] = ()):

@@ -1,0 +1,13 @@
+"""The engine's operations beyond the spec's core, one mixin per feature, each in the module
+that owns its rules. ConfigurationEngine inherits them all from here, so its own module stays
+the small facade of the core (docs/architecture.md)."""
+from __future__ import annotations
+
+from .key_migrations import KeyMigrationOperations
+from .templates import TemplateOperations
+from .tokens import TokenOperations
+
+
+class FeatureOperations(TemplateOperations, KeyMigrationOperations, TokenOperations):
+    """Every feature mixin; each uses only the engine's pipeline, replica, storage and
+    `_author`/`_write`."""
