@@ -40,6 +40,7 @@ EXPECTED_ROLE = {
     ("GET", "/rules"): "viewer",
     ("GET", "/rules/<string:key>"): "viewer",
     ("PUT", "/rules/<string:key>"): "admin",
+    ("POST", "/restore"): "editor",
 }
 # A body that gets past parsing, so the status shows the role check and nothing else.
 BODIES = {
@@ -49,6 +50,7 @@ BODIES = {
     ("POST", "/validate"): {"key": KEY, "value": 1.0},
     ("POST", "/snapshots"): {"description": "d"},
     ("POST", "/import"): {"version": 1, "values": {}},
+    ("POST", "/restore"): {"at_revision": 0, "dry_run": True},
     ("PUT", "/rules/<string:key>"): {"type": "float", "default": 60.0, "min": 0},
 }
 

@@ -7,6 +7,7 @@ from flask_smorest import abort
 from .. import presenters
 from ..auth import current_user
 from ..blueprint import Blueprint
+from ..point_in_time.schemas import PastQuerySchema
 from ..context import engine, request_id, sees_sensitive
 from ..schemas import COMPACTED, key_parameter
 from .preconditions import ETAG_HEADER, IF_MATCH_PARAMETER, etag, if_match_version
@@ -21,12 +22,18 @@ KEY = [key_parameter("lazy_loading_unloading_check_interval")]
 @blp.route("/values")
 class Values(MethodView):
     @blp.requires("viewer")
+    @blp.arguments(PastQuerySchema, location="query")
     @blp.response(200, EntryListSchema)
-    def get(self):
-        """Every key's effective value, source and layers"""
-        entries = engine().entries()
-        return {"values": [presenters.entry(entries[k]) for k in sorted(entries)],
-                "count": len(entries)}
+    @blp.alt_response(400, response="BAD_REQUEST", description="no such revision yet")
+    @blp.alt_response(410, response="GONE", description=COMPACTED)
+    def get(self, query):
+        """Every key's effective value, source and layers; with `at_revision` or `at`, the
+        effective values then, as the change log recorded them (no layers)"""
+        if query["at_revision"] is None and query["at"] is None:
+            entries = engine().entries()
+            return {"values": [presenters.entry(entries[k]) for k in sorted(entries)],
+                    "count": len(entries)}
+        return presenters.past(engine().values_at(query["at_revision"], at=query["at"]))
 
 
 @blp.route("/values/<string:key>", parameters=KEY)
