@@ -119,6 +119,19 @@ class LocalBackend:
     def diff(self, a: int, b: int | None) -> dict[str, Any]:
         return self.engine.diff_snapshots(a, b)
 
+    def values_at(self, revision: int) -> dict[str, Any]:
+        past = self.engine.values_at(revision)
+        shown = self.engine.redaction(True)
+        return {"revision": past.revision, "values": [
+            {"key": k, "value": e.value, "source": e.source, "layers": {}, "version": e.version,
+             "updated_at": None if e.updated_at is None else e.updated_at.isoformat(),
+             "updated_by": e.updated_by, "sensitive": shown.is_sensitive(k)}
+            for k, e in sorted(past.entries.items())]}
+
+    def restore(self, revision: int, keys: list[str] | None, dry_run: bool) -> dict[str, Any]:
+        return _plain(self.engine.restore(revision, keys=keys, dry_run=dry_run,
+                                          user=self.actor))
+
     # -- changes -------------------------------------------------------------------------
     def follow(self, since: int | None, keys: list[str]) -> Iterator[dict[str, Any]]:
         """Changes after `since` (default: from now on), then each one as this process

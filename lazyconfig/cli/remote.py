@@ -167,6 +167,14 @@ class RemoteBackend:
     def diff(self, a: int, b: int | None) -> dict[str, Any]:
         return self.client.diff(a, "current" if b is None else b).json
 
+    @answers
+    def values_at(self, revision: int) -> dict[str, Any]:
+        return self.client.values_at(revision)
+
+    @answers
+    def restore(self, revision: int, keys: list[str] | None, dry_run: bool) -> dict[str, Any]:
+        return self.client.restore(revision, keys=keys, dry_run=dry_run).json
+
     # -- changes -------------------------------------------------------------------------
     def follow(self, since: int | None, keys: list[str]) -> Iterator[dict[str, Any]]:
         """Changes after `since` (default: from now on) from the server-sent event stream;

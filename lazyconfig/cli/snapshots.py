@@ -104,6 +104,33 @@ def rollback(backend: Backend, snapshot_id: int, keys: tuple[str, ...], dry_run:
                    f"(snapshot {plan['safety_snapshot_id']} holds the state before)")
 
 
+@root.command()
+@click.option("--at-revision", type=click.IntRange(min=0), required=True,
+              help="the past revision whose values to make current")
+@click.option("--key", "-k", "keys", multiple=True, help="restore only this key (repeatable)")
+@click.option("--dry-run", is_flag=True, help="show what would change; change nothing")
+@pass_backend
+def restore(backend: Backend, at_revision: int, keys: tuple[str, ...], dry_run: bool) -> None:
+    """Make the values of a past revision (or only --key ones) current, atomically, after a
+    safety snapshot: like a rollback to a snapshot never taken.
+
+    \b
+    Example:
+      lazyconfig restore --at-revision 12 --dry-run
+    """
+    progress = Progress(1 if dry_run else 2)
+    progress.step(f"reading revision {at_revision} and checking it against today's rules")
+    chosen = list(keys) or None
+    plan = backend.restore(at_revision, chosen, dry_run=True)
+    if not dry_run:
+        progress.step(f"restoring {len(plan['diff'])} key(s) in one transaction")
+        plan = backend.restore(at_revision, chosen, dry_run=False)
+    diff_rows(plan["diff"])
+    if plan["changes"]:
+        click.echo(f"restored revision {at_revision}: revision {plan['revision']} "
+                   f"(snapshot {plan['safety_snapshot_id']} holds the state before)")
+
+
 @snapshot.command()
 @click.argument("snapshot_id", type=int)
 @pass_backend

@@ -6,8 +6,8 @@ from typing import Any, Iterable, Mapping
 
 from .events import ChangeStream
 from .json_object import JsonObject, json_dict
-from .records import (BatchResult, Change, History, ImportResult, ResetResult, RollbackResult,
-                      Rule, Status, ValueEntry, validation_errors)
+from .records import (BatchResult, Change, History, ImportResult, ResetResult, RestoreResult,
+                      RollbackResult, Rule, Status, ValueEntry, validation_errors)
 from .snapshot_records import Diff, Snapshot, SnapshotPage
 from .transport import Transport
 
@@ -154,6 +154,22 @@ class ConfigClient:
             "POST", f"/snapshots/{snapshot_id}/rollback", body={
                 "keys": _listed(keys), "dry_run": dry_run, "description": description,
                 "expected_revision": expected_revision}))
+
+    # -- point in time -------------------------------------------------------------------
+    def values_at(self, revision: int | None = None, *, at: str | None = None) -> dict[str, Any]:
+        """GET /values at a past revision (or ISO time): {values: [entry...], count,
+        revision}; Gone (410) before the change log's compaction point."""
+        return json_dict(self._call("GET", "/values", params={"at_revision": revision,
+                                                              "at": at}), "past values")
+
+    def restore(self, revision: int | None = None, *, at: str | None = None,
+                keys: Iterable[str] | None = None, dry_run: bool = False,
+                description: str | None = None,
+                expected_revision: int | None = None) -> RestoreResult:
+        """Make a past revision's values current (or only `keys`); with dry_run, its diff."""
+        return RestoreResult.from_json(self._call("POST", "/restore", body={
+            "at_revision": revision, "at": at, "keys": _listed(keys), "dry_run": dry_run,
+            "description": description, "expected_revision": expected_revision}))
 
     # -- whole configuration -------------------------------------------------------------
     def export(self) -> dict[str, Any]:

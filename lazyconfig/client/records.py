@@ -169,6 +169,29 @@ class RollbackResult(Record):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RestoreResult(Record):
+    """A past revision's values (`restored_revision`) made current, or with `dry_run` only
+    its diff; the state it replaced was saved first as `safety_snapshot_id` (None for a dry
+    run or when nothing changed)."""
+
+    restored_revision: int
+    dry_run: bool
+    diff: tuple[DiffRow, ...]
+    safety_snapshot_id: int | None
+    revision: int
+    changes: tuple[Change, ...]
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        read = JsonObject(data, cls.__name__)
+        return cls(restored_revision=read.integer("restored_revision"),
+                   dry_run=read.flag("dry_run"), diff=read.records("diff", DiffRow.from_json),
+                   safety_snapshot_id=read.optional_integer("safety_snapshot_id"),
+                   revision=read.integer("revision"),
+                   changes=read.records("changes", Change.from_json), json=read.data)
+
+
+@dataclass(frozen=True, kw_only=True)
 class ImportResult(Record):
     """A document's values applied, or with `dry_run` only its diff; the state it replaced
     was saved first as `snapshot_id`, also named `safety_snapshot_id` (None for a dry run
