@@ -4,8 +4,9 @@ keys, not with the length of the log (docs/point-in-time.md)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Iterator
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...domain.past import KeyTrail
@@ -15,6 +16,7 @@ from ..models import ChangeRow, CheckpointRow, RuleRow
 from .compactions import compacted_through
 
 LARGE_CONFIGURATION = 1000  # keys read at once above which the connection is not pooled again
+CHUNK = 1000  # ids or keys in one IN (...) list
 _C, _CP, _KEYS = ChangeRow.__table__, CheckpointRow.__table__, RuleRow.__table__
 
 
@@ -28,36 +30,53 @@ def _probe(*conditions, newest: bool):
 
 def trails_at(session: Session, revision: int) -> dict[str, KeyTrail]:
     """Every defined key's trail at `revision`; ChangeLogCompacted before the compaction
-    point. The value of a later change, or of the checkpoint, is read only for a key with
-    no kept change up to `revision`."""
+    point. In steps the planner cannot turn into a scan of the log: each key's last change
+    id up to `revision` (an index probe per key), then those rows by primary key; the
+    checkpoint and the next change are looked up only for keys with no such change."""
     through = compacted_through(session)
     if revision < through:
         raise ChangeLogCompacted(revision, through)
-    marks = select(_KEYS.c.key, _probe(_C.c.id <= revision, newest=True).label("upto"),
-                   _probe(_C.c.id > revision, newest=False).label("after")).subquery()
-    upto, after = _C.alias("upto"), _C.alias("after")
-    none_kept = marks.c.upto.is_(None)
-    stmt = (select(marks.c.key, upto.c.id, upto.c.new_value, upto.c.at, upto.c.actor,
-                   upto.c.source, after.c.id.label("after_id"), after.c.old_value,
-                   _CP.c.revision, _CP.c.value, _CP.c.at.label("kept_at"),
-                   _CP.c.actor.label("kept_actor"))
-            .select_from(marks)
-            .outerjoin(upto, upto.c.id == marks.c.upto)
-            .outerjoin(_CP, and_(_CP.c.key == marks.c.key, none_kept))
-            .outerjoin(after, and_(after.c.id == marks.c.after, none_kept,
-                                   _CP.c.key.is_(None))))
-    trails = {row.key: _trail(row) for row in session.execute(stmt)}
+    upto = _ids(session, _C.c.id <= revision, newest=True)
+    ids = [found for found in upto.values() if found is not None]
+    trails = {row.key: KeyTrail(row.key, row.id, row.new_value, row.at, row.actor, row.source)
+              for row in _rows(session, ids, _C.c.new_value, _C.c.at, _C.c.actor, _C.c.source)}
+    if len(trails) < len(ids):  # a compaction took rows between the two reads: read again
+        return trails_at(session, revision)
+    missing = [key for key, found in upto.items() if found is None]
+    for chunk in _chunks(missing):
+        for row in session.execute(select(_CP).where(_CP.c.key.in_(chunk))):
+            trails[row.key] = KeyTrail(row.key, row.revision, row.value, row.at, row.actor)
+    missing = [key for key in missing if key not in trails]
+    after = _ids(session, _C.c.id > revision, newest=False, keys=missing) if missing else {}
+    befores = {row.key: row.old_value for row in _rows(
+        session, [i for i in after.values() if i is not None], _C.c.old_value)}
+    for key in missing:
+        trails[key] = KeyTrail(key, changed_later=key in befores, before=befores.get(key))
     if len(trails) >= LARGE_CONFIGURATION and session.get_bind().dialect.name == "postgresql":
         session.connection().info[LARGE_READ] = True  # libpq keeps its buffer this large
     return trails
 
 
-def _trail(row) -> KeyTrail:
-    if row.id is not None:
-        return KeyTrail(row.key, row.id, row.new_value, row.at, row.actor, row.source)
-    if row.revision is not None:
-        return KeyTrail(row.key, row.revision, row.value, row.kept_at, row.kept_actor)
-    return KeyTrail(row.key, changed_later=row.after_id is not None, before=row.old_value)
+def _ids(session: Session, condition, newest: bool,
+         keys: list[str] | None = None) -> dict[str, int | None]:
+    """{key: the id of its newest (or oldest) change meeting `condition`}, for every defined
+    key or those of `keys`."""
+    probe = select(_KEYS.c.key, _probe(condition, newest=newest))
+    if keys is None:
+        return dict(session.execute(probe).all())
+    return {key: found for chunk in _chunks(keys)
+            for key, found in session.execute(probe.where(_KEYS.c.key.in_(chunk)))}
+
+
+def _rows(session: Session, ids: list[int], *columns):
+    """The changes of `ids`, by primary key, a chunk at a time."""
+    for chunk in _chunks(ids):
+        yield from session.execute(select(_C.c.id, _C.c.key, *columns).where(_C.c.id.in_(chunk)))
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def revision_at(session: Session, at: datetime) -> int:
