@@ -93,6 +93,11 @@ class LocalBackend:
         return _plain(self.engine.import_configuration(document, dry_run=dry_run,
                                                        user=self.actor))
 
+    def import_from(self, kind: str, data: bytes, prefix: str | None,
+                    dry_run: bool) -> dict[str, Any]:
+        return _plain(self.engine.import_from(kind, data, prefix=prefix, dry_run=dry_run,
+                                              user=self.actor))
+
     def status(self) -> dict[str, Any]:
         return self.engine.get_configuration_summary()
 

@@ -129,6 +129,11 @@ class RemoteBackend:
         return self.client.import_configuration(document, dry_run=dry_run).json
 
     @answers
+    def import_from(self, kind: str, data: bytes, prefix: str | None,
+                    dry_run: bool) -> dict[str, Any]:
+        return self.client.import_from(kind, data, prefix=prefix, dry_run=dry_run).json
+
+    @answers
     def status(self) -> dict[str, Any]:
         return self.client.status().json
 

@@ -183,6 +183,16 @@ class ConfigClient:
         return ImportResult.from_json(self._call("POST", "/import", body={
             **document, "dry_run": dry_run, "expected_revision": expected_revision}))
 
+    def import_from(self, kind: str, data: bytes, *, prefix: str | None = None,
+                    dry_run: bool = False,
+                    expected_revision: int | None = None) -> ImportResult:
+        """Import another system's export as it is (kind: env, consul or etcd): entries
+        naming no key are reported, not refused; `.json["report"]` says what became of
+        each entry. Admin only."""
+        return ImportResult.from_json(self._call("POST", "/import", body=data, params={
+            "format": kind, "prefix": prefix, "dry_run": "true" if dry_run else None,
+            "expected_revision": expected_revision}))
+
     def reset(self, keys: Iterable[str] | None = None, *, description: str | None = None,
               expected_revision: int | None = None) -> ResetResult:
         """Remove runtime overrides (of `keys`, or all) after a safety snapshot. Admin only."""

@@ -169,6 +169,22 @@ class RollbackResult(Record):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ReportRow(Record):
+    """One entry of another system's export: its name there, the key it names (None: no
+    key) and its status: applied, unchanged or unknown key."""
+
+    name: str
+    key: str | None
+    status: str
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        read = JsonObject(data, cls.__name__)
+        return cls(name=read.text("name"), key=read.optional_text("key"),
+                   status=read.text("status"), json=read.data)
+
+
+@dataclass(frozen=True, kw_only=True)
 class RestoreResult(Record):
     """A past revision's values (`restored_revision`) made current, or with `dry_run` only
     its diff; the state it replaced was saved first as `safety_snapshot_id` (None for a dry
@@ -203,15 +219,21 @@ class ImportResult(Record):
     safety_snapshot_id: int | None
     revision: int
     changes: tuple[Change, ...]
+    format: str | None = None  # an import of another system's export (import_from) ...
+    report: tuple[ReportRow, ...] = ()  # ... with what became of each of its entries
 
     @classmethod
     def from_json(cls, data: object) -> Self:
         read = JsonObject(data, cls.__name__)
+        foreign = isinstance(data, dict) and "report" in data
         return cls(dry_run=read.flag("dry_run"), diff=read.records("diff", DiffRow.from_json),
                    snapshot_id=read.optional_integer("snapshot_id"),
                    safety_snapshot_id=read.optional_integer("safety_snapshot_id"),
                    revision=read.integer("revision"),
-                   changes=read.records("changes", Change.from_json), json=read.data)
+                   changes=read.records("changes", Change.from_json),
+                   format=read.optional_text("format"),
+                   report=read.records("report", ReportRow.from_json) if foreign else (),
+                   json=read.data)
 
 
 @dataclass(frozen=True, kw_only=True)
