@@ -4,7 +4,7 @@ like a rollback to a snapshot that was never taken (docs/point-in-time.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import partial
 from typing import Any, Iterable
 
@@ -49,6 +49,10 @@ def _revision(uow: UnitOfWork, state: State, revision: int | None,
     if at is not None:
         if at.tzinfo is None:
             raise InvalidParameter("`at` must name its time zone (e.g. 2026-12-05T01:00:00Z)")
+        try:
+            at = at.astimezone(timezone.utc)
+        except OverflowError:  # before year 1 or after 9999 in UTC: the first or last moment
+            at = (datetime.min if at.year == 1 else datetime.max).replace(tzinfo=timezone.utc)
         return uow.changes.revision_at(at)
     head = max(uow.changes.head(), state.revision)
     if not 0 <= revision <= head:

@@ -50,6 +50,9 @@ def test_bad_revisions_are_refused(client, engine, viewer, editor):
                           ("at_revision=1&at=2026-01-01T00:00:00Z", 422), ("at=yesterday", 422)):
         response = client.get(f"{PREFIX}/values?{query}", headers=viewer)
         assert response.status_code == status, (query, response.json)
+    for at, revision in (("0001-01-01T00:00:00+14:00", 0), ("9999-12-31T23:59:00-14:00", head)):
+        edge = client.get(f"{PREFIX}/values", query_string={"at": at}, headers=viewer)
+        assert edge.status_code == 200 and edge.json["revision"] == revision, at
     engine.change_log.compact(retention=LogRetention(max_entries=1))
     first = engine.change_log.first_kept_revision()
     gone = client.get(f"{PREFIX}/values?at_revision={first - 1}", headers=viewer)
