@@ -91,16 +91,24 @@ def rollback(backend: Backend, snapshot_id: int, keys: tuple[str, ...], dry_run:
     Example:
       lazyconfig snapshot rollback 3 -k load_timeout --dry-run
     """
+    checked_then_applied(lambda run: backend.rollback(snapshot_id, list(keys) or None,
+                                                      dry_run=run),
+                         dry_run, f"checking snapshot {snapshot_id} against today's rules",
+                         f"rolled back to snapshot {snapshot_id}")
+
+
+def checked_then_applied(write, dry_run: bool, checking: str, done: str) -> None:
+    """A restoring write (`write(dry_run)`): its dry run first, then, unless only that was
+    asked for, the write; the diff, and what took the state before."""
     progress = Progress(1 if dry_run else 2)
-    progress.step(f"checking snapshot {snapshot_id} against today's rules")
-    chosen = list(keys) or None
-    plan = backend.rollback(snapshot_id, chosen, dry_run=True)
+    progress.step(checking)
+    plan = write(True)
     if not dry_run:
         progress.step(f"restoring {len(plan['diff'])} key(s) in one transaction")
-        plan = backend.rollback(snapshot_id, chosen, dry_run=False)
+        plan = write(False)
     diff_rows(plan["diff"])
     if plan["changes"]:
-        click.echo(f"rolled back to snapshot {snapshot_id}: revision {plan['revision']} "
+        click.echo(f"{done}: revision {plan['revision']} "
                    f"(snapshot {plan['safety_snapshot_id']} holds the state before)")
 
 
@@ -118,17 +126,10 @@ def restore(backend: Backend, at_revision: int, keys: tuple[str, ...], dry_run: 
     Example:
       lazyconfig restore --at-revision 12 --dry-run
     """
-    progress = Progress(1 if dry_run else 2)
-    progress.step(f"reading revision {at_revision} and checking it against today's rules")
-    chosen = list(keys) or None
-    plan = backend.restore(at_revision, chosen, dry_run=True)
-    if not dry_run:
-        progress.step(f"restoring {len(plan['diff'])} key(s) in one transaction")
-        plan = backend.restore(at_revision, chosen, dry_run=False)
-    diff_rows(plan["diff"])
-    if plan["changes"]:
-        click.echo(f"restored revision {at_revision}: revision {plan['revision']} "
-                   f"(snapshot {plan['safety_snapshot_id']} holds the state before)")
+    checked_then_applied(lambda run: backend.restore(at_revision, list(keys) or None,
+                                                     dry_run=run),
+                         dry_run, f"reading revision {at_revision} and checking it against "
+                                  "today's rules", f"restored revision {at_revision}")
 
 
 @snapshot.command()

@@ -5,7 +5,8 @@ from datetime import timezone
 
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
-from ..schemas import ID_RANGE, ChangeSchema, DiffSchema, expected_revision_field
+from ..schemas import ID_RANGE, ChangeSchema, DiffSchema
+from ..snapshots.schemas import RollbackSchema
 
 RESTORE_EXAMPLE = {"at_revision": 12, "dry_run": True}
 
@@ -37,15 +38,11 @@ class PastQuerySchema(Schema):
         _at_most_one(data)
 
 
-class RestoreSchema(Schema):
+class RestoreSchema(RollbackSchema):
+    """A rollback's options, and the past revision (or time) to restore."""
+
     at_revision = at_revision_field()
     at = at_field()
-    keys = fields.List(fields.String(), load_default=None, allow_none=True,
-                       metadata={"description": "restore only these keys (default: all)"})
-    dry_run = fields.Boolean(load_default=False,
-                             metadata={"description": "only report what would change"})
-    description = fields.String(load_default=None, allow_none=True)
-    expected_revision = expected_revision_field()
 
     @validates_schema
     def _one(self, data, **_kwargs):
