@@ -91,7 +91,7 @@ def test_values_at_equal_the_engine_state_then_and_the_replayed_log(seeded):
     engine, truth = seeded
     changes = _log(engine)
     assert len(changes) >= 10_000 and changes[-1].revision == engine.revision
-    for revision, values in truth.items():
+    for revision, values in list(truth.items())[::4]:  # the engine's own state then
         assert _at(engine, revision) == values, revision
     rng = random.Random(1600)
     state = engine.replica.state
@@ -128,10 +128,7 @@ def test_restore_then_read_at_the_new_head_agree(seeded):
         assert engine.get_snapshot(done.safety_snapshot_id)["revision"] == done.revision - len(
             done.changes)
         assert engine.restore(revision).changes == []  # restoring again changes nothing
-
-
-def test_restore_of_some_keys_writes_only_those(seeded):
-    engine, truth = seeded
+    # Only some keys: only those are written.
     revision = sorted(truth)[10]
     keys = EARLY[:3] + ["max_concurrent_loads"]
     before = dict(engine.replica.state.values)
@@ -176,8 +173,9 @@ def test_layers_below_runtime_take_back_a_past_value_they_give(make_engine):
     assert [(c.key, c.new_value) for c in done.changes] == [("max_concurrent_loads", 8)]
 
 
-def test_before_the_compaction_point_is_refused_with_410(seeded):
-    engine, truth = seeded
+def test_before_the_compaction_point_is_refused_with_410(make_engine):
+    engine = make_engine()
+    truth = _seed(engine, random.Random(1616), rounds=30)  # about 2,000 changes
     inside = _at(engine, engine.revision - 500)
     engine.change_log.compact(retention=LogRetention(max_entries=1000))
     first = engine.change_log.first_kept_revision()
