@@ -45,6 +45,12 @@ class SnapshotNotFound(ConfigurationError):
         self.snapshot_id = snapshot_id
 
 
+class TemplateNotFound(ConfigurationError):
+    def __init__(self, name: object):
+        super().__init__(f"template {name!r} does not exist")
+        self.name = name
+
+
 class ChangeLogCompacted(ConfigurationError):
     """A request named a revision older than the change log keeps: the changes up to
     `first_kept_revision` were compacted into a checkpoint, so only that revision and later

@@ -28,6 +28,8 @@ class Tables:
     checkpoint: dict[str, tuple[KeyMeta, Any]] = field(default_factory=dict)
     compactions: list[dict[str, Any]] = field(default_factory=list)
     head: int = 0  # the newest revision handed out; compaction never takes the newest row
+    templates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    key_migrations: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class FakeRules:
@@ -46,6 +48,12 @@ class FakeRules:
 
     def put(self, record: dict[str, Any], at, user: str | None) -> None:
         self._t.rules[record["key"]] = copy.deepcopy(record)
+
+    def delete(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            self._t.rules.pop(key, None)
+            for pair in [pair for pair in self._t.values if pair[0] == key]:
+                del self._t.values[pair]  # the value rows' foreign key cascades
 
 
 class FakeValues:
@@ -220,12 +228,48 @@ class FakeSnapshots:
         newest_first = [self._t.snapshots[i].info for i in sorted(self._t.snapshots, reverse=True)]
         return newest_first[offset:offset + limit], len(newest_first)
 
+    def replace_data(self, snapshot_id: int, data) -> None:
+        found = self._t.snapshots[snapshot_id]
+        self._t.snapshots[snapshot_id] = replace(
+            found, info=replace(found.info, key_count=len(data)), data=copy.deepcopy(data))
+
     def retention_listing(self):
         return [(s.info.id, s.info.pinned, s.info.created_at)
                 for s in (self._t.snapshots[i] for i in sorted(self._t.snapshots, reverse=True))]
 
     def delete_many(self, snapshot_ids: Iterable[int]) -> int:
         return sum(self._t.snapshots.pop(i, None) is not None for i in list(snapshot_ids))
+
+
+class FakeTemplates:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def all(self) -> list[dict[str, Any]]:
+        return [copy.deepcopy(self._t.templates[name]) for name in sorted(self._t.templates)]
+
+    def get(self, name: str) -> dict[str, Any] | None:
+        return copy.deepcopy(self._t.templates.get(name))
+
+    def put(self, record: dict[str, Any], at) -> None:
+        created = self._t.templates.get(record["name"], {}).get("created_at", at)
+        self._t.templates[record["name"]] = {**copy.deepcopy(record), "created_at": created,
+                                             "updated_at": at}
+
+    def delete(self, name: str) -> bool:
+        return self._t.templates.pop(name, None) is not None
+
+
+class FakeKeyMigrations:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def applied(self) -> set[str]:
+        return set(self._t.key_migrations)
+
+    def record(self, step_id: str, description, at, user, revision: int) -> None:
+        self._t.key_migrations[step_id] = {"description": description, "applied_at": at,
+                                           "applied_by": user, "revision": revision}
 
 
 class FakeHosts:
@@ -257,6 +301,8 @@ class FakeUnitOfWork:
         self.rules, self.values = FakeRules(self._tables), FakeValues(self._tables)
         self.changes, self.snapshots = FakeChanges(self._tables), FakeSnapshots(self._tables)
         self.hosts, self.compactions = FakeHosts(self._tables), FakeCompactions(self._tables)
+        self.templates = FakeTemplates(self._tables)
+        self.key_migrations = FakeKeyMigrations(self._tables)
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -267,7 +313,7 @@ class FakeUnitOfWork:
         self._storage.commits += 1
         self._tables = copy.deepcopy(self._tables)
         for repository in (self.rules, self.values, self.changes, self.snapshots, self.hosts,
-                           self.compactions):
+                           self.compactions, self.templates, self.key_migrations):
             repository._t = self._tables
 
 

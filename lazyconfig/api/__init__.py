@@ -15,11 +15,12 @@ from .rules import blp as rules
 from .schemas import MAX_ID
 from .snapshots import blp as snapshots
 from .status import blp as status
+from .templates import blp as templates
 from .validation import blp as validation
 from .values import blp as values
 
 RESOURCES = (status, values, validation, snapshots, notifications, configuration, rules,
-             point_in_time)
+             templates, point_in_time)
 
 
 def init_app(app: Flask, configuration_engine: ConfigurationEngine, settings: Settings,

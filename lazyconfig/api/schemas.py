@@ -33,7 +33,8 @@ class ChangeSchema(Schema):
     new_value = fields.Raw(allow_none=True)
     source = fields.String()
     action = fields.String(metadata={
-        "description": "set, unset, batch, reset, rollback, import or rule"})
+        "description": "set, unset, batch, revert, reset, rollback, import, rule, template "
+                       "or migrate"})
     user = fields.String(allow_none=True)
     description = fields.String(allow_none=True)
     batch_id = fields.String(allow_none=True)
@@ -56,3 +57,14 @@ class DiffSchema(Schema):
     old_value = fields.Raw(allow_none=True)
     new_value = fields.Raw(allow_none=True)
     source = fields.String()
+
+
+class DryRunResultSchema(Schema):
+    """What a write that can be a dry run answers (rollback, template apply)."""
+
+    dry_run = fields.Boolean()
+    diff = fields.List(fields.Nested(DiffSchema))
+    safety_snapshot_id = fields.Integer(allow_none=True,
+                                        metadata={"description": "snapshot of the state replaced"})
+    revision = fields.Integer()
+    changes = fields.List(fields.Nested(ChangeSchema))

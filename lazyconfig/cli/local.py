@@ -138,6 +138,19 @@ class LocalBackend:
                                           user=self.actor))
 
     # -- changes -------------------------------------------------------------------------
+    # -- templates -----------------------------------------------------------------------
+    def templates(self) -> list[dict[str, Any]]:
+        return self.engine.list_templates()
+
+    def template(self, name: str) -> dict[str, Any]:
+        return self.engine.get_template(name)
+
+    def apply_template(self, name: str, params: dict[str, str], dry_run: bool) -> dict[str, Any]:
+        return _plain(self.engine.apply_template(name, params, dry_run, user=self.actor))
+
+    def template_drift(self, name: str, params: dict[str, str]) -> dict[str, Any]:
+        return self.engine.template_drift(name, params)
+
     def follow(self, since: int | None, keys: list[str]) -> Iterator[dict[str, Any]]:
         """Changes after `since` (default: from now on), then each one as this process
         learns of it from the database (LISTEN on PostgreSQL, the poll on SQLite)."""

@@ -137,6 +137,23 @@ class RemoteBackend:
     def status(self) -> dict[str, Any]:
         return self.client.status().json
 
+    # -- templates -----------------------------------------------------------------------
+    @answers
+    def templates(self) -> list[dict[str, Any]]:
+        return [template.json for template in self.client.templates()]
+
+    @answers
+    def template(self, name: str) -> dict[str, Any]:
+        return self.client.template(name).json
+
+    @answers
+    def apply_template(self, name: str, params: dict[str, str], dry_run: bool) -> dict[str, Any]:
+        return self.client.apply_template(name, params, dry_run=dry_run).json
+
+    @answers
+    def template_drift(self, name: str, params: dict[str, str]) -> dict[str, Any]:
+        return self.client.template_drift(name, params).json
+
     # -- snapshots -----------------------------------------------------------------------
     @answers
     def snapshots(self, limit: int) -> tuple[list[dict], int]:

@@ -19,10 +19,12 @@ from .records import (BatchResult, Change, DiffRow, History, ImportResult, Repor
                       ResetResult, RestoreResult, RollbackResult, Rule, Status,
                       ValidationStatus, ValueEntry)
 from .snapshot_records import Diff, KeyDiff, Snapshot, SnapshotInfo, SnapshotPage
+from .template_records import Template, TemplateApplied, TemplateDrift
 
 __all__ = ["ApiError", "BatchResult", "Change", "ChangeStream", "ConfigClient", "Conflict", "Diff",
            "DiffRow", "Forbidden", "Gone", "History", "ImportResult", "KeyDiff", "LiveConfig",
            "MalformedRequest", "MalformedResponse", "NotFound", "Record", "ReportRow",
            "ResetResult", "RestoreResult", "RollbackResult", "Rule", "ServerError",
-           "ServiceUnavailable", "Snapshot", "SnapshotInfo", "SnapshotPage", "Status",
-           "Unauthorized", "ValidationFailed", "ValidationStatus", "ValueEntry"]
+           "ServiceUnavailable", "Snapshot", "SnapshotInfo", "SnapshotPage", "Status", "Template",
+           "TemplateApplied", "TemplateDrift", "Unauthorized", "ValidationFailed",
+           "ValidationStatus", "ValueEntry"]

@@ -3,12 +3,14 @@ come back as the typed records of records.py and snapshot_records.py."""
 from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
+from urllib.parse import quote
 
 from .events import ChangeStream
 from .json_object import JsonObject, json_dict
 from .records import (BatchResult, Change, History, ImportResult, ResetResult, RestoreResult,
                       RollbackResult, Rule, Status, ValueEntry, validation_errors)
 from .snapshot_records import Diff, Snapshot, SnapshotPage
+from .template_records import Template, TemplateApplied, TemplateDrift
 from .transport import Transport
 
 PREFIX = "/api/lazy-loading-config"
@@ -154,6 +156,41 @@ class ConfigClient:
             "POST", f"/snapshots/{snapshot_id}/rollback", body={
                 "keys": _listed(keys), "dry_run": dry_run, "description": description,
                 "expected_revision": expected_revision}))
+
+    # -- templates -------------------------------------------------------------------------
+    def templates(self) -> list[Template]:
+        """Every template, built-in ones first."""
+        return list(JsonObject(self._call("GET", "/templates"), "template list").records(
+            "templates", Template.from_json))
+
+    def template(self, name: str) -> Template:
+        return Template.from_json(self._call("GET", f"/templates/{quote(name, safe='')}"))
+
+    def create_template(self, definition: Mapping[str, Any]) -> Template:
+        """Define a template ({name, description, params, values, derived}); admin only."""
+        return Template.from_json(self._call("POST", "/templates", body=dict(definition)))
+
+    def replace_template(self, name: str, definition: Mapping[str, Any]) -> Template:
+        return Template.from_json(self._call("PUT", f"/templates/{quote(name, safe='')}",
+                                             body=dict(definition)))
+
+    def delete_template(self, name: str) -> None:
+        self._call("DELETE", f"/templates/{quote(name, safe='')}")
+
+    def apply_template(self, name: str, params: Mapping[str, Any] | None = None, *,
+                       dry_run: bool = False, description: str | None = None,
+                       expected_revision: int | None = None) -> TemplateApplied:
+        """Apply a template as one batch (with dry_run, only its diff)."""
+        return TemplateApplied.from_json(self._call(
+            "POST", f"/templates/{quote(name, safe='')}/apply", body={
+                "params": None if params is None else dict(params), "dry_run": dry_run,
+                "description": description, "expected_revision": expected_revision}))
+
+    def template_drift(self, name: str, params: Mapping[str, Any] | None = None) -> TemplateDrift:
+        """The keys whose value differs from what the template would give."""
+        return TemplateDrift.from_json(self._call(
+            "GET", f"/templates/{quote(name, safe='')}/drift",
+            params={"param": [f"{k}={v}" for k, v in (params or {}).items()]}))
 
     # -- point in time -------------------------------------------------------------------
     def values_at(self, revision: int | None = None, *, at: str | None = None) -> dict[str, Any]:

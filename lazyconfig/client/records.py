@@ -147,25 +147,50 @@ class ResetResult(Record):
 
 
 @dataclass(frozen=True, kw_only=True)
-class RollbackResult(Record):
-    """A snapshot (`snapshot_id`) restored, or with `dry_run` only its diff; the state it
-    replaced was saved first as `safety_snapshot_id` (None for a dry run)."""
+class DryRunnable(Record):
+    """What every write that can be a dry run answers (dry_runnable reads it)."""
 
-    snapshot_id: int
     dry_run: bool
     diff: tuple[DiffRow, ...]
     safety_snapshot_id: int | None
     revision: int
     changes: tuple[Change, ...]
 
+
+def dry_runnable(read: JsonObject) -> dict[str, Any]:
+    """The fields of every answer of a write that can be a dry run (rollback, import,
+    template apply): dry_run, diff, safety_snapshot_id, revision, changes, and the JSON."""
+    return {"dry_run": read.flag("dry_run"), "diff": read.records("diff", DiffRow.from_json),
+            "safety_snapshot_id": read.optional_integer("safety_snapshot_id"),
+            "revision": read.integer("revision"),
+            "changes": read.records("changes", Change.from_json), "json": read.data}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RollbackResult(DryRunnable):
+    """A snapshot (`snapshot_id`) restored, or with `dry_run` only its diff; the state it
+    replaced was saved first as `safety_snapshot_id` (None for a dry run)."""
+
+    snapshot_id: int
+
     @classmethod
     def from_json(cls, data: object) -> Self:
         read = JsonObject(data, cls.__name__)
-        return cls(snapshot_id=read.integer("snapshot_id"), dry_run=read.flag("dry_run"),
-                   diff=read.records("diff", DiffRow.from_json),
-                   safety_snapshot_id=read.optional_integer("safety_snapshot_id"),
-                   revision=read.integer("revision"),
-                   changes=read.records("changes", Change.from_json), json=read.data)
+        return cls(snapshot_id=read.integer("snapshot_id"), **dry_runnable(read))
+
+
+@dataclass(frozen=True, kw_only=True)
+class RestoreResult(DryRunnable):
+    """A past revision's values (`restored_revision`) made current, or with `dry_run` only
+    its diff; the state it replaced was saved first as `safety_snapshot_id` (None for a dry
+    run or when nothing changed)."""
+
+    restored_revision: int
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        read = JsonObject(data, cls.__name__)
+        return cls(restored_revision=read.integer("restored_revision"), **dry_runnable(read))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -185,55 +210,24 @@ class ReportRow(Record):
 
 
 @dataclass(frozen=True, kw_only=True)
-class RestoreResult(Record):
-    """A past revision's values (`restored_revision`) made current, or with `dry_run` only
-    its diff; the state it replaced was saved first as `safety_snapshot_id` (None for a dry
-    run or when nothing changed)."""
-
-    restored_revision: int
-    dry_run: bool
-    diff: tuple[DiffRow, ...]
-    safety_snapshot_id: int | None
-    revision: int
-    changes: tuple[Change, ...]
-
-    @classmethod
-    def from_json(cls, data: object) -> Self:
-        read = JsonObject(data, cls.__name__)
-        return cls(restored_revision=read.integer("restored_revision"),
-                   dry_run=read.flag("dry_run"), diff=read.records("diff", DiffRow.from_json),
-                   safety_snapshot_id=read.optional_integer("safety_snapshot_id"),
-                   revision=read.integer("revision"),
-                   changes=read.records("changes", Change.from_json), json=read.data)
-
-
-@dataclass(frozen=True, kw_only=True)
-class ImportResult(Record):
+class ImportResult(DryRunnable):
     """A document's values applied, or with `dry_run` only its diff; the state it replaced
     was saved first as `snapshot_id`, also named `safety_snapshot_id` (None for a dry run
-    or when nothing changed)."""
+    or when nothing changed). An import of another system's export (`import_from`) names
+    its `format` and `report`s what became of each entry."""
 
-    dry_run: bool
-    diff: tuple[DiffRow, ...]
     snapshot_id: int | None
-    safety_snapshot_id: int | None
-    revision: int
-    changes: tuple[Change, ...]
-    format: str | None = None  # an import of another system's export (import_from) ...
-    report: tuple[ReportRow, ...] = ()  # ... with what became of each of its entries
+    format: str | None = None
+    report: tuple[ReportRow, ...] = ()
 
     @classmethod
     def from_json(cls, data: object) -> Self:
         read = JsonObject(data, cls.__name__)
         foreign = isinstance(data, dict) and "report" in data
-        return cls(dry_run=read.flag("dry_run"), diff=read.records("diff", DiffRow.from_json),
-                   snapshot_id=read.optional_integer("snapshot_id"),
-                   safety_snapshot_id=read.optional_integer("safety_snapshot_id"),
-                   revision=read.integer("revision"),
-                   changes=read.records("changes", Change.from_json),
+        return cls(snapshot_id=read.optional_integer("snapshot_id"),
                    format=read.optional_text("format"),
                    report=read.records("report", ReportRow.from_json) if foreign else (),
-                   json=read.data)
+                   **dry_runnable(read))
 
 
 @dataclass(frozen=True, kw_only=True)

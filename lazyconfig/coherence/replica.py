@@ -102,9 +102,12 @@ class Replica:
             return state, []
         keys = {c.key for c in changes}
         rules = state.rules
-        rule_keys = {c.key for c in changes if c.action == "rule"}
+        # A config migration may remove a key's rule (service/key_migrations.py): a rule
+        # not found is gone.
+        rule_keys = {c.key for c in changes if c.action in ("rule", "migrate")}
         if rule_keys:
-            rules = {**rules, **{r.key: self._decorate(r) for r in uow.rules.for_keys(rule_keys)}}
+            found = {r.key: self._decorate(r) for r in uow.rules.for_keys(rule_keys)}
+            rules = {**{k: r for k, r in rules.items() if k not in rule_keys}, **found}
         layers = layers_of(keys)
         persisted = state.persisted.updated(layers, [key for key in keys if key not in layers])
         meta = state.meta.updated({c.key: KeyMeta(c.revision, c.timestamp, c.user)

@@ -1,4 +1,4 @@
-"""The seven tables; db/migrations/ mirrors them exactly (tests/migrations checks it). Column
+"""The nine tables; db/migrations/ mirrors them exactly (tests/migrations checks it). Column
 sizes come from domain/limits.py, which validation checks first, so that both databases
 refuse the same input."""
 from __future__ import annotations
@@ -10,7 +10,8 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..domain.limits import (BATCH_ID_MAX, HOST_ID_MAX, KEY_MAX, NAME_MAX, PATTERN_MAX,
-                             REQUEST_ID_MAX, UNIT_MAX, USER_MAX)
+                             REQUEST_ID_MAX, STEP_ID_MAX, TEMPLATE_NAME_MAX, UNIT_MAX,
+                             USER_MAX)
 from .base import Base, BigId, JSONValue, UTCDateTime, utcnow
 
 
@@ -126,3 +127,34 @@ class HostRow(Base):
     id: Mapped[str] = mapped_column(String(HOST_ID_MAX), primary_key=True)
     seen_at: Mapped[float]  # seconds since the epoch, by the database's clock
     writes: Mapped[bool] = mapped_column(default=False)  # it has acknowledged writes
+
+
+class TemplateRow(Base):
+    """A stored template (domain/templates.py): literal values, derived ones as expressions
+    over declared parameters; `version` grows with each replacement. Built-in templates
+    live in domain/template_catalog.py, not here."""
+
+    __tablename__ = "templates"
+
+    name: Mapped[str] = mapped_column(String(TEMPLATE_NAME_MAX), primary_key=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int]
+    author: Mapped[str | None] = mapped_column(String(USER_MAX))
+    params: Mapped[Any] = mapped_column(JSONValue)
+    values: Mapped[Any] = mapped_column(JSONValue)
+    derived: Mapped[Any] = mapped_column(JSONValue)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class KeyMigrationRow(Base):
+    """A config-migration step applied to this database (domain/key_migrations.py): each
+    runs once; `revision` is the change-log revision its changes reached (0: none)."""
+
+    __tablename__ = "config_migration_steps"
+
+    id: Mapped[str] = mapped_column(String(STEP_ID_MAX), primary_key=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    applied_by: Mapped[str | None] = mapped_column(String(USER_MAX))
+    revision: Mapped[int] = mapped_column(BigId)

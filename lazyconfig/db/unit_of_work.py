@@ -21,8 +21,10 @@ from .connection import WRITE_OPTION
 from .repositories.changes import ChangeRepository
 from .repositories.compactions import CompactionRepository
 from .repositories.hosts import HostRepository
+from .repositories.key_migrations import KeyMigrationRepository
 from .repositories.rules import RuleRepository
 from .repositories.snapshots import SnapshotRepository
+from .repositories.templates import TemplateRepository
 from .repositories.values import ValueRepository
 
 log = logging.getLogger(__name__)
@@ -93,6 +95,8 @@ class SqlUnitOfWork:
         self.compactions = CompactionRepository(self.session)
         self.snapshots = SnapshotRepository(self.session)
         self.hosts = HostRepository(self.session)
+        self.templates = TemplateRepository(self.session)
+        self.key_migrations = KeyMigrationRepository(self.session)
         try:
             if self.write and self.session.get_bind().dialect.name == "postgresql":
                 self.session.execute(text("SELECT pg_advisory_xact_lock(:id)"),

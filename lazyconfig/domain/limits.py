@@ -19,6 +19,8 @@ NAME_MAX = 16         # value types, sources, actions, origins: words of our own
 REQUEST_ID_MAX = 64
 BATCH_ID_MAX = 36     # a UUID
 HOST_ID_MAX = 32
+TEMPLATE_NAME_MAX = 64  # a template's name (domain/templates.py)
+STEP_ID_MAX = 128       # a config-migration step's id (domain/key_migrations.py)
 # Deeper than any configuration needs, and far from the recursion limit of the json module
 # and of copy.deepcopy, which recurse per level.
 JSON_DEPTH_MAX = 32

@@ -9,7 +9,7 @@ from __future__ import annotations
 import getpass
 import os
 import threading
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from ..coherence.freshness import HostFreshness, LocalFreshness
 from ..coherence.host_head import HostHead
@@ -21,6 +21,7 @@ from ..db.connection import make_engine
 from ..db.head import ChangeLogHead
 from ..db.protocols import Storage
 from ..db.unit_of_work import SqlStorage
+from ..domain.key_migrations import Step
 from ..settings import Settings
 from .engine import ConfigurationEngine
 from .rules import Validators, seed_builtin_rules
@@ -28,11 +29,14 @@ from .sources import ExternalLayers
 
 
 def bootstrap(settings: Settings | None = None, *, env: Mapping[str, str] | None = None,
-              watch: bool = True, storage: Storage | None = None) -> ConfigurationEngine:
+              watch: bool = True, storage: Storage | None = None,
+              key_migrations: Iterable[Step] | None = None) -> ConfigurationEngine:
     """An engine for `settings` (default: from the environment). `env` supplies the
     environment layer's variables; `watch` follows other processes' writes in the
     background; `storage` replaces the default SqlStorage (one without an `engine`, such as
-    the tests' in-memory fakes, is alone with its data: nothing coordinates with others)."""
+    the tests' in-memory fakes, is alone with its data: nothing coordinates with others);
+    `key_migrations` replaces this release's config-migration steps, which run at start
+    when LAZYCONFIG_AUTO_MIGRATE is on."""
     env = dict(os.environ if env is None else env)
     settings = settings or Settings.from_env(env)
 
@@ -60,10 +64,25 @@ def bootstrap(settings: Settings | None = None, *, env: Mapping[str, str] | None
             watcher.start()
             closers.append(watcher.stop)
         closers += [freshness.close, database.dispose]
-    return ConfigurationEngine(settings=settings, storage=storage, replica=replica,
-                               freshness=freshness, validators=validators,
-                               load_sources=load_sources, default_user=_os_user(),
-                               database=database, closers=closers)
+    return _migrated(ConfigurationEngine(
+        settings=settings, storage=storage, replica=replica, freshness=freshness,
+        validators=validators, load_sources=load_sources, default_user=_os_user(),
+        database=database, closers=closers), key_migrations)
+
+
+def _migrated(engine: ConfigurationEngine,
+              key_migrations: Iterable[Step] | None) -> ConfigurationEngine:
+    """The engine, after the pending config-migration steps when auto-migrate is on; an
+    engine whose steps are refused does not start."""
+    if key_migrations is not None:
+        engine.key_migrations = tuple(key_migrations)
+    if engine.settings.auto_migrate and engine.key_migrations:
+        try:
+            engine.migrate_configuration(user="system")
+        except BaseException:
+            engine.close()
+            raise
+    return engine
 
 
 def _os_user() -> str:

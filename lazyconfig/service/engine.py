@@ -1,7 +1,6 @@
-"""ConfigurationEngine: the spec's Python API, a thin facade over the service modules.
-Reads come from the replica's immutable State and never touch the database. Writes are
-planned by planning.py, applied by writes.py, snapshots.py and rules.py, and run by the
-pipeline (pipeline.py). `bootstrap.py` wires an engine from Settings."""
+"""ConfigurationEngine: the spec's Python API, a facade over the service modules and mixins
+(templates.py, key_migrations.py). Reads come from the replica's immutable State; writes are
+planned by planning.py, applied by writes.py, snapshots.py and rules.py, run by pipeline.py."""
 from __future__ import annotations
 
 from functools import partial
@@ -20,14 +19,16 @@ from .apply import Author
 from .compaction import ChangeLogCompaction
 from .pipeline import WritePipeline
 from .service_manager import Integrations
-from .results import (ImportResult, ResetResult, RollbackResult, UpdateResult, WriteResult,
-                      applied)
+from .key_migrations import KeyMigrationOperations
+from .results import ImportResult, ResetResult, RollbackResult, UpdateResult, WriteResult, applied
 from .snapshots import Retention
+from .templates import TemplateOperations
 
 _MISSING = object()
 
 
-class ConfigurationEngine(point_in_time.PointInTime, importers.ForeignImports):
+class ConfigurationEngine(TemplateOperations, KeyMigrationOperations,
+                          point_in_time.PointInTime, importers.ForeignImports):
     def __init__(self, *, settings: Settings, storage: Storage, replica: Replica, freshness,
                  validators: rules.Validators, load_sources: Callable[[Mapping | None], Any],
                  default_user: str, database=None, closers: Iterable[Callable] = ()):
@@ -89,8 +90,7 @@ class ConfigurationEngine(point_in_time.PointInTime, importers.ForeignImports):
         return problems
 
     def validate_configuration(self) -> dict[str, list[str]]:
-        """Rejected file, environment and service values, unknown names in those layers,
-        and current values that break today's rules."""
+        """Rejected layer values, unknown names in layers, values breaking today's rules."""
         return reads.problems(self.replica.state, dict(self._services.errors))
 
     def get_configuration_summary(self) -> dict[str, Any]:

@@ -13,8 +13,9 @@ log = logging.getLogger(__name__)
 
 class WriteObserver(Protocol):
     def on_write(self, action: str, keys: list[str], revision: int) -> None:
-        """A write by `action` (set, batch, unset, revert, rollback, reset, import, rule)
-        committed changes to `keys`, leaving the configuration at `revision`."""
+        """A write by `action` (set, batch, unset, revert, rollback, reset, import, rule,
+        template, migrate) committed changes to `keys`, leaving the configuration at
+        `revision`."""
 
     def on_refused(self, action: str, keys: list[str]) -> None:
         """A write by `action`, or a check (`validate`), was refused: `keys` broke a rule."""

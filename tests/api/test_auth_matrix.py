@@ -40,6 +40,13 @@ EXPECTED_ROLE = {
     ("GET", "/rules"): "viewer",
     ("GET", "/rules/<string:key>"): "viewer",
     ("PUT", "/rules/<string:key>"): "admin",
+    ("GET", "/templates"): "viewer",
+    ("POST", "/templates"): "admin",
+    ("GET", "/templates/<string:name>"): "viewer",
+    ("PUT", "/templates/<string:name>"): "admin",
+    ("DELETE", "/templates/<string:name>"): "admin",
+    ("POST", "/templates/<string:name>/apply"): "editor",
+    ("GET", "/templates/<string:name>/drift"): "viewer",
     ("POST", "/restore"): "editor",
 }
 # A body that gets past parsing, so the status shows the role check and nothing else.
@@ -52,7 +59,11 @@ BODIES = {
     ("POST", "/import"): {"version": 1, "values": {}},
     ("POST", "/restore"): {"at_revision": 0, "dry_run": True},
     ("PUT", "/rules/<string:key>"): {"type": "float", "default": 60.0, "min": 0},
+    ("POST", "/templates"): {"name": "from-the-matrix", "values": {KEY: 30.0}},
+    ("PUT", "/templates/<string:name>"): {"values": {KEY: 30.0}},
+    ("POST", "/templates/<string:name>/apply"): {"dry_run": True},
 }
+TEMPLATE = "with-secret"  # the template the sensitive-value check defines
 
 
 def served_routes(app):
@@ -83,7 +94,8 @@ BAD_TOKENS = {
 
 
 def url(rule: str, snapshot_id: int) -> str:
-    return PREFIX + rule.replace("<string:key>", KEY).replace("<id:snapshot_id>", str(snapshot_id))
+    return PREFIX + rule.replace("<string:key>", KEY).replace(
+        "<id:snapshot_id>", str(snapshot_id)).replace("<string:name>", TEMPLATE)
 
 
 def call(client, method, rule, snapshot_id, authorization):
@@ -145,6 +157,8 @@ def test_a_viewer_never_sees_a_sensitive_value_nor_do_the_logs(app, client, engi
                           headers=admin)
     assert response.status_code == 200 and response.json["value"] == SECRET_VALUE
     snapshot_id = engine.create_snapshot("with the secret", user="setup")
+    # Another secret, so that its drift shows both (masked); it holds SECRET_VALUE.
+    engine.create_template({"name": TEMPLATE, "values": {"api_password": SECRET_VALUE + "-2"}})
     bodies = {}
     for method, rule in EXPECTED_ROLE:
         if method != "GET":

@@ -25,6 +25,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance,
 from lazyconfig import create_app
 from lazyconfig.api.notifications import schemas as notification_schemas
 from lazyconfig.api.notifications import waiting
+from lazyconfig.api.templates import schemas as template_schemas
 from lazyconfig import bootstrap
 from lazyconfig.settings import Settings
 
@@ -36,6 +37,7 @@ METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 UNDOCUMENTED = ("static", "api-docs.", "swagger_ui_assets.", "metrics.")
 SNAPSHOT_IDS = [1, 2]  # made by the `seeded` fixture
 CUSTOM_KEY = "fuzz.custom_key"  # a new key, for PUT /rules
+FUZZ_TEMPLATE = "fuzz-template"  # a stored template, made by the `seeded` fixture
 
 
 def served_app_facts() -> tuple[dict, list[str]]:
@@ -64,7 +66,8 @@ schema = schemathesis.openapi.from_dict(DOCUMENT, config=schemathesis.Config.fro
 def flatmap_path_parameters(_context, path_parameters):
     # Random keys and ids are nearly all 404s: draw real ones as well, so that writes get
     # past the lookup and into the engine.
-    real = {"key": [*KEYS, CUSTOM_KEY], "snapshot_id": SNAPSHOT_IDS}
+    real = {"key": [*KEYS, CUSTOM_KEY], "snapshot_id": SNAPSHOT_IDS,
+            "name": ["throughput", FUZZ_TEMPLATE]}
     return st.fixed_dictionaries({name: st.sampled_from([*real.get(name, []), value])
                                   for name, value in (path_parameters or {}).items()})
 
@@ -91,8 +94,10 @@ def bounded_waits(monkeypatch):
 
 @pytest.fixture
 def seeded(engine):
-    """Two snapshots and a change, for the fuzzer's real ids and revisions."""
+    """Two snapshots, a change and a stored template, for the fuzzer's real ids, revisions
+    and names."""
     engine.create_snapshot("fuzz: before", user="fuzzer")
+    engine.create_template({**template_schemas.EXAMPLE, "name": FUZZ_TEMPLATE}, user="fuzzer")
     engine.set("lazy_loading_unloading_check_interval", 45.0, user="fuzzer")
     engine.create_snapshot("fuzz: after", user="fuzzer")
 

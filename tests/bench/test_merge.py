@@ -2,7 +2,11 @@
 measured them."""
 from __future__ import annotations
 
+import pytest
+
 from bench.runner import merged
+
+pytestmark = pytest.mark.database_independent
 
 
 def test_a_merged_run_replaces_only_the_scenarios_it_ran():

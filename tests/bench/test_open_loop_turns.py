@@ -3,6 +3,8 @@ turns (A B, B A, ...), sends each the requests its rate asks for, and keeps its 
 open from one turn to the next."""
 from __future__ import annotations
 
+import pytest
+
 import itertools
 import threading
 from contextlib import ExitStack, contextmanager
@@ -10,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from bench.loadgen_python import in_turns
 from bench.loadgen_types import Target
+
+pytestmark = pytest.mark.database_independent
 
 RATE, SECONDS, STRETCHES, CONNECTIONS = 200.0, 1.0, 4, 4
 

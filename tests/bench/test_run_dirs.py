@@ -4,7 +4,11 @@ every scenario's URL is the same, so a shared directory would hand one scenario 
 another left (its reads would all ask the database)."""
 from __future__ import annotations
 
+import pytest
+
 from bench.context import Context
+
+pytestmark = pytest.mark.database_independent
 
 
 def run_dir(ctx: Context, url: str, name: str) -> str:

@@ -3,13 +3,16 @@ figure for each command against `python -c pass`. The 150 ms target is not check
 test machine says nothing about it."""
 from __future__ import annotations
 
+import pytest
+
 import json
 import math
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+
+pytestmark = pytest.mark.database_independent
 
 ROOT = Path(__file__).resolve().parents[2]
 

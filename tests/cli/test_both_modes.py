@@ -122,13 +122,28 @@ SCENARIOS = {
         (0, "reset"),
         (0, "status", "--json"),
     ],
+    "templates": [
+        (0, "template", "list"),
+        (0, "template", "show", "throughput"),
+        (0, "template", "apply", "throughput", "-p", "memory_budget=8589934592", "--dry-run"),
+        (0, "template", "apply", "throughput", "-p", "memory_budget=8589934592"),
+        (0, "template", "drift", "throughput", "-p", "memory_budget=8589934592"),
+        (0, "set", "max_concurrent_loads", "3"),
+        (0, "template", "drift", "throughput", "-p", "memory_budget=8589934592", "--json"),
+        (0, "template", "apply", "diagnostics"),
+        (1, "template", "apply", "throughput", "-p", "memory_budget=1"),
+        (1, "template", "apply", "throughput", "-p", "budget=1"),
+        (1, "template", "show", "no-such-template"),
+        (2, "template", "apply", "diagnostics", "-p", "oops"),
+    ],
 }
 
 READS = [("list",), ("list", "--json"), ("list", "--show-sensitive"), ("export",),
          ("export", "--format", "yaml", "--show-sensitive"), ("status",), ("status", "--json"),
          ("rules", "list"), ("rules", "list", "--json"), ("rules", "show", INTERVAL, "--json"),
          ("snapshot", "list"), ("snapshot", "list", "--json"), ("get", INTERVAL, "--json"),
-         ("history", INTERVAL), ("history", INTERVAL, "--json", "--limit", "2", "--offset", "1")]
+         ("history", INTERVAL), ("history", INTERVAL, "--json", "--limit", "2", "--offset", "1"),
+         ("template", "list", "--json"), ("template", "show", "balanced", "--json")]
 
 
 def documents(tmp_path) -> dict[str, str]:

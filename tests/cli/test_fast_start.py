@@ -3,12 +3,16 @@ SQLAlchemy, Alembic, Flask or YAML; only a local command does, when it runs. Str
 checks on what a fresh interpreter loads (the timing is bench/startup.py's)."""
 from __future__ import annotations
 
+import pytest
+
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.support.servers import free_port
+
+pytestmark = pytest.mark.database_independent
 
 HEAVY = ("sqlalchemy", "alembic", "flask", "flask_smorest", "marshmallow", "yaml", "psycopg", "jwt",
          "lazyconfig.service", "lazyconfig.db", "lazyconfig.coherence", "lazyconfig.api")

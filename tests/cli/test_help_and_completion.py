@@ -8,6 +8,8 @@ from click.testing import CliRunner
 
 from lazyconfig.cli import root
 
+pytestmark = pytest.mark.database_independent
+
 
 def commands(group: click.Group, path: tuple[str, ...] = ()):
     for name, command in sorted(group.commands.items()):

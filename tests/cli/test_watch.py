@@ -52,7 +52,7 @@ class Watcher:
         """Ctrl-C, as a person ends it: exit status 0."""
         self.process.send_signal(signal.SIGINT)
         try:
-            self.process.wait(timeout=10)
+            self.process.wait(timeout=WAIT_SECONDS)  # a loaded machine: 10 s was once too few
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()

@@ -3,9 +3,13 @@ caller's code sees each record's field types (not Any). CI runs the test suite, 
 where CI checks them."""
 from __future__ import annotations
 
+import pytest
+
 import subprocess
 import sys
 from pathlib import Path
+
+pytestmark = pytest.mark.database_independent
 
 ROOT = Path(__file__).resolve().parents[2]
 CALLER = '''

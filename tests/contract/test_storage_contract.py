@@ -151,6 +151,48 @@ def test_compaction_folds_each_keys_last_change_into_the_checkpoint(storage):
                 for r in uow.compactions.records()] == [(3, "ops", 3)]
 
 
+def test_templates_are_stored_replaced_and_deleted(storage):
+    record = {"name": "small", "description": "d", "version": 1, "author": "ann",
+              "params": {"n": {"type": "int", "default": 1, "description": None, "min": None,
+                               "max": None}},
+              "values": {RULE.key: 2}, "derived": {}}
+    with storage.writing() as uow:
+        uow.templates.put(record, AT)
+        uow.templates.put({**record, "name": "big"}, AT)
+        uow.commit()
+    later = AT + timedelta(hours=1)
+    with storage.writing() as uow:
+        uow.templates.put({**record, "version": 2, "author": "bob"}, later)
+        assert uow.templates.delete("big") and not uow.templates.delete("none")
+        uow.commit()
+    with storage.reading() as uow:
+        found = uow.templates.get("small")
+        assert [r["name"] for r in uow.templates.all()] == ["small"]
+    assert {k: found[k] for k in record} == {**record, "version": 2, "author": "bob"}
+    assert (found["created_at"], found["updated_at"]) == (AT, later)
+
+
+def test_migration_steps_rules_and_snapshot_data_for_config_migrations(storage):
+    seeded(storage)
+    with storage.writing() as uow:
+        info = uow.snapshots.add(description=None, tags=[], pinned=False, created_at=AT,
+                                 created_by="ann", revision=0, data={RULE.key: {"runtime": 3}})
+        uow.values.put_many([{"key": RULE.key, "source": "runtime", "value": 3, "revision": 1,
+                              "updated_at": AT, "updated_by": "ann", "description": None}])
+        uow.commit()
+    with storage.writing() as uow:
+        uow.snapshots.replace_data(info.id, {"a": {"runtime": 1}, "b": {"service": 2}})
+        uow.rules.delete([RULE.key])
+        uow.key_migrations.record("step-1", "first", AT, "ann", 7)
+        uow.commit()
+    with storage.reading() as uow:
+        snapshot = uow.snapshots.get(info.id)
+        assert snapshot.data == {"a": {"runtime": 1}, "b": {"service": 2}}
+        assert snapshot.info.key_count == 2
+        assert uow.rules.keys() == set() and uow.values.layers() == {}
+        assert uow.key_migrations.applied() == {"step-1"}
+
+
 def test_trails_at_a_revision_and_the_revision_at_a_time(storage):
     other = next(r for r in BUILTIN_RULES if r.key == "load_timeout")
     hour = timedelta(hours=1)

@@ -20,7 +20,7 @@ import requests
 from lazyconfig.db import migrate
 from tests.support.servers import ROOT, GunicornServer, ServerError, server_env
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.database_independent]
 
 SECRET = "wheel-test-signing-secret-long-enough-0123456789"
 MIGRATIONS = "lazyconfig/db/migrations"

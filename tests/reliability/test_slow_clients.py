@@ -16,7 +16,7 @@ from lazyconfig.auth import create_token
 from tests.e2e.conftest import server_database
 from tests.support.servers import GunicornServer, server_env
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.database_independent]
 SECRET = "slow-clients-secret-that-is-long-enough-0123456789"
 HOSTILE = {"idle": 700, "headers": 700, "body": 600, "streams": 150}
 ATTACK_SECONDS, PROBE_SECONDS = 16.0, 10.0

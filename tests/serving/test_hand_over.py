@@ -3,6 +3,8 @@ requests and answers between the event loop and the threads, and whole request b
 Plain asyncio drives them with the messages uvicorn would send."""
 from __future__ import annotations
 
+import pytest
+
 import asyncio
 import threading
 import time
@@ -11,6 +13,8 @@ from lazyconfig.serving.environ import wsgi_environ
 from lazyconfig.serving.threads import STREAM_AHEAD, WsgiOnThreads
 from lazyconfig.serving.whole_requests import WholeRequests
 from lazyconfig.api.notifications.departure import CLIENT_GONE
+
+pytestmark = pytest.mark.database_independent
 
 
 def scope(method="GET", path="/", headers=(), query=b"") -> dict:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, post_load, validate
 
-from ..schemas import ChangeSchema, DiffSchema, expected_revision_field
+from ..schemas import DryRunResultSchema, expected_revision_field
 
 CREATE_EXAMPLE = {"description": "Before major configuration changes",
                   "tags": ["backup", "major-changes"]}
@@ -48,14 +48,8 @@ class RollbackSchema(Schema):
     expected_revision = expected_revision_field()
 
 
-class RollbackResultSchema(Schema):
+class RollbackResultSchema(DryRunResultSchema):
     snapshot_id = fields.Integer(metadata={"description": "the snapshot restored"})
-    dry_run = fields.Boolean()
-    diff = fields.List(fields.Nested(DiffSchema))
-    safety_snapshot_id = fields.Integer(allow_none=True,
-                                        metadata={"description": "snapshot of the state replaced"})
-    revision = fields.Integer()
-    changes = fields.List(fields.Nested(ChangeSchema))
 
 
 class DiffQuerySchema(Schema):

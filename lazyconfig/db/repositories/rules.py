@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ...domain import ConfigurationValidationRule
-from ..models import RuleRow
+from ..models import RuleRow, ValueRow
 
 _RECORD = ("key", "value_type", "default", "min_value", "max_value", "min_exclusive", "choices",
            "pattern", "required", "sensitive", "description", "unit", "error_message", "origin")
@@ -42,3 +42,11 @@ class RuleRepository:
         row.updated_at, row.updated_by = at, user
         self.session.add(row)
         self.session.flush()
+
+    def delete(self, keys: Iterable[str]) -> None:
+        """Remove keys' rules, and so their value rows (the foreign key cascades); only a
+        config migration does this: rules are otherwise never deleted."""
+        keys = list(keys)
+        if keys:
+            self.session.execute(delete(ValueRow).where(ValueRow.key.in_(keys)))
+            self.session.execute(delete(RuleRow).where(RuleRow.key.in_(keys)))

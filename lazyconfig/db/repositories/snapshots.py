@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ...domain.model import Snapshot, SnapshotInfo
@@ -58,6 +58,11 @@ class SnapshotRepository:
         """(id, pinned, created_at) of every snapshot, newest first: what retention decides on."""
         stmt = select(SnapshotRow.id, SnapshotRow.pinned, SnapshotRow.created_at)
         return [tuple(row) for row in self.session.execute(stmt.order_by(SnapshotRow.id.desc()))]
+
+    def replace_data(self, snapshot_id: int, data: dict[str, dict[str, Any]]) -> None:
+        """Replace what a snapshot holds (a config migration renames keys in it)."""
+        self.session.execute(update(SnapshotRow).where(SnapshotRow.id == snapshot_id).values(
+            data=data, key_count=len(data)))
 
     def delete_many(self, snapshot_ids: Iterable[int]) -> int:
         """Delete these snapshots; returns how many there were."""

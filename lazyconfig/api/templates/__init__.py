@@ -1,0 +1,4 @@
+"""Templates: named, versioned sets of values, applied as one validated batch."""
+from .routes import blp
+
+__all__ = ["blp"]
