@@ -12,6 +12,7 @@ from typing import Any, Iterable
 from lazyconfig.db.protocols import PAGE_BYTES, PAGE_ROWS
 from lazyconfig.domain import Change, ConfigurationValidationRule
 from lazyconfig.domain.model import Snapshot, SnapshotInfo
+from lazyconfig.domain.past import KeyTrail
 from lazyconfig.domain.state import KeyMeta
 from lazyconfig.errors import ChangeLogCompacted
 
@@ -145,6 +146,30 @@ class FakeChanges:
             return True, self._t.checkpoint[key][1]
         after = [c for c in mine if c.revision > revision]
         return (True, after[0].old_value) if after else (False, None)
+
+    def trails_at(self, revision: int) -> dict[str, KeyTrail]:
+        """What db/repositories/past.py reads, replayed in Python."""
+        through = FakeCompactions(self._t).through()
+        if revision < through:
+            raise ChangeLogCompacted(revision, through)
+        trails = {}
+        for key in self._t.rules:
+            mine = [c for c in self._t.changes if c.key == key]
+            upto = [c for c in mine if c.revision <= revision]
+            after = [c for c in mine if c.revision > revision]
+            if upto:
+                c = upto[-1]
+                trails[key] = KeyTrail(key, c.revision, c.new_value, c.timestamp, c.user, c.source)
+            elif key in self._t.checkpoint:
+                meta, value = self._t.checkpoint[key]
+                trails[key] = KeyTrail(key, meta.version, value, meta.updated_at, meta.updated_by)
+            else:
+                trails[key] = KeyTrail(key, changed_later=bool(after),
+                                       before=after[0].old_value if after else None)
+        return trails
+
+    def revision_at(self, at) -> int:
+        return max((c.revision for c in self._t.changes if c.timestamp <= at), default=0)
 
     def last_per_key(self) -> dict[str, KeyMeta]:
         return {**{key: meta for key, (meta, _) in self._t.checkpoint.items()},

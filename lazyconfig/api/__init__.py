@@ -10,6 +10,7 @@ from .body_limit import ChunkedBodyLimit
 from .blueprint import Api, RowIdConverter
 from .configuration import blp as configuration
 from .notifications import blp as notifications
+from .point_in_time import blp as point_in_time
 from .rules import blp as rules
 from .schemas import MAX_ID
 from .snapshots import blp as snapshots
@@ -20,7 +21,7 @@ from .validation import blp as validation
 from .values import blp as values
 
 RESOURCES = (status, values, validation, snapshots, notifications, configuration, rules,
-             templates, tokens)
+             templates, tokens, point_in_time)
 
 
 def init_app(app: Flask, configuration_engine: ConfigurationEngine, settings: Settings,

@@ -129,6 +129,11 @@ class RemoteBackend:
         return self.client.import_configuration(document, dry_run=dry_run).json
 
     @answers
+    def import_from(self, kind: str, data: bytes, prefix: str | None,
+                    dry_run: bool) -> dict[str, Any]:
+        return self.client.import_from(kind, data, prefix=prefix, dry_run=dry_run).json
+
+    @answers
     def status(self) -> dict[str, Any]:
         return self.client.status().json
 
@@ -189,6 +194,14 @@ class RemoteBackend:
     @answers
     def diff(self, a: int, b: int | None) -> dict[str, Any]:
         return self.client.diff(a, "current" if b is None else b).json
+
+    @answers
+    def values_at(self, revision: int) -> dict[str, Any]:
+        return self.client.values_at(revision)
+
+    @answers
+    def restore(self, revision: int, keys: list[str] | None, dry_run: bool) -> dict[str, Any]:
+        return self.client.restore(revision, keys=keys, dry_run=dry_run).json
 
     # -- changes -------------------------------------------------------------------------
     def follow(self, since: int | None, keys: list[str]) -> Iterator[dict[str, Any]]:

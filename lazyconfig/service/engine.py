@@ -88,8 +88,7 @@ class ConfigurationEngine(FeatureOperations):
         return problems
 
     def validate_configuration(self) -> dict[str, list[str]]:
-        """Rejected file, environment and service values, unknown names in those layers,
-        and current values that break today's rules."""
+        """Rejected layer values, unknown names in layers, values breaking today's rules."""
         return reads.problems(self.replica.state, dict(self._services.errors))
 
     def get_configuration_summary(self) -> dict[str, Any]:

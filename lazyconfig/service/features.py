@@ -3,11 +3,14 @@ that owns its rules. ConfigurationEngine inherits them all from here, so its own
 the small facade of the core (docs/architecture.md)."""
 from __future__ import annotations
 
+from .importers import ForeignImports
 from .key_migrations import KeyMigrationOperations
+from .point_in_time import PointInTime
 from .templates import TemplateOperations
 from .tokens import TokenOperations
 
 
-class FeatureOperations(TemplateOperations, KeyMigrationOperations, TokenOperations):
+class FeatureOperations(TemplateOperations, KeyMigrationOperations, TokenOperations, PointInTime,
+                        ForeignImports):
     """Every feature mixin; each uses only the engine's pipeline, replica, storage and
     `_author`/`_write`."""

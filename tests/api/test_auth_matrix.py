@@ -53,6 +53,7 @@ EXPECTED_ROLE = {
     ("DELETE", "/tokens/<id:token_id>"): "admin",
     ("POST", "/tokens/revoke"): "admin",
     ("GET", "/audit"): "admin",
+    ("POST", "/restore"): "editor",
 }
 # What a token scoped to keys may use: a route of one key (in its scope), and the routes that
 # check or filter keys themselves. Every other route is 403 to it.
@@ -68,6 +69,7 @@ BODIES = {
     ("POST", "/validate"): {"key": KEY, "value": 1.0},
     ("POST", "/snapshots"): {"description": "d"},
     ("POST", "/import"): {"version": 1, "values": {}},
+    ("POST", "/restore"): {"at_revision": 0, "dry_run": True},
     ("PUT", "/rules/<string:key>"): {"type": "float", "default": 60.0, "min": 0},
     ("POST", "/templates"): {"name": "from-the-matrix", "values": {KEY: 30.0}},
     ("PUT", "/templates/<string:name>"): {"values": {KEY: 30.0}},

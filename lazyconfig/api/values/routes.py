@@ -7,6 +7,7 @@ from flask_smorest import abort
 from .. import presenters
 from ..auth import current_caller, current_user, require_keys
 from ..blueprint import Blueprint
+from ..point_in_time.schemas import PastQuerySchema
 from ..context import engine, request_id, sees_sensitive
 from ..schemas import COMPACTED, key_parameter
 from .preconditions import ETAG_HEADER, IF_MATCH_PARAMETER, etag, if_match_version
@@ -21,14 +22,21 @@ KEY = [key_parameter("lazy_loading_unloading_check_interval")]
 @blp.route("/values")
 class Values(MethodView):
     @blp.requires("viewer", scoped=True)
+    @blp.arguments(PastQuerySchema, location="query")
     @blp.response(200, EntryListSchema)
-    def get(self):
-        """Every key's effective value, source and layers (a token scoped to keys sees
-        those keys only)"""
+    @blp.alt_response(400, response="BAD_REQUEST", description="no such revision yet")
+    @blp.alt_response(410, response="GONE", description=COMPACTED)
+    def get(self, query):
+        """Every key's effective value, source and layers; with `at_revision` or `at`, the
+        effective values then, as the change log recorded them (no layers). A token scoped
+        to keys sees those keys only."""
         caller = current_caller()
-        entries = {k: e for k, e in engine().entries().items() if caller.may_use(k)}
-        return {"values": [presenters.entry(entries[k]) for k in sorted(entries)],
-                "count": len(entries)}
+        if query["at_revision"] is None and query["at"] is None:
+            entries = {k: e for k, e in engine().entries().items() if caller.may_use(k)}
+            return {"values": [presenters.entry(entries[k]) for k in sorted(entries)],
+                    "count": len(entries)}
+        past = engine().values_at(query["at_revision"], at=query["at"])
+        return presenters.past(past, caller.may_use)
 
 
 @blp.route("/values/<string:key>", parameters=KEY)
