@@ -15,6 +15,7 @@ from flask_smorest import abort
 from ..auth import ALGORITHM, claims_problem, role_at_least
 from .context import settings
 from .errors import BEARER_CHALLENGE, unauthorized
+from .session_auth import cookie_claims
 from .verified_tokens import VerifiedTokens
 
 jwt = JWTManager()
@@ -66,7 +67,13 @@ def _bad_claims(_header, payload):
 
 
 def authorize(role: str) -> None:
-    """Verify the request's token and require `role` or above (403 when below)."""
+    """Verify the request's token (or, without one, the console's session cookie:
+    api/session_auth.py) and require `role` or above (403 when below)."""
+    claims = None if "Authorization" in request.headers else cookie_claims()
+    _admit(claims or _token_claims(), role)
+
+
+def _token_claims() -> dict:
     header = request.headers.get("Authorization", "")
     verified = current_app.extensions[VERIFIED]
     claims = verified.get(header)
@@ -80,6 +87,10 @@ def authorize(role: str) -> None:
                                "since the epoch)", headers=BEARER_CHALLENGE)
         claims = get_jwt()
         verified.remember(header, claims)
+    return claims
+
+
+def _admit(claims: dict, role: str) -> None:
     g.claims = claims
     g.user, g.role = claims["sub"], claims["role"]
     if not role_at_least(g.role, role):

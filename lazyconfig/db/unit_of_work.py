@@ -18,11 +18,13 @@ from sqlalchemy.orm import sessionmaker
 from ..errors import (ConfigurationError, InvalidParameter, SchemaMoved,
                       StorageUnavailable)
 from .connection import WRITE_OPTION
+from .repositories.analytics import ChangeAnalyticsRepository, RefusalRepository
 from .repositories.changes import ChangeRepository
 from .repositories.compactions import CompactionRepository
 from .repositories.hosts import HostRepository
 from .repositories.rules import RuleRepository
 from .repositories.snapshots import SnapshotRepository
+from .repositories.users import UserRepository
 from .repositories.values import ValueRepository
 
 log = logging.getLogger(__name__)
@@ -93,6 +95,9 @@ class SqlUnitOfWork:
         self.compactions = CompactionRepository(self.session)
         self.snapshots = SnapshotRepository(self.session)
         self.hosts = HostRepository(self.session)
+        self.analytics = ChangeAnalyticsRepository(self.session)
+        self.refusals = RefusalRepository(self.session)
+        self.users = UserRepository(self.session)
         try:
             if self.write and self.session.get_bind().dialect.name == "postgresql":
                 self.session.execute(text("SELECT pg_advisory_xact_lock(:id)"),

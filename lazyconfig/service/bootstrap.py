@@ -22,6 +22,7 @@ from ..db.head import ChangeLogHead
 from ..db.protocols import Storage
 from ..db.unit_of_work import SqlStorage
 from ..settings import Settings
+from .analytics import RefusalLog
 from .engine import ConfigurationEngine
 from .rules import Validators, seed_builtin_rules
 from .sources import ExternalLayers
@@ -47,6 +48,7 @@ def bootstrap(settings: Settings | None = None, *, env: Mapping[str, str] | None
         migrate.run(database)
     seed_builtin_rules(storage)
     replica = Replica(storage, load_sources(env), validators.decorate, Notifier())
+    refusals = RefusalLog(storage)
     if database is None:
         freshness = LocalFreshness(replica)
     else:
@@ -59,11 +61,12 @@ def bootstrap(settings: Settings | None = None, *, env: Mapping[str, str] | None
                                       settings.poll_interval)
             watcher.start()
             closers.append(watcher.stop)
-        closers += [freshness.close, database.dispose]
-    return ConfigurationEngine(settings=settings, storage=storage, replica=replica,
-                               freshness=freshness, validators=validators,
-                               load_sources=load_sources, default_user=_os_user(),
-                               database=database, closers=closers)
+        closers += [refusals.close, freshness.close, database.dispose]
+    engine = ConfigurationEngine(settings=settings, storage=storage, replica=replica,
+                                 freshness=freshness, validators=validators,
+                                 load_sources=load_sources, default_user=_os_user(),
+                                 database=database, closers=closers)
+    return engine.recording_refusals(refusals) if database is not None else engine
 
 
 def _os_user() -> str:

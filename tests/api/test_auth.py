@@ -28,6 +28,7 @@ ROUTES = [
     ("POST", "/export", None, "viewer"),
     ("GET", "/rules", None, "viewer"),
     ("GET", f"/rules/{KEY}", None, "viewer"),
+    ("GET", "/analytics/changes", None, "viewer"),
     ("PUT", f"/values/{KEY}", {"value": 30.0}, "editor"),
     ("DELETE", f"/values/{KEY}", None, "editor"),
     ("POST", "/values/batch", {"updates": [{"key": KEY, "value": 30.0}]}, "editor"),

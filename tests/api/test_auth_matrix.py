@@ -40,6 +40,7 @@ EXPECTED_ROLE = {
     ("GET", "/rules"): "viewer",
     ("GET", "/rules/<string:key>"): "viewer",
     ("PUT", "/rules/<string:key>"): "admin",
+    ("GET", "/analytics/changes"): "viewer",
 }
 # A body that gets past parsing, so the status shows the role check and nothing else.
 BODIES = {
