@@ -204,3 +204,32 @@ def test_the_analytics_page_charts_the_changes_made(editor, console):
     editor.screenshot(path=str(IMAGES / "console-analytics.png"), full_page=True)
     editor.get_by_role("link", name="Values").click()
     editor.wait_for_selector("#values tbody tr")
+
+
+def test_a_snapshot_diff_highlights_the_changed_keys_and_a_previewed_rollback_restores_them(
+        editor, console):
+    assert console.api("PUT", f"/values/{INTERVAL}", json={"value": 40.0}).ok
+    assert console.api("PUT", f"/values/{STRATEGY}", json={"value": "CONSERVATIVE"}).ok
+    snapshot = console.api("POST", "/snapshots", json={"description": "before the tuning"}).json()
+    assert console.api("PUT", f"/values/{INTERVAL}", json={"value": 90.0}).ok
+    assert console.api("PUT", f"/values/{STRATEGY}", json={"value": "BALANCED"}).ok
+    editor.get_by_role("link", name="Snapshots").click()
+    editor.wait_for_url("**/console/snapshots")
+    editor.locator(f'#snapshots tbody tr[data-id="{snapshot["id"]}"]').wait_for()
+    editor.get_by_label("Compare snapshot").select_option(str(snapshot["id"]))
+    editor.get_by_role("button", name="Show the differences").click()
+    changed = editor.locator("#diff tbody tr.changed")
+    changed.first.wait_for()
+    expected = console.api("GET", f"/snapshots/{snapshot['id']}/diff").json()["changed"]
+    assert sorted(changed.evaluate_all("rows => rows.map(r => r.dataset.key)")) == sorted(
+        c["key"] for c in expected) == sorted([INTERVAL, STRATEGY])
+    editor.get_by_role("button", name="Preview a rollback to it").click()
+    editor.get_by_role("button", name="Roll back the checked keys").wait_for()
+    editor.screenshot(path=str(IMAGES / "console-snapshots.png"))
+    assert (console.value(INTERVAL), console.value(STRATEGY)) == (90.0, "BALANCED")  # a preview
+    editor.get_by_label(STRATEGY).uncheck()  # selective: keep the strategy as it is now
+    editor.get_by_role("button", name="Roll back the checked keys").click()
+    editor.locator("#message").filter(has_text="Rolled back 1 keys").wait_for()
+    assert (console.value(INTERVAL), console.value(STRATEGY)) == (40.0, "BALANCED")
+    editor.get_by_role("link", name="Values").click()
+    editor.wait_for_selector("#values tbody tr")
