@@ -233,3 +233,35 @@ def test_a_snapshot_diff_highlights_the_changed_keys_and_a_previewed_rollback_re
     assert (console.value(INTERVAL), console.value(STRATEGY)) == (40.0, "BALANCED")
     editor.get_by_role("link", name="Values").click()
     editor.wait_for_selector("#values tbody tr")
+
+
+def test_a_keys_history_lists_its_changes_and_reverts_one(editor, console):
+    first = console.api("PUT", f"/values/{STRATEGY}", user="dora", json={"value": "AGGRESSIVE"}).json()
+    console.api("PUT", f"/values/{STRATEGY}", user="erin", json={"value": "CONSERVATIVE"})
+    _fresh(editor)
+    editor.get_by_role("button", name=f"History of {STRATEGY}").click()
+    rows = editor.locator("#history tbody tr")
+    rows.first.wait_for()
+    assert "erin" in rows.first.inner_text() and "CONSERVATIVE" in rows.first.inner_text()
+    editor.get_by_role("button", name=f"Revert to r{first['version']}").click()
+    editor.locator("#history-message").filter(has_text="Reverted").wait_for()
+    assert console.value(STRATEGY) == "AGGRESSIVE"
+    newest = console.api("GET", f"/values/{STRATEGY}/history?limit=1").json()["history"][0]
+    assert (newest["action"], newest["user"]) == ("revert", "alice")
+    editor.get_by_role("button", name="Close the history").click()
+
+
+def test_an_admin_previews_an_import_before_it_applies(chromium, console):
+    context, page = _signed_in(chromium, console.url, token=console.server.token("ada", "admin"))
+    page.get_by_role("link", name="Status").click()
+    page.locator("#figures strong").first.wait_for()
+    revision = console.api("GET", "/status").json()["revision"]
+    assert page.locator("#figures strong").first.inner_text() == str(revision)
+    page.get_by_label("A JSON document").fill(json.dumps({INTERVAL: 77.0}))
+    page.get_by_role("button", name="Preview the import").click()
+    page.locator("#diff tbody tr th").filter(has_text=INTERVAL).wait_for()
+    assert console.value(INTERVAL) != 77.0  # only a preview
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.locator("#message").filter(has_text="Imported").wait_for()
+    assert console.value(INTERVAL) == 77.0
+    context.close()

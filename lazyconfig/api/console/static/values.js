@@ -1,6 +1,7 @@
 // The values screen: search and filters, editing checked as you type, a batch applied
 // after its diff, conflicts reported, changes made elsewhere shown as they happen.
 import { ApiError, announce, ago, api, canEdit, element, follow, show } from "./console.js";
+import { showHistory } from "./history.js";
 
 const entries = new Map(); // key -> the entry as GET /values shows it
 const rules = new Map();   // key -> its rule
@@ -29,9 +30,12 @@ function allowed(rule) {
 function cells(key) {
   const entry = entries.get(key), rule = rules.get(key) || {};
   const layers = Object.entries(entry.layers || {}).map(([s, v]) => `${s}: ${show(v)}`).join(" · ");
+  const history = element("button", { type: "button", class: "link", text: "History",
+                                      "aria-label": `History of ${key}` });
+  history.addEventListener("click", () => showHistory(key, reload));
   return [
     element("th", { scope: "row" }, element("code", { text: key }),
-            element("div", { class: "desc", text: rule.description || "" })),
+            element("div", { class: "desc", text: rule.description || "" }), history),
     element("td", { class: "value", "data-label": "Value", text: show(entry.value) }),
     element("td", { "data-label": "Source", text: entry.source }),
     element("td", { class: "layers", "data-label": "Layers", text: layers }),
