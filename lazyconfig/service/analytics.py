@@ -123,8 +123,8 @@ class RefusalLog:
             with self._storage.writing() as uow:
                 uow.refusals.add_many(rows)
                 uow.commit()
-        except Exception:
-            log.exception("could not record %d validation refusals", len(rows))
+        except Exception as exc:  # an outage: a warning, as a count lost, not a traceback
+            log.warning("could not record %d validation refusals: %s", len(rows), exc)
 
     def close(self) -> None:
         self.flush()

@@ -92,3 +92,15 @@ def test_bad_queries_are_refused(client, viewer):
         assert response.status_code == 422, (query, response.json)
         assert response.json["message"]
     assert client.get(f"{PREFIX}/analytics/changes").status_code == 401
+
+
+def test_a_large_write_is_counted_whole(client, admin, viewer, engine):
+    # Over 50 rows the change log is appended by COPY on PostgreSQL (db/repositories/changes.py).
+    for n in range(60):
+        rule = {"type": "int", "default": 0, "description": f"counter {n}"}
+        assert client.put(f"{PREFIX}/rules/analytics.counter_{n}", json=rule, headers=admin).status_code in (200, 201)
+    updates = [{"key": f"analytics.counter_{n}", "value": n + 1} for n in range(60)]
+    assert client.post(f"{PREFIX}/values/batch", json={"updates": updates}, headers=admin).status_code == 200
+    report = _changes(client, viewer, group_by="action")
+    assert report["by_action"]["batch"] == 60
+    assert report["total_changes"] == sum(report["by_action"].values())
