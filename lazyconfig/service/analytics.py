@@ -20,7 +20,7 @@ DEFAULT_SPAN = timedelta(days=29)  # with today: 30 days
 FLUSH_SECONDS = 1.0  # a refusal reaches the database within about this long
 FLUSH_ROWS = 500  # or as soon as this many wait
 CHECK = "validate"  # a check is not a refused write: the console checks as the user types
-QUEUE_MAX = 10_000  # beyond this, refusals are counted in the log line only (a flood)
+QUEUE_MAX = 10_000  # beyond this (a flood), refusals are only counted: RefusalLog.dropped
 
 
 class ChangeAnalytics:

@@ -94,6 +94,12 @@ def test_bad_queries_are_refused(client, viewer):
     assert client.get(f"{PREFIX}/analytics/changes").status_code == 401
 
 
+def test_the_first_and_last_days_there_are_answer(client, viewer):
+    report = _changes(client, viewer, **{"from": "0001-01-01", "to": "9999-12-31"})
+    assert (report["from"], report["to"], report["total_changes"]) == ("0001-01-01", "9999-12-31", 0)
+    assert _changes(client, viewer, to="0001-01-05")["from"] == "0001-01-01"
+
+
 def test_a_large_write_is_counted_whole(client, admin, viewer, engine):
     # Over 50 rows the change log is appended by COPY on PostgreSQL (db/repositories/changes.py).
     for n in range(60):

@@ -18,7 +18,9 @@ NO_USER = ""  # change_counts' name for changes without a recorded user
 def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     """[first 00:00, the day after last 00:00) in UTC."""
     start = datetime.combine(first, time(), timezone.utc)
-    return start, datetime.combine(last, time(), timezone.utc) + timedelta(days=1)
+    if last == date.max:  # no day after it to stop at
+        return start, datetime.max.replace(tzinfo=timezone.utc)
+    return start, datetime.combine(last + timedelta(days=1), time(), timezone.utc)
 
 
 class ChangeAnalyticsRepository:
