@@ -32,7 +32,7 @@ def init_app(app: Flask, configuration_engine: ConfigurationEngine, settings: Se
     context.init_app(app, configuration_engine, settings)
     auth.init_app(app, secret, settings.token_ttl)
     docs.init_app(app)
-    console.init_app(app, secret, settings.token_ttl)
+    console.init_app(app, settings, secret)
     app.url_map.converters["id"] = RowIdConverter
     api = Api(app)
     api.register_converter(RowIdConverter, lambda _c: {"type": "integer", "minimum": 0,

@@ -18,12 +18,13 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def init_app(app: Flask, secret: str, lifetime_seconds: int) -> None:
-    """Sign the console's session cookie with a key of its own, derived from `secret`."""
+def init_app(app: Flask, secret: str, lifetime_seconds: int, https_only: bool) -> None:
+    """Sign the console's session cookie with a key of its own, derived from `secret`;
+    `https_only` marks it Secure (LAZYCONFIG_ENV=production)."""
     app.secret_key = hmac.new(secret.encode(), b"lazyconfig console session",
                               hashlib.sha256).hexdigest()
     app.config.update(SESSION_COOKIE_NAME=COOKIE, SESSION_COOKIE_HTTPONLY=True,
-                      SESSION_COOKIE_SAMESITE="Strict",
+                      SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_SECURE=https_only,
                       PERMANENT_SESSION_LIFETIME=timedelta(seconds=lifetime_seconds))
 
 

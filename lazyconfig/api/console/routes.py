@@ -9,6 +9,7 @@ from flask_jwt_extended import decode_token
 from flask_smorest import abort
 
 from ...auth import claims_problem
+from ...settings import Settings
 from .. import session_auth
 from ..blueprint import PREFIX
 from ..context import engine, settings
@@ -22,8 +23,9 @@ POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'sel
           "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
 
-def init_app(app: Flask, secret: str, lifetime_seconds: int) -> None:
-    session_auth.init_app(app, secret, lifetime_seconds)
+def init_app(app: Flask, app_settings: Settings, secret: str) -> None:
+    session_auth.init_app(app, secret, app_settings.token_ttl,
+                          https_only=app_settings.env == "production")
     app.register_blueprint(bp)
 
 
