@@ -9,6 +9,7 @@ const rows = new Map();    // key -> its <tr>
 const staged = new Map();  // key -> {value, version: the version the edit began from}
 const checks = new Map();  // key -> the number of its newest check, so late answers lose
 const $ = (id) => document.getElementById(id);
+const CHECK_DELAY_MS = 120; // a pause in typing, before the value is checked
 
 function parse(text, type) {
   const trimmed = text.trim();
@@ -82,6 +83,8 @@ async function edited(key, input, message) {
     setProblem(input, message, "");
   } else {
     staged.get(key).value = value;
+    await new Promise((resolve) => setTimeout(resolve, CHECK_DELAY_MS));
+    if (checks.get(key) !== number) return; // typed on: only the last keystroke is checked
     const verdict = await api("POST", "/validate", { key, value });
     if (checks.get(key) !== number) return;
     setProblem(input, message, verdict.validation_errors.join("; "));
