@@ -5,7 +5,8 @@ from flask import Flask
 
 from ..service.engine import ConfigurationEngine
 from ..settings import Settings
-from . import auth, context, docs, errors, health, memory, metrics, observe
+from . import auth, console, context, docs, errors, health, memory, metrics, observe
+from .analytics import blp as analytics
 from .body_limit import ChunkedBodyLimit
 from .blueprint import Api, RowIdConverter
 from .configuration import blp as configuration
@@ -21,7 +22,7 @@ from .validation import blp as validation
 from .values import blp as values
 
 RESOURCES = (status, values, validation, snapshots, notifications, configuration, rules,
-             templates, tokens, point_in_time)
+             templates, tokens, point_in_time, analytics)
 
 
 def init_app(app: Flask, configuration_engine: ConfigurationEngine, settings: Settings,
@@ -34,6 +35,7 @@ def init_app(app: Flask, configuration_engine: ConfigurationEngine, settings: Se
     context.init_app(app, configuration_engine, settings)
     auth.init_app(app, secret, settings.token_ttl)
     docs.init_app(app)
+    console.init_app(app, settings, secret)
     app.url_map.converters["id"] = RowIdConverter
     api = Api(app)
     api.register_converter(RowIdConverter, lambda _c: {"type": "integer", "minimum": 0,

@@ -4,7 +4,8 @@ of its kind, each handing back the same Caller (domain/callers.py; docs/auth.md)
 - `lzc_<id>_<secret>`: a service token (api/service_tokens.py);
 - a JWT whose header names RS256, ES256 or EdDSA, when single sign-on is configured: the
   OIDC provider's (api/oidc_tokens.py);
-- any other Bearer token: signed HS256 (api/signed_tokens.py).
+- any other Bearer token: signed HS256 (api/signed_tokens.py);
+- no Authorization header at all: the console's session cookie (api/session_auth.py).
 
 Verified callers are remembered by their header (api/verified_tokens.py); revocation and
 expiry are checked on every request, remembered or not.
@@ -24,6 +25,7 @@ from .context import engine, settings
 from .errors import BEARER_CHALLENGE
 from .oidc_tokens import OidcVerifier
 from .service_tokens import is_service_token, service_caller
+from .session_auth import session_caller
 from .signed_tokens import LEEWAY, signed_caller
 from .verified_tokens import VerifiedTokens
 
@@ -56,13 +58,16 @@ def _verify(header: str) -> Caller:
 
 
 def authenticate() -> Caller:
-    """The request's caller, verified (401 for no credential, a bad one, or a revoked one)."""
+    """The request's caller, verified (401 for no credential, a bad one, or a revoked one):
+    its Authorization header, or without one the console's session cookie."""
     header = request.headers.get("Authorization", "")
-    verified = current_app.extensions[VERIFIED]
-    caller = verified.get(header)
+    caller = None if header else session_caller()
     if caller is None:
-        caller = _verify(header)
-        verified.remember(header, caller)
+        verified = current_app.extensions[VERIFIED]
+        caller = verified.get(header)
+        if caller is None:
+            caller = _verify(header)
+            verified.remember(header, caller)
     if engine().revocations.is_revoked(caller.token_id):
         abort(401, message="the token has been revoked", headers=BEARER_CHALLENGE)
     if caller.kind == SERVICE and caller.expired():  # our own clock: no leeway to allow

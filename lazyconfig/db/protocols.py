@@ -5,7 +5,7 @@ implement these; one contract test suite runs against both, so they cannot drift
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Iterable, Mapping, Protocol
 
 from ..domain import Change, ConfigurationValidationRule
@@ -121,6 +121,25 @@ class AuditStore(Protocol):
     def record(self, *, at: datetime, actor: str | None, action: str, subject: str,
                request_id: str | None, detail: Any = None) -> None: ...
     def page(self, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]: ...
+class ChangeAnalytics(Protocol):
+    """Sums of the change log's daily counts and of refusals, from day `first` to `last`."""
+
+    def counts_by(self, group_by: str, first: date, last: date,
+                  limit: int) -> list[tuple[Any, int]]: ...
+    def by_action(self, first: date, last: date) -> dict[str, int]: ...
+    def median_undo_seconds(self, first: date, last: date) -> float | None: ...
+    def refusals_by_key(self, first: date, last: date, limit: int) -> list[tuple[str, int]]: ...
+
+
+class RefusalStore(Protocol):
+    def add_many(self, rows: list[dict[str, Any]]) -> None: ...
+
+
+class UserStore(Protocol):
+    def get(self, name: str) -> tuple[str, str] | None: ...
+    def put(self, name: str, role: str, password_hash: str, at: datetime) -> None: ...
+    def delete(self, name: str) -> bool: ...
+    def names(self) -> list[tuple[str, str]]: ...
 
 
 class UnitOfWork(Protocol):
@@ -138,6 +157,9 @@ class UnitOfWork(Protocol):
     tokens: ServiceTokenStore
     revocations: RevocationStore
     audit: AuditStore
+    analytics: ChangeAnalytics
+    refusals: RefusalStore
+    users: UserStore
 
     def __enter__(self) -> "UnitOfWork": ...
     def __exit__(self, *exc_info: Any) -> None: ...

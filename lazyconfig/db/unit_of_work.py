@@ -19,6 +19,7 @@ from ..errors import (ConfigurationError, InvalidParameter, SchemaMoved,
                       StorageUnavailable)
 from .connection import WRITE_OPTION
 from .repositories.access import AuditRepository, RevocationRepository, ServiceTokenRepository
+from .repositories.analytics import ChangeAnalyticsRepository, RefusalRepository
 from .repositories.changes import ChangeRepository
 from .repositories.compactions import CompactionRepository
 from .repositories.hosts import HostRepository
@@ -26,6 +27,7 @@ from .repositories.key_migrations import KeyMigrationRepository
 from .repositories.rules import RuleRepository
 from .repositories.snapshots import SnapshotRepository
 from .repositories.templates import TemplateRepository
+from .repositories.users import UserRepository
 from .repositories.values import ValueRepository
 
 log = logging.getLogger(__name__)
@@ -101,6 +103,9 @@ class SqlUnitOfWork:
         self.tokens = ServiceTokenRepository(self.session)
         self.revocations = RevocationRepository(self.session)
         self.audit = AuditRepository(self.session)
+        self.analytics = ChangeAnalyticsRepository(self.session)
+        self.refusals = RefusalRepository(self.session)
+        self.users = UserRepository(self.session)
         try:
             if self.write and self.session.get_bind().dialect.name == "postgresql":
                 self.session.execute(text("SELECT pg_advisory_xact_lock(:id)"),

@@ -11,14 +11,14 @@ import time
 from dataclasses import dataclass
 
 ROLES = ("viewer", "editor", "admin")  # lowest to highest
-SIGNED, SERVICE, OIDC = "signed", "service", "oidc"  # the kinds of credential
+SIGNED, SERVICE, OIDC, CONSOLE = "signed", "service", "oidc", "console"  # kinds of credential
 
 
 @dataclass(frozen=True)
 class Caller:
     name: str  # recorded as the author of the caller's changes
     role: str
-    kind: str  # SIGNED, SERVICE or OIDC
+    kind: str  # SIGNED, SERVICE, OIDC or CONSOLE (a browser's session cookie)
     keys: tuple[str, ...] | None = None  # glob patterns of the keys it may use; None: all
     expires_at: float | None = None  # seconds since the epoch; None: never
     token_id: str | None = None  # a signed token's jti, a service token's `lzc_<id>`

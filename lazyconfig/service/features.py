@@ -3,6 +3,8 @@ that owns its rules. ConfigurationEngine inherits them all from here, so its own
 the small facade of the core (docs/architecture.md)."""
 from __future__ import annotations
 
+from .accounts import ConsoleAccounts
+from .analytics import ChangeAnalytics
 from .importers import ForeignImports
 from .key_migrations import KeyMigrationOperations
 from .point_in_time import PointInTime
@@ -11,6 +13,6 @@ from .tokens import TokenOperations
 
 
 class FeatureOperations(TemplateOperations, KeyMigrationOperations, TokenOperations, PointInTime,
-                        ForeignImports):
+                        ForeignImports, ChangeAnalytics, ConsoleAccounts):
     """Every feature mixin; each uses only the engine's pipeline, replica, storage and
     `_author`/`_write`."""

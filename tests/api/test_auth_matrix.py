@@ -54,6 +54,7 @@ EXPECTED_ROLE = {
     ("POST", "/tokens/revoke"): "admin",
     ("GET", "/audit"): "admin",
     ("POST", "/restore"): "editor",
+    ("GET", "/analytics/changes"): "viewer",
 }
 # What a token scoped to keys may use: a route of one key (in its scope), and the routes that
 # check or filter keys themselves. Every other route is 403 to it.
