@@ -1,6 +1,8 @@
 """The console's session cookie, without a browser: its flags, and what it may do."""
 from __future__ import annotations
 
+import jwt
+
 from lazyconfig.app import create_app
 
 from .conftest import PREFIX
@@ -48,3 +50,16 @@ def test_a_signed_out_cookie_and_a_forged_one_are_no_session(client, token, app)
     client.set_cookie("lazyconfig_console", "eyJ1c2VyIjoibWFsbG9yeSIsInJvbGUiOiJhZG1pbiJ9.forged")
     assert client.get(f"{PREFIX}/values/{KEY}").status_code == 401
     assert client.get("/console/values").status_code == 302
+
+
+def test_revoking_the_pasted_token_ends_its_console_session(client, token, engine):
+    pasted = token("editor", "erin")
+    _signed_in(client, pasted)
+    assert client.get(f"{PREFIX}/values/{KEY}").status_code == 200
+    engine.revoke_jti(jwt.decode(pasted, options={"verify_signature": False})["jti"],
+                      user="admin-user")
+    assert client.get(f"{PREFIX}/values/{KEY}").status_code == 401
+    page = client.get("/console/sign-in")
+    csrf = page.text.split('name="csrf-token" content="')[1].split('"')[0]
+    again = client.post("/console/sign-in", data={"csrf_token": csrf, "token": pasted})
+    assert again.status_code == 401 and "revoked" in again.text
