@@ -6,6 +6,7 @@ from flask import Flask
 from ..service.engine import ConfigurationEngine
 from ..settings import Settings
 from . import auth, context, docs, errors, health, memory, metrics, observe
+from .backups import blp as backups
 from .body_limit import ChunkedBodyLimit
 from .blueprint import Api, RowIdConverter
 from .configuration import blp as configuration
@@ -17,7 +18,8 @@ from .status import blp as status
 from .validation import blp as validation
 from .values import blp as values
 
-RESOURCES = (status, values, validation, snapshots, notifications, configuration, rules)
+RESOURCES = (status, values, validation, snapshots, notifications, configuration, rules,
+             backups)
 
 
 def init_app(app: Flask, configuration_engine: ConfigurationEngine, settings: Settings,

@@ -22,6 +22,8 @@ Answer = tuple[dict[str, Any], int, Mapping[str, str]]
 STATUS = {  # most specific first
     errors.UnknownKey: 404,
     errors.SnapshotNotFound: 404,
+    errors.BackupNotFound: 404,
+    errors.DatabaseNotEmpty: 409,
     errors.UnstorableText: 422,
     errors.ValidationFailed: 400,
     errors.InvalidSource: 400,

@@ -1,4 +1,4 @@
-"""The seven tables; db/migrations/ mirrors them exactly (tests/migrations checks it). Column
+"""The tables; db/migrations/ mirrors them exactly (tests/migrations checks it). Column
 sizes come from domain/limits.py, which validation checks first, so that both databases
 refuse the same input."""
 from __future__ import annotations
@@ -126,3 +126,16 @@ class HostRow(Base):
     id: Mapped[str] = mapped_column(String(HOST_ID_MAX), primary_key=True)
     seen_at: Mapped[float]  # seconds since the epoch, by the database's clock
     writes: Mapped[bool] = mapped_column(default=False)  # it has acknowledged writes
+
+
+class BackupScheduleRow(Base):
+    """The lease of scheduled backups: the newest interval slot a process claimed, so that
+    one process of all workers and instances takes each scheduled backup
+    (service/backup_schedule.py)."""
+
+    __tablename__ = "backup_schedule"
+
+    name: Mapped[str] = mapped_column(String(NAME_MAX), primary_key=True)
+    slot: Mapped[int] = mapped_column(BigId)  # seconds since the epoch // interval
+    holder: Mapped[str | None] = mapped_column(String(HOST_ID_MAX))
+    claimed_at: Mapped[float]  # seconds since the epoch, by the database's clock

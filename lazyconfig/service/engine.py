@@ -15,7 +15,7 @@ from ..domain.documents import export_document, read_import_document
 from ..domain.redaction import Redaction
 from ..errors import UnknownKey
 from ..settings import Settings
-from . import planning, reads, rules, snapshots, validation, writes
+from . import backup_directory, planning, reads, rules, snapshots, validation, writes
 from .apply import Author
 from .compaction import ChangeLogCompaction
 from .pipeline import WritePipeline
@@ -27,7 +27,7 @@ from .snapshots import Retention
 _MISSING = object()
 
 
-class ConfigurationEngine:
+class ConfigurationEngine(backup_directory.BackupOperations):
     def __init__(self, *, settings: Settings, storage: Storage, replica: Replica, freshness,
                  validators: rules.Validators, load_sources: Callable[[Mapping | None], Any],
                  default_user: str, database=None, closers: Iterable[Callable] = ()):

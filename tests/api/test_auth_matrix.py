@@ -15,6 +15,7 @@ from .conftest import PREFIX, SECRET
 
 KEY = "lazy_loading_unloading_check_interval"
 FAR_FUTURE = 4102444800
+BACKUP_ID = "lazyconfig-20261205T000000000000Z"  # none such: an admin gets 404
 # The single source of the lowest role each (method, rule) needs.
 EXPECTED_ROLE = {
     ("GET", "/status"): "viewer",
@@ -40,6 +41,9 @@ EXPECTED_ROLE = {
     ("GET", "/rules"): "viewer",
     ("GET", "/rules/<string:key>"): "viewer",
     ("PUT", "/rules/<string:key>"): "admin",
+    ("GET", "/backups"): "admin",
+    ("POST", "/backups"): "admin",
+    ("POST", "/backups/<backup_id>/verify"): "admin",
 }
 # A body that gets past parsing, so the status shows the role check and nothing else.
 BODIES = {
@@ -81,7 +85,8 @@ BAD_TOKENS = {
 
 
 def url(rule: str, snapshot_id: int) -> str:
-    return PREFIX + rule.replace("<string:key>", KEY).replace("<id:snapshot_id>", str(snapshot_id))
+    return PREFIX + rule.replace("<string:key>", KEY).replace(
+        "<id:snapshot_id>", str(snapshot_id)).replace("<backup_id>", BACKUP_ID)
 
 
 def call(client, method, rule, snapshot_id, authorization):
@@ -145,7 +150,7 @@ def test_a_viewer_never_sees_a_sensitive_value_nor_do_the_logs(app, client, engi
     snapshot_id = engine.create_snapshot("with the secret", user="setup")
     bodies = {}
     for method, rule in EXPECTED_ROLE:
-        if method != "GET":
+        if method != "GET" or EXPECTED_ROLE[(method, rule)] != "viewer":
             continue
         path = url(rule, snapshot_id).replace(KEY, "api_password")
         if rule == "/notifications/stream":
