@@ -10,12 +10,15 @@ gives the same lines on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import json.encoder
+import json.scanner
+from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator
 
-from sqlalchemy import Connection, Engine, Integer, String, Table, func, select, text
+from sqlalchemy import (Boolean, Connection, Engine, Integer, String, Table, func, select,
+                        text)
 
-from .base import UTCDateTime
+from .base import JSONText, UTCDateTime
 from .connection import WRITE_OPTION
 from .models import Base
 from .unit_of_work import WRITE_LOCK_ID
@@ -24,8 +27,13 @@ from .unit_of_work import WRITE_LOCK_ID
 # process took the last scheduled backup. A restored database starts without them.
 EXCLUDED = frozenset({"hosts", "backup_schedule"})
 STREAM_ROWS = 5_000  # rows fetched, and inserted, per round trip
-_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), allow_nan=False,
-                            default=lambda value: value.isoformat())
+# json's C encoder called directly: JSONEncoder.encode builds one per call. Its arguments:
+# markers (no cycle check), default, string encoder, indent, separators, sort_keys,
+# skipkeys, allow_nan.
+_ENCODE = json.encoder.c_make_encoder(None, lambda value: _iso(value),
+                                      json.encoder.encode_basestring_ascii, None, ":", ",",
+                                      True, False, False)
+_SCAN = json.scanner.make_scanner(json.JSONDecoder())  # one C call per JSON text
 
 
 def backed_up_tables() -> list[Table]:
@@ -35,28 +43,6 @@ def backed_up_tables() -> list[Table]:
 
 def header(table: Table) -> dict[str, Any]:
     return {"table": table.name, "columns": [column.name for column in table.columns]}
-
-
-def encode_row(row: Iterable[Any]) -> str:
-    """A row's canonical line (without the newline)."""
-    return _ENCODER.encode(tuple(row))
-
-
-def row_decoder(table: Table, columns: list[str]) -> Callable[[list[Any]], dict[str, Any]]:
-    """Turns a canonical row of `columns` back into the values `table.insert()` takes."""
-    known = {column.name: column for column in table.columns}
-    missing = set(columns) ^ set(known)
-    if missing:
-        raise ValueError(f"table {table.name}: columns {sorted(missing)} differ from this "
-                         "lazyconfig's schema")
-    dates = [i for i, name in enumerate(columns) if isinstance(known[name].type, UTCDateTime)]
-
-    def decode(values: list[Any]) -> dict[str, Any]:
-        for i in dates:
-            if values[i] is not None:
-                values[i] = datetime.fromisoformat(values[i])
-        return dict(zip(columns, values))
-    return decode
 
 
 def _ordered(table: Table, dialect: str):
@@ -69,27 +55,74 @@ def _ordered(table: Table, dialect: str):
 
 
 def reading(engine: Engine) -> Connection:
-    """A connection whose first statement starts one consistent snapshot: REPEATABLE READ
-    on PostgreSQL, a deferred read transaction on SQLite in WAL mode. Writers go on."""
+    """A connection in one consistent snapshot: REPEATABLE READ on PostgreSQL (times read
+    in UTC), a read transaction on SQLite in WAL mode. Writers go on. Close it after."""
     if engine.dialect.name == "postgresql":
         engine = engine.execution_options(isolation_level="REPEATABLE READ",
                                           postgresql_readonly=True)
-    return engine.connect()
+    conn = engine.connect()
+    conn.begin()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SET LOCAL TIME ZONE 'UTC'"))
+    return conn
 
 
 def dump(conn: Connection) -> Iterator[tuple[Table, Iterator[str]]]:
-    """Each backed-up table and the canonical lines of its rows, read on `conn` (open a
-    transaction on it first: every table then comes from the same snapshot)."""
+    """Each backed-up table and the canonical lines of its rows, read on `conn` (from
+    `reading`, so that every table comes from the same snapshot)."""
     for table in backed_up_tables():
         yield table, _lines(conn, table)
 
 
 def _lines(conn: Connection, table: Table) -> Iterator[str]:
-    result = conn.execution_options(yield_per=STREAM_ROWS).execute(
-        _ordered(table, conn.dialect.name))
-    for rows in result.partitions():
-        for row in rows:
-            yield encode_row(row)
+    # The driver's cursor, not SQLAlchemy's result: its per-cell processing was most of a
+    # backup's time; the canonical form needs work on SQLite's JSON, times and booleans only.
+    fixes = _sqlite_fixes(table) if conn.dialect.name == "sqlite" else []
+    statement = str(_ordered(table, conn.dialect.name).compile(dialect=conn.dialect))
+    raw = conn.connection.dbapi_connection
+    cursor = raw.cursor(name=f"backup_{table.name}") if conn.dialect.name == "postgresql" \
+        else raw.cursor()
+    try:
+        cursor.execute(statement)
+        while rows := cursor.fetchmany(STREAM_ROWS):
+            for row in rows:
+                if fixes:
+                    row = list(row)
+                    for index, fix in fixes:
+                        if row[index] is not None:
+                            row[index] = fix(row[index])
+                yield "".join(_ENCODE(row, 0))
+    finally:
+        cursor.close()
+
+
+def _sqlite_fixes(table: Table) -> list[tuple[int, Callable[[Any], Any]]]:
+    """What turns a column's raw SQLite value into its canonical one, by position."""
+    fixes = []
+    for index, column in enumerate(table.columns):
+        kind = column.type
+        if isinstance(kind, UTCDateTime):
+            fixes.append((index, _sqlite_time))
+        elif isinstance(kind, JSONText):
+            fixes.append((index, _json_text))
+        elif isinstance(kind, Boolean):
+            fixes.append((index, bool))
+    return fixes
+
+
+def _sqlite_time(stored: str) -> str:
+    # SQLAlchemy stores 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC (db/base.py: UTCDateTime)
+    if len(stored) == 26 and stored[10] == " ":
+        return f"{stored[:10]}T{stored[11:]}+00:00"
+    return _iso(datetime.fromisoformat(stored).replace(tzinfo=timezone.utc))
+
+
+def _json_text(stored: str) -> Any:
+    return _SCAN(stored, 0)[0]
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
 def head_revision(conn: Connection) -> int:
@@ -119,17 +152,72 @@ def clear(conn: Connection) -> None:
         conn.execute(table.delete())
 
 
-def insert(conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> int:
-    """Insert `rows` into `table` a batch at a time; returns how many."""
-    count, batch = 0, []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == STREAM_ROWS:
-            conn.execute(table.insert(), batch)
-            count, batch = count + len(batch), []
-    if batch:
-        conn.execute(table.insert(), batch)
-    return count + len(batch)
+def insert(conn: Connection, table: Table, columns: list[str],
+           rows: Iterable[list[Any]]) -> int:
+    """Insert canonical `rows` of `columns` into `table` through the driver (COPY on
+    PostgreSQL, executemany on SQLite); returns how many. ValueError when `columns` are not
+    the table's."""
+    known = {column.name: column for column in table.columns}
+    if set(columns) ^ set(known) or len(set(columns)) != len(columns):
+        raise ValueError(f"table {table.name}: columns {columns} are not this lazyconfig's "
+                         f"{list(known)}")
+    fixes = _driver_fixes([known[name] for name in columns], conn.dialect.name)
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in columns)
+    cursor = conn.connection.dbapi_connection.cursor()
+    count = 0
+    try:
+        if conn.dialect.name == "postgresql":
+            with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(_fixed(row, fixes))
+                    count += 1
+            return count
+        statement = f"INSERT INTO {quote(table.name)} ({names}) VALUES " \
+                    f"({', '.join('?' * len(columns))})"
+        batch = []
+        for row in rows:
+            batch.append(_fixed(row, fixes))
+            if len(batch) == STREAM_ROWS:
+                cursor.executemany(statement, batch)
+                count, batch = count + len(batch), []
+        cursor.executemany(statement, batch)
+        return count + len(batch)
+    finally:
+        cursor.close()
+
+
+def _fixed(row: list[Any], fixes: list[tuple[int, Callable[[Any], Any]]]) -> list[Any]:
+    for index, fix in fixes:
+        row[index] = fix(row[index])
+    return row
+
+
+def _driver_fixes(columns, dialect: str) -> list[tuple[int, Callable[[Any], Any]]]:
+    """What turns a canonical value into what the driver stores, by position: JSON as its
+    text (JSON null for None, as JSONValue stores it), times as SQLite's text."""
+    fixes = []
+    for index, column in enumerate(columns):
+        if isinstance(column.type, JSONText):
+            fixes.append((index, lambda value: "".join(_ENCODE(value, 0))))
+        elif isinstance(column.type, UTCDateTime):
+            fixes.append((index, _stored_time if dialect == "sqlite" else _checked_time))
+    return fixes
+
+
+def _stored_time(value: str | None) -> str | None:
+    """A canonical time as SQLAlchemy stores it in SQLite: 'YYYY-MM-DD HH:MM:SS.ffffff'."""
+    if value is None:
+        return None
+    return _checked_time(value)[:26].replace("T", " ")
+
+
+def _checked_time(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not (len(value) == 32 and value.endswith("+00:00")):
+        value = _iso(datetime.fromisoformat(value))  # ValueError for what is no time
+    return value
 
 
 def reset_sequences(conn: Connection) -> None:

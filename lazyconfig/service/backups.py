@@ -27,7 +27,7 @@ KIND = "lazyconfig-backup"
 def create(database: Engine, path: Path, user: str) -> dict[str, Any]:
     """Write a backup of `database` to `path`, every table read from one snapshot while
     writers go on; returns its manifest."""
-    with backup_tables.reading(database) as conn, conn.begin():
+    with backup_tables.reading(database) as conn:
         manifest = {"kind": KIND, "format_version": backup_file.FORMAT_VERSION,
                     "schema_revision": _schema_revision(conn),
                     "revision": backup_tables.head_revision(conn),
@@ -52,7 +52,7 @@ def _schema_revision(conn: Connection) -> str | None:
 
 def state_hash(database: Engine) -> str:
     """SHA-256 of the database's canonical rows, as a backup's `state_sha256` has it."""
-    with backup_tables.reading(database) as conn, conn.begin():
+    with backup_tables.reading(database) as conn:
         return backup_file.state_sha256(_sections(conn))
 
 
@@ -126,8 +126,7 @@ def _load(conn: Connection, path: Path, manifest: dict[str, Any]) -> None:
             table = tables.get(head.get("table"))
             if table is None or table.name in counts:
                 raise InvalidBackup(f"{path.name}: unexpected table {head.get('table')!r}")
-            decode = backup_tables.row_decoder(table, head["columns"])
-            counts[table.name] = backup_tables.insert(conn, table, map(decode, rows))
+            counts[table.name] = backup_tables.insert(conn, table, head["columns"], rows)
     except (ValueError, KeyError, TypeError, OSError, EOFError, zlib.error,
             StatementError) as exc:
         raise InvalidBackup(f"{path.name}: unreadable content ({exc})") from exc
