@@ -15,8 +15,8 @@ import json.scanner
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator
 
-from sqlalchemy import (Boolean, Connection, Engine, Integer, String, Table, func, select,
-                        text)
+from sqlalchemy import (Boolean, Connection, Engine, Integer, String, Table, Text, cast,
+                        func, select, text)
 
 from .base import JSONText, UTCDateTime
 from .connection import WRITE_OPTION
@@ -27,6 +27,7 @@ from .unit_of_work import WRITE_LOCK_ID
 # process took the last scheduled backup. A restored database starts without them.
 EXCLUDED = frozenset({"hosts", "backup_schedule"})
 STREAM_ROWS = 5_000  # rows fetched, and inserted, per round trip
+PG_TIME_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'  # what datetime.isoformat gives in UTC
 # json's C encoder called directly: JSONEncoder.encode builds one per call. Its arguments:
 # markers (no cycle check), default, string encoder, indent, separators, sort_keys,
 # skipkeys, allow_nan.
@@ -51,7 +52,18 @@ def _ordered(table: Table, dialect: str):
         # PostgreSQL sorts text by its collation, SQLite by bytes: ask both for bytes.
         text_key = isinstance(column.type, String) and dialect == "postgresql"
         keys.append(column.collate("C") if text_key else column)
-    return select(table).order_by(*keys)
+    columns = table.columns if dialect != "postgresql" else [_pg_text(c) for c in table.columns]
+    return select(*columns).order_by(*keys)
+
+
+def _pg_text(column):
+    """Times as their canonical text and JSON as text, made by PostgreSQL: cheaper than a
+    datetime per row, and than psycopg's JSON loader (which goes through json.loads)."""
+    if isinstance(column.type, UTCDateTime):
+        return func.to_char(func.timezone("UTC", column), PG_TIME_FORMAT).label(column.name)
+    if isinstance(column.type, JSONText):
+        return cast(column, Text).label(column.name)
+    return column
 
 
 def reading(engine: Engine) -> Connection:
@@ -77,8 +89,9 @@ def dump(conn: Connection) -> Iterator[tuple[Table, Iterator[str]]]:
 def _lines(conn: Connection, table: Table) -> Iterator[str]:
     # The driver's cursor, not SQLAlchemy's result: its per-cell processing was most of a
     # backup's time; the canonical form needs work on SQLite's JSON, times and booleans only.
-    fixes = _sqlite_fixes(table) if conn.dialect.name == "sqlite" else []
-    statement = str(_ordered(table, conn.dialect.name).compile(dialect=conn.dialect))
+    fixes = _read_fixes(table, conn.dialect.name)
+    statement = str(_ordered(table, conn.dialect.name).compile(
+        dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
     raw = conn.connection.dbapi_connection
     cursor = raw.cursor(name=f"backup_{table.name}") if conn.dialect.name == "postgresql" \
         else raw.cursor()
@@ -96,16 +109,17 @@ def _lines(conn: Connection, table: Table) -> Iterator[str]:
         cursor.close()
 
 
-def _sqlite_fixes(table: Table) -> list[tuple[int, Callable[[Any], Any]]]:
-    """What turns a column's raw SQLite value into its canonical one, by position."""
+def _read_fixes(table: Table, dialect: str) -> list[tuple[int, Callable[[Any], Any]]]:
+    """What turns a column's value as read into its canonical one, by position: JSON text
+    parsed; on SQLite, its time text and 0/1 booleans too (PostgreSQL sends both ready)."""
     fixes = []
     for index, column in enumerate(table.columns):
         kind = column.type
-        if isinstance(kind, UTCDateTime):
-            fixes.append((index, _sqlite_time))
-        elif isinstance(kind, JSONText):
+        if isinstance(kind, JSONText):
             fixes.append((index, _json_text))
-        elif isinstance(kind, Boolean):
+        elif dialect == "sqlite" and isinstance(kind, UTCDateTime):
+            fixes.append((index, _sqlite_time))
+        elif dialect == "sqlite" and isinstance(kind, Boolean):
             fixes.append((index, bool))
     return fixes
 
@@ -118,7 +132,10 @@ def _sqlite_time(stored: str) -> str:
 
 
 def _json_text(stored: str) -> Any:
-    return _SCAN(stored, 0)[0]
+    try:
+        return _SCAN(stored, 0)[0]
+    except StopIteration:  # the scanner's word for "no JSON here"
+        raise ValueError(f"not JSON: {stored[:40]!r}") from None
 
 
 def _iso(value: datetime) -> str:

@@ -20,9 +20,9 @@ LISTED = ("created_at", "created_by", "revision", "schema_revision", "format_ver
 
 def listing(path: Path) -> dict[str, Any]:
     """What a list of backups shows of one file: its manifest's fields, or why it has none."""
-    entry: dict[str, Any] = {"id": path.name[:-len(SUFFIX)], "file": str(path),
-                             "size": path.stat().st_size}
+    entry: dict[str, Any] = {"id": path.name[:-len(SUFFIX)], "file": str(path), "size": 0}
     try:
+        entry["size"] = path.stat().st_size  # retention elsewhere may just have removed it
         manifest = backup_file.read_manifest(path)
     except (InvalidBackup, ValueError, OSError) as exc:
         return {**entry, "problem": getattr(exc, "message", str(exc))}
