@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator
 
 from sqlalchemy import (Boolean, Connection, Engine, Integer, String, Table, Text, cast,
-                        func, select, text)
+                        create_engine, event, func, select, text)
 
 from .base import JSONText, UTCDateTime
 from .connection import WRITE_OPTION
@@ -161,6 +161,18 @@ def writing(engine: Engine) -> Connection:
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": WRITE_LOCK_ID})
     return conn
+
+
+def scratch_sqlite(path: str) -> Engine:
+    """An SQLite database for a trial restore: no journal and no fsync (it is thrown away
+    after), foreign keys checked as on our engine."""
+    engine = create_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        for pragma in ("journal_mode=OFF", "synchronous=OFF", "foreign_keys=ON"):
+            dbapi_connection.execute(f"PRAGMA {pragma}")
+    return engine
 
 
 def clear(conn: Connection) -> None:

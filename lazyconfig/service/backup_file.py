@@ -139,7 +139,7 @@ def read_manifest(path: Path) -> dict[str, Any]:
     if footer(sealed) != tail:
         raise InvalidBackup(f"{path.name}: the manifest does not match its checksum")
     manifest = json.loads(sealed)
-    if manifest.get("content_bytes") != size - FOOTER_SIZE - length:
+    if not isinstance(manifest, dict) or manifest.get("content_bytes") != size - FOOTER_SIZE - length:
         raise InvalidBackup(f"{path.name}: the content is not as long as the manifest says")
     return manifest
 
@@ -161,7 +161,7 @@ def check_content(path: Path, manifest: dict[str, Any]) -> None:
                 break
             sha.update(chunk)
             left -= len(chunk)
-    if sha.hexdigest() != manifest["content_sha256"]:
+    if sha.hexdigest() != manifest.get("content_sha256"):
         raise InvalidBackup(f"{path.name}: the content does not match its checksum")
 
 

@@ -15,7 +15,6 @@ from sqlalchemy.exc import StatementError
 
 from ..db import backup_tables, migrate
 from ..db.base import utcnow
-from ..db.connection import make_engine
 from ..db.models import Base
 from ..errors import DatabaseNotEmpty, InvalidBackup
 from . import backup_file
@@ -78,7 +77,7 @@ def verify(path: Path) -> dict[str, Any]:
     InvalidBackup, saying what failed, otherwise."""
     manifest = checked_manifest(path)
     with tempfile.TemporaryDirectory(prefix="lazyconfig-verify-") as scratch:
-        database = make_engine(f"sqlite:///{Path(scratch) / 'trial.db'}")
+        database = backup_tables.scratch_sqlite(str(Path(scratch) / "trial.db"))
         try:
             Base.metadata.create_all(database)  # the models are the migrations (drift test)
             with backup_tables.writing(database) as conn:
