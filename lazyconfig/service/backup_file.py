@@ -139,7 +139,8 @@ def read_manifest(path: Path) -> dict[str, Any]:
     if footer(sealed) != tail:
         raise InvalidBackup(f"{path.name}: the manifest does not match its checksum")
     manifest = json.loads(sealed)
-    if not isinstance(manifest, dict) or manifest.get("content_bytes") != size - FOOTER_SIZE - length:
+    content = size - FOOTER_SIZE - length
+    if not isinstance(manifest, dict) or manifest.get("content_bytes") != content:
         raise InvalidBackup(f"{path.name}: the content is not as long as the manifest says")
     return manifest
 
