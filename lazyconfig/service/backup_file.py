@@ -19,6 +19,8 @@ import io
 import json
 import json.scanner
 import os
+import queue
+import threading
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator
 
@@ -31,6 +33,7 @@ FOOTER_SIZE = len(FOOTER_TAG) + 10 + 1 + 64 + 1
 MANIFEST_MAX = 1 << 20  # a manifest names tables and counts: far below this
 CHUNK = 1 << 20
 LINES_PER_WRITE = 2_000  # lines joined before one call into the compressor
+QUEUED_CHUNKS = 8  # batches of lines waiting for the writer thread, at most
 COMPRESS_LEVEL = 1  # the change log compresses ~10× even at the fastest level
 _SCAN = json.scanner.make_scanner(json.JSONDecoder())  # json.loads without its wrapper
 
@@ -56,15 +59,14 @@ def write(path: Path, tables: Iterable[tuple[dict, Iterator[str]]],
     atomically (a partial file never carries the name). Returns the manifest, completed
     with row counts, the state hash and the content checksum."""
     partial = path.with_name(path.name + ".partial")
-    state, counts = hashlib.sha256(), {}
+    state = hashlib.sha256()
     try:
         with open(partial, "wb") as raw:
             content = _Hashing(raw)
             content.write(MAGIC)
             with gzip.GzipFile(fileobj=content, mode="wb", compresslevel=COMPRESS_LEVEL,
                                mtime=0) as stream:
-                for head, lines in tables:
-                    counts[head["table"]] = _write_table(stream, state, head, lines)
+                counts = _write_tables(_Sink(state, stream), tables)
             manifest = {**manifest, "tables": counts, "state_sha256": state.hexdigest(),
                         "content_sha256": content.sha.hexdigest(),
                         "content_bytes": content.size}
@@ -81,37 +83,69 @@ def write(path: Path, tables: Iterable[tuple[dict, Iterator[str]]],
 def state_sha256(tables: Iterable[tuple[dict, Iterator[str]]]) -> str:
     """The state hash `write` would record for `tables`, writing nothing."""
     state = hashlib.sha256()
-    for head, lines in tables:
-        _write_table(_Discard(), state, head, lines)
+    _write_tables(_Sink(state), tables)
     return state.hexdigest()
 
 
-class _Discard:
-    def write(self, data) -> int:
-        return len(data)
+def _write_tables(sink: "_Sink", tables: Iterable[tuple[dict, Iterator[str]]]) -> dict:
+    """Each table's header and row lines into `sink`; returns the rows per table."""
+    counts = {}
+    try:
+        for head, lines in tables:
+            sink.write((json.dumps(head, sort_keys=True, separators=(",", ":")) + "\n").encode())
+            counts[head["table"]] = count = 0
+            for batch in _batches(lines):
+                sink.write(("\n".join(batch) + "\n").encode())
+                counts[head["table"]] = count = count + len(batch)
+    finally:
+        sink.close()
+    return counts
 
 
-def _write_table(stream, state, head: dict, lines: Iterator[str]) -> int:
-    first = json.dumps(head, sort_keys=True, separators=(",", ":")) + "\n"
-    stream.write(first.encode())
-    state.update(first.encode())
-    count, batch = 0, []
+def _batches(lines: Iterator[str]) -> Iterator[list[str]]:
+    batch = []
     for line in lines:
         batch.append(line)
         if len(batch) == LINES_PER_WRITE:
-            count += _flush(stream, state, batch)
-    return count + _flush(stream, state, batch)
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
-def _flush(stream, state, batch: list[str]) -> int:
-    if not batch:
-        return 0
-    data = ("\n".join(batch) + "\n").encode()
-    stream.write(data)
-    state.update(data)
-    written = len(batch)
-    batch.clear()
-    return written
+class _Sink:
+    """Where the canonical text goes: the state hash and (unless None) the gzip stream, on
+    a thread of its own. zlib and hashlib release the GIL, so compressing and hashing
+    overlap reading and encoding the next rows."""
+
+    def __init__(self, state, stream=None):
+        self.state, self.stream, self._failure = state, stream, None
+        self._chunks: queue.Queue = queue.Queue(maxsize=QUEUED_CHUNKS)
+        self._thread = threading.Thread(target=self._run, name="lazyconfig-backup-writer",
+                                        daemon=True)
+        self._thread.start()
+
+    def write(self, data: bytes) -> None:
+        if self._failure is not None:
+            raise self._failure
+        self._chunks.put(data)
+
+    def close(self) -> None:
+        """Wait for every chunk to be written; raises what writing one raised."""
+        self._chunks.put(None)
+        self._thread.join()
+        if self._failure is not None:
+            raise self._failure
+
+    def _run(self) -> None:
+        while (data := self._chunks.get()) is not None:
+            if self._failure is None:
+                try:
+                    self.state.update(data)
+                    if self.stream is not None:
+                        self.stream.write(data)
+                except BaseException as exc:  # handed to the caller by write() or close()
+                    self._failure = exc
 
 
 def footer(manifest: bytes) -> bytes:
