@@ -67,15 +67,13 @@ def _pg_text(column):
 
 
 def reading(engine: Engine) -> Connection:
-    """A connection in one consistent snapshot: REPEATABLE READ on PostgreSQL (times read
-    in UTC), a read transaction on SQLite in WAL mode. Writers go on. Close it after."""
+    """A connection in one consistent snapshot: REPEATABLE READ on PostgreSQL, a read
+    transaction on SQLite in WAL mode. Writers go on. Close it after."""
     if engine.dialect.name == "postgresql":
         engine = engine.execution_options(isolation_level="REPEATABLE READ",
                                           postgresql_readonly=True)
     conn = engine.connect()
     conn.begin()
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SET LOCAL TIME ZONE 'UTC'"))
     return conn
 
 
