@@ -126,9 +126,10 @@ def _load(conn: Connection, path: Path, manifest: dict[str, Any]) -> None:
             if table is None or table.name in counts:
                 raise InvalidBackup(f"{path.name}: unexpected table {head.get('table')!r}")
             counts[table.name] = backup_tables.insert(conn, table, head["columns"], rows)
-    except (ValueError, KeyError, TypeError, OSError, EOFError, zlib.error,
-            StatementError) as exc:
-        raise InvalidBackup(f"{path.name}: unreadable content ({exc})") from exc
+    except (ValueError, KeyError, TypeError, OSError, EOFError, zlib.error, StatementError,
+            conn.dialect.dbapi.Error) as exc:  # the driver's own, from its cursor
+        raise InvalidBackup(f"{path.name}: could not be restored ({exc}); nothing was "
+                            "changed") from exc
     if counts != manifest["tables"] or set(counts) != set(tables):
         raise InvalidBackup(f"{path.name}: the tables restored ({counts}) are not the "
                             f"manifest's ({manifest['tables']})")

@@ -143,27 +143,57 @@ def test_every_sampled_single_byte_flip_is_caught_by_verify(small_backup):
     backups.verify(path)
 
 
+def reseal(path, manifest, forged, edit, claimed_state=None):
+    """A copy of a backup with each table's row lines passed through `edit(table, lines)`
+    and its checksums computed again: a forgery only the trial restore can see through.
+    `claimed_state` replaces the manifest's state hash."""
+    lines = []
+    for head, rows in backup_file.sections(path, manifest):
+        rows = [json.dumps(row, sort_keys=True, separators=(",", ":")) for row in rows]
+        lines.append((head, iter(edit(head["table"], rows))))
+    kept = {k: manifest[k] for k in manifest
+            if k not in ("tables", "state_sha256", "content_sha256", "content_bytes")}
+    written = backup_file.write(forged, lines, kept)
+    if claimed_state is not None:
+        written["state_sha256"] = claimed_state
+        sealed = json.dumps(written, sort_keys=True).encode() + b"\n"
+        body = forged.read_bytes()[:written["content_bytes"]]
+        forged.write_bytes(body + sealed + backup_file.footer(sealed))
+    return written
+
+
 def test_a_resealed_backup_with_other_rows_fails_the_trial_restore(small_backup, tmp_path):
     """Checksums recomputed after a row changed: only the trial restore's state hash sees it."""
     path, manifest = small_backup
     forged = tmp_path / "forged.lcbackup"
-    lines = []
-    for head, rows in backup_file.sections(path, manifest):
-        rows = [json.dumps(row, sort_keys=True, separators=(",", ":")) for row in rows]
-        if head["table"] == "config_values":
-            rows = [row.replace("12.0", "99.0") for row in rows]  # load_timeout's value
-        lines.append((head, iter(rows)))
-    resealed = {k: manifest[k] for k in manifest
-                if k not in ("tables", "state_sha256", "content_sha256", "content_bytes")}
-    written = backup_file.write(forged, lines, resealed)
-    assert written["state_sha256"] != manifest["state_sha256"]
-    forged_manifest = backup_file.read_manifest(forged)
-    forged_manifest["state_sha256"] = manifest["state_sha256"]  # claims the original state
-    sealed = json.dumps(forged_manifest, sort_keys=True).encode() + b"\n"
-    body = forged.read_bytes()[:written["content_bytes"]]
-    forged.write_bytes(body + sealed + backup_file.footer(sealed))
+
+    def edit(table, rows):  # load_timeout's value
+        return [row.replace("12.0", "99.0") for row in rows] if table == "config_values" else rows
+    written = reseal(path, manifest, forged, edit, claimed_state=manifest["state_sha256"])
+    assert backup_file.read_manifest(forged)["content_sha256"] == written["content_sha256"]
     with pytest.raises(InvalidBackup, match="restored state's hash"):
         backups.verify(forged)
+
+
+def test_a_restore_that_fails_midway_changes_nothing(engine, small_backup, tmp_path):
+    """A value row whose key has no rule: the database refuses it after the old rows were
+    deleted (--force) and the rules, the log and the snapshots went in; the one transaction
+    leaves the database as it was."""
+    path, manifest = small_backup
+    forged = tmp_path / "orphan.lcbackup"
+
+    def edit(table, rows):
+        if table != "config_values":
+            return rows
+        return [row.replace('"feature_flags"', '"no_such_key"') for row in rows]
+    reseal(path, manifest, forged, edit)
+    with pytest.raises(InvalidBackup, match="could not be restored"):
+        backups.verify(forged)
+    engine.set(OTHER, 31.0, user="later")
+    before = backups.state_hash(engine.database)
+    with pytest.raises(InvalidBackup, match="could not be restored"):
+        backups.restore(engine.database, forged, force=True)
+    assert backups.state_hash(engine.database) == before
 
 
 def test_a_restore_into_a_database_with_configuration_is_refused_unless_forced(
