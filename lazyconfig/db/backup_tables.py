@@ -48,7 +48,8 @@ def header(table: Table) -> dict[str, Any]:
 
 def _ordered(table: Table, dialect: str):
     keys = []
-    for column in table.primary_key.columns:
+    # A table without a primary key is ordered by all its columns, so its order is fixed too.
+    for column in table.primary_key.columns or table.columns:
         # PostgreSQL sorts text by its collation, SQLite by bytes: ask both for bytes.
         text_key = isinstance(column.type, String) and dialect == "postgresql"
         keys.append(column.collate("C") if text_key else column)
