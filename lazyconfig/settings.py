@@ -46,6 +46,13 @@ def _seconds(raw: str) -> float:
     return value
 
 
+def _seconds_or_off(raw: str) -> float:
+    value = float(raw)
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(raw)
+    return value
+
+
 def _flag(raw: str) -> bool:
     word = raw.strip().lower()
     if word not in _TRUE + _FALSE:
@@ -138,6 +145,11 @@ VARIABLES: dict[str, Variable] = {  # the names after the prefix
     "URL": Variable("url", _url, "an http:// or https:// URL"),
     "TOKEN": Variable("token"),
     "PROFILE": Variable("profile", expected="a profile name"),
+    # Scheduled backups (service/backup_schedule.py, docs/backups.md).
+    "BACKUP_DIR": Variable("backup_dir", Path, "a directory"),
+    "BACKUP_INTERVAL": Variable("backup_interval", _seconds_or_off,
+                                "a number of seconds, 0 (off) or more"),
+    "BACKUP_KEEP": Variable("backup_keep", _whole(1), "a whole number, 1 or more"),
 }
 RESERVED = frozenset({"TEST_DATABASE_URL"})  # the test suite's (tests/conftest.py), not ours
 # Names under the prefix that configure the service itself, never a configuration key.
@@ -188,6 +200,9 @@ class Settings:
     token: str = field(default="", repr=False)
     profile: str | None = None  # a [profiles.NAME] table of the profile file
     profile_file: Path | None = None  # the command line's profile file (cli/profile.py)
+    backup_dir: Path | None = None  # None: <instance_path>/backups
+    backup_interval: float = 0.0  # seconds between scheduled backups; 0: none
+    backup_keep: int = 7  # backups kept in backup_dir, newest first
 
     SETTING_NAMES: ClassVar[frozenset[str]] = SETTING_NAMES
 

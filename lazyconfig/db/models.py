@@ -215,4 +215,17 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class BackupScheduleRow(Base):
+    """The lease of scheduled backups: the newest interval slot a process claimed, so that
+    one process of all workers and instances takes each scheduled backup
+    (service/backup_schedule.py)."""
+
+    __tablename__ = "backup_schedule"
+
+    name: Mapped[str] = mapped_column(String(NAME_MAX), primary_key=True)
+    slot: Mapped[int] = mapped_column(BigId)  # seconds since the epoch // interval
+    holder: Mapped[str | None] = mapped_column(String(HOST_ID_MAX))
+    claimed_at: Mapped[float]  # seconds since the epoch, by the database's clock
+
+
 from .access_models import AuditRow, RevocationRow, ServiceTokenRow  # noqa: E402,F401

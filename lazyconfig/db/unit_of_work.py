@@ -31,7 +31,7 @@ from .repositories.users import UserRepository
 from .repositories.values import ValueRepository
 
 log = logging.getLogger(__name__)
-_WRITE_LOCK_ID = 0x1A2C0F16  # pg_advisory_xact_lock key shared by every lazyconfig writer
+WRITE_LOCK_ID = 0x1A2C0F16  # pg_advisory_xact_lock key shared by every lazyconfig writer
 UNREACHABLE, DATA, SCHEMA = "unreachable", "data", "schema"
 # PostgreSQL's SQLSTATE codes (and classes), most specific first: only a failure to reach
 # or keep the server is worth a retry; a value it cannot hold fails again every time; a
@@ -109,7 +109,7 @@ class SqlUnitOfWork:
         try:
             if self.write and self.session.get_bind().dialect.name == "postgresql":
                 self.session.execute(text("SELECT pg_advisory_xact_lock(:id)"),
-                                     {"id": _WRITE_LOCK_ID})
+                                     {"id": WRITE_LOCK_ID})
             elif self.write:
                 self.session.connection()  # BEGIN IMMEDIATE: take SQLite's write lock now
         except Exception as exc:

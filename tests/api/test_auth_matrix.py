@@ -15,6 +15,7 @@ from .conftest import PREFIX, SECRET
 
 KEY = "lazy_loading_unloading_check_interval"
 FAR_FUTURE = 4102444800
+BACKUP_ID = "lazyconfig-20261205T000000000000Z"  # none such: an admin gets 404
 # The single source of the lowest role each (method, rule) needs.
 EXPECTED_ROLE = {
     ("GET", "/status"): "viewer",
@@ -55,6 +56,9 @@ EXPECTED_ROLE = {
     ("GET", "/audit"): "admin",
     ("POST", "/restore"): "editor",
     ("GET", "/analytics/changes"): "viewer",
+    ("GET", "/backups"): "admin",
+    ("POST", "/backups"): "admin",
+    ("POST", "/backups/<backup_id>/verify"): "admin",
 }
 # What a token scoped to keys may use: a route of one key (in its scope), and the routes that
 # check or filter keys themselves. Every other route is 403 to it.
@@ -110,7 +114,8 @@ BAD_TOKENS = {
 
 def url(rule: str, snapshot_id: int, token_id: int = 1) -> str:
     return PREFIX + (rule.replace("<string:key>", KEY).replace("<id:snapshot_id>", str(snapshot_id))
-                     .replace("<id:token_id>", str(token_id)).replace("<string:name>", TEMPLATE))
+                     .replace("<id:token_id>", str(token_id)).replace("<string:name>", TEMPLATE)
+                     .replace("<backup_id>", BACKUP_ID))
 
 
 def call(client, method, rule, snapshot_id, authorization):

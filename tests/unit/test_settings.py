@@ -57,6 +57,9 @@ EXAMPLES = {
     "OIDC_USER_CLAIM": ("email", "email"),
     "OIDC_CLIENT_ID": ("console", "console"),
     "PROFILE": ("staging", "staging"),
+    "BACKUP_DIR": ("/var/backups/lazy", Path("/var/backups/lazy")),
+    "BACKUP_INTERVAL": ("3600", 3600.0),
+    "BACKUP_KEEP": ("30", 30),
 }
 
 
@@ -85,6 +88,8 @@ def test_web_concurrency_sets_the_workers_unless_lazyconfig_workers_does():
     ("MAX_BODY_BYTES", "1MiB", "a whole number of bytes"),
     ("MAX_STRING_VALUE", "0", "a whole number of characters"),
     ("SNAPSHOT_MAX_COUNT", "-1", "a whole number, 0 or more"),
+    ("BACKUP_INTERVAL", "-5", "a number of seconds, 0 (off) or more"),
+    ("BACKUP_KEEP", "0", "a whole number, 1 or more"),
     ("MAX_WAITING_CLIENTS", "-5", "a whole number, 0 or more"),
     ("POLL_INTERVAL", "nan", "a number of seconds above 0"),
     ("AUTO_MIGRATE", "maybe", "one of 1/true/yes/on/0/false/no/off"),
