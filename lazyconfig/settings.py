@@ -109,6 +109,8 @@ VARIABLES: dict[str, Variable] = {  # the names after the prefix
     "BODY_TIMEOUT": Variable("body_timeout", _seconds, "a number of seconds above 0"),
     "MAX_WAITING_CLIENTS": Variable("max_waiting_clients", _whole(0),
                                     "a whole number, 0 or more"),
+    # Watchers served from the event loop (lazyconfig/serving/streams.py), per worker.
+    "MAX_WATCHERS": Variable("max_watchers", _whole(0), "a whole number, 0 or more"),
     # WEB_CONCURRENCY is the name gunicorn and hosting platforms use for the same thing.
     "WORKERS": Variable("workers", _whole(1), "a whole number, 1 or more", "WEB_CONCURRENCY"),
     # The command line's remote mode (lazyconfig/cli/profile.py): a server and its token.
@@ -153,6 +155,9 @@ class Settings:
     header_timeout: float = 10.0  # seconds a client may take to send a request's headers
     body_timeout: float = 30.0  # and its body (lazyconfig/serving)
     max_waiting_clients: int | None = None  # None: sized from the worker's threads, else 256
+    # Event-loop watchers a worker holds: ~20 KB each while up to date, at most 1 MiB unsent
+    # before one is cut off (docs/notifications.md, "Limits").
+    max_watchers: int = 20_000
     workers: int = field(default_factory=_default_workers)
     url: str | None = None  # a server: the command line works through its API
     token: str = field(default="", repr=False)

@@ -12,6 +12,8 @@ it (tests, a single process) the app's own registry is served.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
+from typing import Iterator
 
 from flask import Blueprint, Flask, Response, current_app
 from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge,
@@ -70,6 +72,9 @@ class Metrics:
         self.stream_clients = Gauge("lazyconfig_stream_clients",
                                     "Clients connected to the change stream", **on,
                                     multiprocess_mode="livesum")
+        self.watchers = Gauge("lazyconfig_watchers", "Clients watching for changes on a "
+                              "worker's event loop, by transport (sse, wait, websocket)",
+                              ["transport"], **on, multiprocess_mode="livesum")
 
     def on_write(self, action: str, keys: list[str], revision: int) -> None:
         self.writes.labels(action).inc()
@@ -84,6 +89,21 @@ class Metrics:
         self.stream_clients.inc()
         response.call_on_close(self.stream_clients.dec)
         return response
+
+    @contextmanager
+    def watching(self, transport: str) -> Iterator[None]:
+        """Count a watcher of `transport` (an event stream also as a stream client) while
+        in the block."""
+        gauges = [self.watchers.labels(transport)]
+        if transport == "sse":
+            gauges.append(self.stream_clients)
+        for gauge in gauges:
+            gauge.inc()
+        try:
+            yield
+        finally:
+            for gauge in gauges:
+                gauge.dec()
 
     def exposition(self) -> bytes:
         if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

@@ -12,6 +12,7 @@ from ..context import engine, sees_sensitive
 from ..metrics import metrics
 from ..schemas import COMPACTED
 from .departure import client_gone
+from .handover import StreamPlan, WaitPlan, front
 from .schemas import (NotificationQuerySchema, NotificationsSchema, StreamHeadersSchema,
                       StreamQuerySchema)
 from .waiting import (HEARTBEAT_SECONDS, change_feed, event_stream,
@@ -26,6 +27,7 @@ EVENT_SCHEMA = {"type": "object", "description": "one event of the stream", "pro
     "event": {"type": "string", "enum": ["change"]},
     "data": {"type": "string", "description": "the change as JSON: an entry of GET "
                                               "/notifications"}}}
+STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 @blp.route("/notifications")
@@ -44,8 +46,18 @@ class Notifications(MethodView):
         def fetch():
             return engine().get_notifications(query["limit"], query["since"], query["key"],
                                               include_sensitive=sensitive)
-        if not query["wait"]:
+        loop_front = front(request.environ)
+        if not query["wait"] or (loop_front is not None and loop_front.waited):
             return {"notifications": fetch()}
+        if loop_front is not None:  # the front waits on its event loop, then asks again
+            # Its place first, as a thread would take it; `seen` read before fetching, so
+            # that a change made meanwhile wakes the wait.
+            loop_front.take(WaitPlan(engine(), query["key"], engine().revision,
+                                     query["wait"]))
+            found = fetch()
+            if found:
+                loop_front.drop()
+            return {"notifications": found}
         found = wait_for_notifications(change_feed(current_app), fetch, query["key"],
                                        query["wait"], client_gone(request.environ))
         return {"notifications": found}
@@ -78,10 +90,14 @@ class NotificationStream(MethodView):
         if last_event_id is not None:  # refused now, not once the stream has begun
             engine().change_log.check_kept(last_event_id)
         lifetime = token_claims()["exp"] - time.time()
+        loop_front = front(request.environ)
+        if loop_front is not None:  # the front streams from its event loop
+            loop_front.take(StreamPlan(engine(), key, last_event_id, sees_sensitive(),
+                                       lifetime))
+            return Response(b"", mimetype="text/event-stream", headers=STREAM_HEADERS)
         stream = event_stream(engine(), change_feed(current_app), key=key,
                               last_event_id=last_event_id,
                               include_sensitive=sees_sensitive(), lifetime=lifetime,
                               gone=client_gone(request.environ))
         return metrics().streaming(Response(
-            stream, mimetype="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}))
+            stream, mimetype="text/event-stream", headers=STREAM_HEADERS))
