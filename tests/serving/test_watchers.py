@@ -24,6 +24,7 @@ from tests.e2e.conftest import server_database
 from tests.support.servers import GunicornServer, server_env
 
 from lazyconfig.auth import create_token
+from lazyconfig.client import ConfigClient, LiveConfig
 
 pytestmark = pytest.mark.slow
 SECRET = "watchers-secret-that-is-long-enough-0123456789"
@@ -280,3 +281,17 @@ def test_clients_that_resume_after_a_sigkilled_worker_lose_no_event(server):
     resumed = EventStream(server, token(), last_event_id=last)
     assert [resumed.next_event().id for _ in written] == written
     resumed.close()
+
+
+def test_the_python_client_follows_changes_over_the_websocket(server):
+    client = ConfigClient(f"http://127.0.0.1:{server.port}", token("viewer"))
+    with LiveConfig(client, transport="websocket") as live:
+        revision = put(server, KEY, 91.0)
+        assert live.wait_for(revision, READ_TIMEOUT)
+        assert live.get(KEY) == 91.0
+    stream = client.watch(last_event_id=revision - 1, transport="websocket")
+    try:
+        first = next(iter(stream))
+        assert (first.revision, first.new_value) == (revision, 91.0)
+    finally:
+        stream.close()
