@@ -96,6 +96,10 @@ class FanOut:
     def __init__(self, engine: Any, loop: asyncio.AbstractEventLoop):
         self.loop = loop
         self.watchers: set[Watcher] = set()
+        # Who wants a change of a key: those of every key, and those who named it. A change
+        # to a key few watch costs little, however many watch others.
+        self._of_all: set[Watcher] = set()
+        self._of_key: dict[str, set[Watcher]] = {}
         self.recent: deque[Change] = deque(maxlen=RECENT)
         self.closed = False
         self._engine = engine
@@ -112,6 +116,10 @@ class FanOut:
             watcher.end("shutdown")
             return self.head
         self.watchers.add(watcher)
+        if watcher.keys is None:
+            self._of_all.add(watcher)
+        for key in watcher.keys or ():
+            self._of_key.setdefault(key, set()).add(watcher)
         if replay and watcher.cursor < self.head:
             if not self.recent or self.recent[0].revision > watcher.cursor + 1:
                 watcher.woken.set()
@@ -120,7 +128,15 @@ class FanOut:
         return self.head
 
     def leave(self, watcher: Watcher) -> None:
+        """Unregister `watcher` (before its keys change)."""
         self.watchers.discard(watcher)
+        self._of_all.discard(watcher)
+        for key in watcher.keys or ():
+            named = self._of_key.get(key)
+            if named is not None:
+                named.discard(watcher)
+                if not named:
+                    del self._of_key[key]
 
     def close(self) -> None:
         """End every watcher and refuse new ones (at shutdown)."""
@@ -128,6 +144,8 @@ class FanOut:
         for watcher in list(self.watchers):
             watcher.end("shutdown")
         self.watchers.clear()
+        self._of_all.clear()
+        self._of_key.clear()
         self._engine.unsubscribe(self._subscription)
 
     def _from_engine(self, change: Change) -> None:
@@ -143,7 +161,7 @@ class FanOut:
         self.head = change.revision
         self.recent.append(change)
         rendered = Rendered(self._engine, change)  # each form once for every watcher
-        for watcher in list(self.watchers):
+        for watcher in [*self._of_all, *self._of_key.get(change.key, ())]:
             watcher.offer(rendered)
             if watcher.ended is not None:
-                self.watchers.discard(watcher)
+                self.leave(watcher)
