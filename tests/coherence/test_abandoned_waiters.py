@@ -9,7 +9,7 @@ import time
 import pytest
 
 from tests.e2e.conftest import server_database
-from tests.support.servers import GunicornServer, server_env
+from tests.support.servers import GunicornServer, server_env, serving
 
 from .servers import PREFIX, SECRET, EventStream, token
 
@@ -24,13 +24,8 @@ def server(tmp_path_factory, postgres_url):
     env = server_env(url, workdir / "instance", SECRET,
                      LAZYCONFIG_MAX_WAITING_CLIENTS=str(LIMIT))
     # One worker, so that the limit is the limit of the worker every client reaches.
-    gunicorn = GunicornServer(env, workdir / "gunicorn.log", workers=1,
-                              extra_args=("--access-logfile", "/dev/null")).start()
-    try:
+    with serving(env, workdir / "gunicorn.log", workers=1) as gunicorn:
         yield gunicorn
-    finally:
-        gunicorn.stop()
-    assert "Traceback" not in gunicorn.log(), gunicorn.log()
 
 
 def stream_clients(server: GunicornServer) -> float:

@@ -21,7 +21,7 @@ from websockets.sync.client import connect
 
 from tests.coherence.servers import EventStream, serving_pid
 from tests.e2e.conftest import server_database
-from tests.support.servers import GunicornServer, server_env
+from tests.support.servers import server_env, serving
 
 from lazyconfig.auth import create_token
 from lazyconfig.client import ConfigClient, LiveConfig
@@ -36,14 +36,9 @@ READ_TIMEOUT = 10.0
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, postgres_url):
     workdir, url = server_database(tmp_path_factory, postgres_url, "watchers")
-    env = server_env(url, workdir / "instance", SECRET)
-    gunicorn = GunicornServer(env, workdir / "gunicorn.log", workers=2,
-                              extra_args=("--access-logfile", "/dev/null")).start()
-    try:
+    with serving(server_env(url, workdir / "instance", SECRET),
+                 workdir / "gunicorn.log") as gunicorn:
         yield gunicorn
-    finally:
-        gunicorn.stop()
-    assert "Traceback" not in gunicorn.log(), gunicorn.log()
 
 
 def token(role: str = "viewer", ttl: int = 3600) -> str:
