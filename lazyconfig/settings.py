@@ -155,7 +155,7 @@ class Settings:
     header_timeout: float = 10.0  # seconds a client may take to send a request's headers
     body_timeout: float = 30.0  # and its body (lazyconfig/serving)
     max_waiting_clients: int | None = None  # None: sized from the worker's threads, else 256
-    # Event-loop watchers a worker holds: ~20 KB each while up to date, at most 1 MiB unsent
+    # Event-loop watchers a worker holds: ~40 KiB each while up to date, at most 1 MiB unsent
     # before one is cut off (docs/notifications.md, "Limits").
     max_watchers: int = 20_000
     workers: int = field(default_factory=_default_workers)

@@ -19,6 +19,7 @@ import json
 import multiprocessing as mp
 import os
 import resource
+import signal
 import statistics
 import sys
 import tempfile
@@ -197,8 +198,16 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(int(share * len(ordered)), len(ordered) - 1)]
 
 
+def note(figures: dict, phase: str) -> None:
+    """What is measured so far, on stderr: a run cut short still says how far it got."""
+    print(f"{time.strftime('%H:%M:%S')} {phase}: {json.dumps(figures)}", file=sys.stderr,
+          flush=True)
+
+
 def run(args: argparse.Namespace) -> dict:
     raise_file_limit()
+    # A stop (timeout, Ctrl-C) still stops the server: SIGTERM unwinds like SystemExit.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     work = Path(tempfile.mkdtemp(prefix="fanout-"))
     url = args.database or f"sqlite:///{work / 'lazyconfig.db'}"
     env = server_env(url, work / "instance", SECRET, LAZYCONFIG_RUN_DIR=str(work / "run"))
@@ -212,6 +221,7 @@ def run(args: argparse.Namespace) -> dict:
         call(port, "PUT", f"/values/{KEY}", admin, {"value": 1.0})
         figures["alone"] = throughput(port, admin, args.probe)
         pids = children(server.process.pid)
+        note(figures, "alone")
         rss_before = rss_kib(pids)
         start = head(port, admin)
         mark = mp.Value("q", -1)
@@ -228,20 +238,24 @@ def run(args: argparse.Namespace) -> dict:
             time.sleep(0.5)
         time.sleep(3)
         figures["kib_per_watcher"] = (rss_kib(pids) - rss_before) / len(kinds)
+        note(figures, "connected")
         cpu0 = cpu_seconds(pids)
         time.sleep(15.5)  # one heartbeat
         figures["idle_cpu_share"] = (cpu_seconds(pids) - cpu0) / 15.5
+        note(figures, "idle")
         figures["attached"] = throughput(port, admin, args.probe)
         mark.value = head(port, admin) + 1
         written_at = time.time()
         call(port, "PUT", f"/values/{KEY}", admin, {"value": 2.0})
         time.sleep(3)
+        note(figures, "one write")
         began = time.monotonic()
         for n in range(int(args.rate * args.seconds)):  # the write stream
             call(port, "PUT", f"/values/{KEY}", admin, {"value": 10.0 + n % 50})
             time.sleep(max(0.0, began + (n + 1) / args.rate - time.monotonic()))
         figures["stream_seconds"] = time.monotonic() - began
         final = head(port, admin)
+        note(figures, "stream")
         time.sleep(5)
         go_home.set()
         reports = [out.get(timeout=120) for _ in procs]
