@@ -12,6 +12,7 @@ it (tests, a single process) the app's own registry is served.
 from __future__ import annotations
 
 import os
+import time
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -21,6 +22,7 @@ from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from ..domain import Change
 from ..errors import StorageUnavailable
 from ..service.engine import ConfigurationEngine
 from .context import engine
@@ -75,6 +77,10 @@ class Metrics:
         self.watchers = Gauge("lazyconfig_watchers", "Clients watching for changes on a "
                               "worker's event loop, by transport (sse, wait, websocket)",
                               ["transport"], **on, multiprocess_mode="livesum")
+        self.fanout_lag = Histogram(
+            "lazyconfig_fanout_lag_seconds", "From a change's commit to its being queued "
+            "for every watcher of a worker (one observation per change and worker)",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10), **on)
 
     def on_write(self, action: str, keys: list[str], revision: int) -> None:
         self.writes.labels(action).inc()
@@ -104,6 +110,10 @@ class Metrics:
         finally:
             for gauge in gauges:
                 gauge.dec()
+
+    def fanned_out(self, change: Change) -> None:
+        """`change` is queued for every watcher of this worker: observe how long it took."""
+        self.fanout_lag.observe(max(time.time() - change.timestamp.timestamp(), 0.0))
 
     def exposition(self) -> bytes:
         if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

@@ -10,13 +10,11 @@ last revision), so a client that stops reading never slows the others or grows m
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import deque
 from typing import Any, Callable
 
 from ..domain import Change
 
-log = logging.getLogger(__name__)
 MAX_UNSENT = 1024 * 1024  # bytes a watcher may have waiting to be sent before it is cut off
 RECENT = 1024  # changes kept to wake a blocking query that registered after they came
 Renderer = Callable[[Any, Change, bool], bytes]  # (engine, change, unmasked) -> one form
@@ -93,8 +91,9 @@ class Watcher:
 class FanOut:
     """The watchers of one worker, fed by one subscription to its engine."""
 
-    def __init__(self, engine: Any, loop: asyncio.AbstractEventLoop):
-        self.loop = loop
+    def __init__(self, engine: Any, loop: asyncio.AbstractEventLoop,
+                 delivered: Callable[[Change], None] = lambda change: None):
+        self.loop, self.delivered = loop, delivered
         self.watchers: set[Watcher] = set()
         # Who wants a change of a key: those of every key, and those who named it. A change
         # to a key few watch costs little, however many watch others.
@@ -165,3 +164,4 @@ class FanOut:
             watcher.offer(rendered)
             if watcher.ended is not None:
                 self.leave(watcher)
+        self.delivered(change)

@@ -57,7 +57,7 @@ class Streams:
     def fan_out(self, engine: Any) -> FanOut:
         """The worker's fan-out, made on first use (on the loop)."""
         if self.fanout is None:
-            self.fanout = FanOut(engine, asyncio.get_running_loop())
+            self.fanout = FanOut(engine, asyncio.get_running_loop(), self.metrics.fanned_out)
         return self.fanout
 
     def admit(self) -> None:

@@ -106,6 +106,18 @@ def changes(ws, count: int) -> list[dict]:
     return [m["change"] for m in messages(ws, count=count) if m["type"] == "change"]
 
 
+def metrics(server) -> dict[str, float]:
+    """GET /metrics as {series: value}."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=READ_TIMEOUT)
+    try:
+        conn.request("GET", "/metrics")
+        lines = conn.getresponse().read().decode().splitlines()
+    finally:
+        conn.close()
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+            for line in lines if line and not line.startswith("#")}
+
+
 def test_a_websocket_resumes_with_exactly_the_revisions_it_missed(server):
     with socket_to(server) as ws:
         start = subscribe(ws)
@@ -145,6 +157,9 @@ def test_sse_blocking_queries_and_websockets_deliver_the_same_events_in_order(se
         for n in range(10):
             put(server, (KEY, OTHER)[n % 2], 60.0 + n if n % 2 == 0 else n + 1)
         over_ws = changes(ws, 10)
+        gauges = metrics(server)
+        assert gauges['lazyconfig_watchers{transport="websocket"}'] >= 1
+        assert gauges["lazyconfig_fanout_lag_seconds_count"] >= 10
     poller.join(READ_TIMEOUT)
     over_sse = [stream.next_event().data for _ in range(10)]
     stream.close()
