@@ -7,6 +7,7 @@ so the app, its factory and every WSGI test stay as they are.
 """
 from __future__ import annotations
 
+import logging
 import resource
 from typing import Any, Callable
 
@@ -35,6 +36,8 @@ class LazyconfigWorker(UvicornWorker):
 
     def init_process(self) -> None:
         _raise_file_limit()
+        # websockets logs "connection open" for every WebSocket; uvicorn's line says as much.
+        logging.getLogger("websockets.server").setLevel(logging.WARNING)
         super().init_process()
 
     def load_wsgi(self) -> None:
