@@ -49,7 +49,8 @@ class Streams:
         if scope["type"] == "websocket":
             from .websocket import serve_socket
             await serve_socket(self, scope, receive, send)
-        elif scope["type"] != "http" or scope["path"] not in STREAM_PATHS:
+        elif (scope["type"] != "http" or scope["path"] not in STREAM_PATHS
+              or scope["method"] != "GET"):  # HEAD: the app's answer, never a stream
             await self.app(scope, receive, send)
         else:
             await self._admitted(scope, receive, send)
