@@ -129,6 +129,8 @@ VARIABLES: dict[str, Variable] = {  # the names after the prefix
     "BODY_TIMEOUT": Variable("body_timeout", _seconds, "a number of seconds above 0"),
     "MAX_WAITING_CLIENTS": Variable("max_waiting_clients", _whole(0),
                                     "a whole number, 0 or more"),
+    # Watchers served from the event loop (lazyconfig/serving/streams.py), per worker.
+    "MAX_WATCHERS": Variable("max_watchers", _whole(0), "a whole number, 0 or more"),
     # WEB_CONCURRENCY is the name gunicorn and hosting platforms use for the same thing.
     "WORKERS": Variable("workers", _whole(1), "a whole number, 1 or more", "WEB_CONCURRENCY"),
     # Single sign-on (docs/auth.md): tokens of an OIDC provider, verified with its keys.
@@ -188,6 +190,9 @@ class Settings:
     header_timeout: float = 10.0  # seconds a client may take to send a request's headers
     body_timeout: float = 30.0  # and its body (lazyconfig/serving)
     max_waiting_clients: int | None = None  # None: sized from the worker's threads, else 256
+    # Event-loop watchers a worker holds: ~40 KiB each while up to date, at most 1 MiB unsent
+    # before one is cut off (docs/notifications.md, "Limits").
+    max_watchers: int = 20_000
     workers: int = field(default_factory=_default_workers)
     oidc_issuer: str = ""  # unset: no single sign-on
     oidc_audience: str = ""

@@ -55,7 +55,8 @@ def unauthorized(message: str) -> Answer:
     return answer(401, message, headers=BEARER_CHALLENGE)
 
 
-def _configuration_error(exc: errors.ConfigurationError) -> Answer:
+def configuration_error(exc: errors.ConfigurationError) -> Answer:
+    """The answer to one of lazyconfig's own errors."""
     code = next(status for kind, status in STATUS.items() if isinstance(exc, kind))
     if isinstance(exc, errors.PreconditionFailed):
         return _precondition_failed(exc)
@@ -121,7 +122,7 @@ def _unexpected_error(exc: Exception) -> Answer:
 
 
 def init_app(app: Flask) -> None:
-    app.register_error_handler(errors.ConfigurationError, _configuration_error)
+    app.register_error_handler(errors.ConfigurationError, configuration_error)
     # Exception handlers rank by class hierarchy, so HTTPExceptions still reach
     # flask-smorest's handler (Api.handle_http_exception); only true surprises come here.
     app.register_error_handler(Exception, _unexpected_error)

@@ -12,6 +12,9 @@ it (tests, a single process) the app's own registry is served.
 from __future__ import annotations
 
 import os
+import time
+from contextlib import contextmanager
+from typing import Iterator
 
 from flask import Blueprint, Flask, Response, current_app
 from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge,
@@ -19,6 +22,7 @@ from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from ..domain import Change
 from ..errors import StorageUnavailable
 from ..service.engine import ConfigurationEngine
 from .context import engine
@@ -70,6 +74,13 @@ class Metrics:
         self.stream_clients = Gauge("lazyconfig_stream_clients",
                                     "Clients connected to the change stream", **on,
                                     multiprocess_mode="livesum")
+        self.watchers = Gauge("lazyconfig_watchers", "Clients watching for changes on a "
+                              "worker's event loop, by transport (sse, wait, websocket)",
+                              ["transport"], **on, multiprocess_mode="livesum")
+        self.fanout_lag = Histogram(
+            "lazyconfig_fanout_lag_seconds", "From a change's commit to its being queued "
+            "for every watcher of a worker (one observation per change and worker)",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10), **on)
 
     def on_write(self, action: str, keys: list[str], revision: int) -> None:
         self.writes.labels(action).inc()
@@ -84,6 +95,25 @@ class Metrics:
         self.stream_clients.inc()
         response.call_on_close(self.stream_clients.dec)
         return response
+
+    @contextmanager
+    def watching(self, transport: str) -> Iterator[None]:
+        """Count a watcher of `transport` (an event stream also as a stream client) while
+        in the block."""
+        gauges = [self.watchers.labels(transport)]
+        if transport == "sse":
+            gauges.append(self.stream_clients)
+        for gauge in gauges:
+            gauge.inc()
+        try:
+            yield
+        finally:
+            for gauge in gauges:
+                gauge.dec()
+
+    def fanned_out(self, change: Change) -> None:
+        """`change` is queued for every watcher of this worker: observe how long it took."""
+        self.fanout_lag.observe(max(time.time() - change.timestamp.timestamp(), 0.0))
 
     def exposition(self) -> bytes:
         if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

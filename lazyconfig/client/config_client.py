@@ -12,6 +12,7 @@ from .records import (BatchResult, Change, History, ImportResult, ResetResult, R
 from .snapshot_records import Diff, Snapshot, SnapshotPage
 from .template_records import Template, TemplateApplied, TemplateDrift
 from .transport import Transport
+from .websocket import SocketChangeStream
 
 PREFIX = "/api/lazy-loading-config"
 
@@ -248,10 +249,17 @@ class ConfigClient:
         return list(JsonObject(answer, "notification list").records(
             "notifications", Change.from_json))
 
-    def watch(self, last_event_id: int | None = None, key: str | None = None) -> ChangeStream:
+    def watch(self, last_event_id: int | None = None, key: str | None = None,
+              transport: str = "sse") -> ChangeStream:
         """Every change after `last_event_id` (default: from now on) as it is made, from the
-        server-sent event stream. Iterate it for Change records; it reconnects by itself
-        with Last-Event-ID, so none is missed or repeated, until its `close()` is called.
+        server-sent event stream (`transport="sse"`) or the WebSocket ("websocket").
+        Iterate it for Change records; it reconnects by itself and resumes after the last
+        revision it has, so none is missed or repeated, until its `close()` is called.
         It raises Unauthorized, Forbidden or NotFound, which retrying cannot fix."""
+        if transport == "websocket":
+            return SocketChangeStream(self.transport, PREFIX + "/notifications/ws",
+                                      last_event_id=last_event_id, key=key)
+        if transport != "sse":
+            raise ValueError(f"transport is 'sse' or 'websocket', not {transport!r}")
         return ChangeStream(self.transport, PREFIX + "/notifications/stream",
                             last_event_id=last_event_id, key=key)

@@ -86,6 +86,10 @@ class JsonObject:
         found: dict[str, Any] = self._typed(name, (dict,), "an object", False)
         return found
 
+    def optional_mapping(self, name: str) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = self._typed(name, (dict,), "an object", True)
+        return found
+
     def strings(self, name: str) -> tuple[str, ...]:
         found = self.optional_strings(name)
         if found is None:

@@ -17,8 +17,9 @@ _MISSING = object()
 
 
 class LiveConfig:
-    def __init__(self, client: ConfigClient) -> None:
-        self.client = client
+    def __init__(self, client: ConfigClient, transport: str = "sse") -> None:
+        """A copy that follows changes over `transport`: "sse" or "websocket"."""
+        self.client, self.transport = client, transport
         self._values: dict[str, Any] = {}
         self._revision = 0
         self._changed = threading.Condition()
@@ -93,7 +94,7 @@ class LiveConfig:
         with self._changed:
             self._values, self._revision = values, max(self._revision, revision)
             self._changed.notify_all()
-        return self.client.watch(last_event_id=revision)
+        return self.client.watch(last_event_id=revision, transport=self.transport)
 
     def _follow(self, stream: ChangeStream) -> None:
         try:

@@ -258,6 +258,7 @@ class Status(Record):
     validation_status: ValidationStatus
     custom_keys: int
     values: dict[str, Any]
+    last_backup: dict[str, Any] | None = None  # the newest scheduled or API backup, if any
 
     @classmethod
     def from_json(cls, data: object) -> Self:
@@ -267,7 +268,7 @@ class Status(Record):
                    validation_status=read.nested("validation_status",
                                                  ValidationStatus.from_json),
                    custom_keys=read.integer("custom_keys"), values=read.mapping("values"),
-                   json=read.data)
+                   last_backup=read.optional_mapping("last_backup"), json=read.data)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -52,6 +52,24 @@ class Transport:
             conn.close()
             raise ServiceUnavailable(f"cannot reach {self._host}:{self._port}: {exc}") from exc
 
+    def upgrade(self, path: str, headers: Mapping[str, str],
+                timeout: float) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+        """GET `path` asking to switch protocols; the connection keeps its socket (and the
+        response its reader) for the new protocol. ServiceUnavailable when unreachable."""
+        conn = self.connect(timeout)
+        try:
+            conn.putrequest("GET", self._root + path, skip_accept_encoding=True)
+            for name, value in {"Authorization": f"Bearer {self._token}", **headers}.items():
+                conn.putheader(name, value)
+            conn.endheaders()
+            # Read by hand: getresponse() would hand the socket to the response and close it.
+            response = http.client.HTTPResponse(conn.sock, method="GET")
+            response.begin()
+            return conn, response
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
+            raise ServiceUnavailable(f"cannot reach {self._host}:{self._port}: {exc}") from exc
+
     def call(self, method: str, path: str,
              **kwargs: Any) -> tuple[Any, http.client.HTTPMessage]:
         """A JSON call: (decoded body or None, headers); an ApiError for 4xx/5xx."""

@@ -32,6 +32,11 @@ class RevocationList:
         self._failing = False
         self._lock = threading.Lock()
 
+    @property
+    def revision(self) -> int:
+        """The newest revocation this process knows of: it grows with each one."""
+        return self._revision
+
     def is_revoked(self, token_id: str | None) -> bool:
         """True when `token_id` was revoked, as of at most REFRESH_SECONDS ago."""
         if token_id is None:

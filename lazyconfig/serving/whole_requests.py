@@ -6,7 +6,8 @@ most `max_body` + 1 bytes, within `body_timeout` seconds, else 408 — and hands
 its length; werkzeug answers 413 to one over the limit, chunked or not.
 
 It also tells the app when the client hangs up, for requests that wait (a change stream, a
-blocking query): `scope[CLIENT_GONE]` is a check any thread may call.
+blocking query): `scope[CLIENT_GONE]` is a check any thread may call, and
+`scope[DEPARTURE]` calls back on the loop (lazyconfig/serving/streams.py).
 """
 from __future__ import annotations
 
@@ -23,6 +24,23 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 _FRAMING = (b"content-length", b"transfer-encoding")
+DEPARTURE = "lazyconfig.departure"
+
+
+class Departure:
+    """That the client hung up: a flag any thread may read, and callbacks on the loop."""
+
+    def __init__(self) -> None:
+        self._gone = threading.Event()
+        self.callbacks: list[Callable[[], None]] = []
+
+    def is_set(self) -> bool:
+        return self._gone.is_set()
+
+    def set(self) -> None:
+        self._gone.set()
+        for callback in list(self.callbacks):
+            callback()
 
 
 class ClientGone(Exception):
@@ -45,7 +63,7 @@ class WholeRequests:
             await _refuse(send, 408, f"request body not received within "
                                      f"{self.body_timeout:g} s")
             return
-        gone = threading.Event()
+        gone = Departure()
         watch = asyncio.create_task(_watch_departure(receive, gone))
         try:
             await self.app(_with_body(scope, len(body), gone), _replay(body, gone), send)
@@ -64,14 +82,14 @@ class WholeRequests:
         return bytes(body[:self.max_body + 1])  # enough to know it is too long
 
 
-def _with_body(scope: Scope, length: int, gone: threading.Event) -> Scope:
+def _with_body(scope: Scope, length: int, gone: Departure) -> Scope:
     headers = [(name, value) for name, value in scope["headers"] if name not in _FRAMING]
     if length or scope["method"] not in ("GET", "HEAD", "DELETE", "OPTIONS"):
         headers.append((b"content-length", str(length).encode()))
-    return {**scope, "headers": headers, CLIENT_GONE: gone.is_set}
+    return {**scope, "headers": headers, CLIENT_GONE: gone.is_set, DEPARTURE: gone}
 
 
-async def _watch_departure(receive: Receive, gone: threading.Event) -> None:
+async def _watch_departure(receive: Receive, gone: Departure) -> None:
     """After the body, the server's next message is the disconnect (or the end of the
     response, which reads the same and no longer matters)."""
     while (await receive())["type"] != "http.disconnect":
@@ -79,7 +97,7 @@ async def _watch_departure(receive: Receive, gone: threading.Event) -> None:
     gone.set()
 
 
-def _replay(body: bytes, gone: threading.Event) -> Receive:
+def _replay(body: bytes, gone: Departure) -> Receive:
     sent = False
 
     async def receive() -> Message:

@@ -1,11 +1,13 @@
 """The gunicorn worker `lazyconfig serve` runs: uvicorn's, serving the Flask app through
-WsgiOnThreads behind WholeRequests and GuardedHttpProtocol.
+WsgiOnThreads behind Streams (watchers on the loop), WholeRequests and GuardedHttpProtocol;
+WebSockets on uvicorn's websockets (sans-I/O) protocol.
 
 gunicorn still loads the WSGI app (`lazyconfig.wsgi:application()`); the worker wraps it,
 so the app, its factory and every WSGI test stay as they are.
 """
 from __future__ import annotations
 
+import logging
 import resource
 from typing import Any, Callable
 
@@ -19,7 +21,8 @@ from .threads import WsgiOnThreads
 
 
 class LazyconfigWorker(UvicornWorker):
-    CONFIG_KWARGS: dict[str, Any] = {"loop": "asyncio", "lifespan": "off", "access_log": False}
+    CONFIG_KWARGS: dict[str, Any] = {"loop": "asyncio", "lifespan": "off", "access_log": False,
+                                     "ws": "websockets-sansio", "ws_max_size": 64 * 1024}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.settings = Settings.from_env()
@@ -33,15 +36,22 @@ class LazyconfigWorker(UvicornWorker):
 
     def init_process(self) -> None:
         _raise_file_limit()
+        # websockets logs "connection open" for every WebSocket; uvicorn's line says as much.
+        logging.getLogger("websockets.server").setLevel(logging.WARNING)
         super().init_process()
 
     def load_wsgi(self) -> None:
         # After the fork, like everything that imports the api package (see protocol.py).
+        from .streams import Streams
         from .whole_requests import WholeRequests
         super().load_wsgi()
         self.flask_app = self.wsgi
         threads = WsgiOnThreads(self.flask_app, self.cfg.threads)
-        self.wsgi = WholeRequests(threads, self.settings.max_body_bytes,
+        self.streams = Streams(threads, threads.pool, self.flask_app,
+                               _max_watchers(self.settings))
+        # Watchers end first at shutdown: they resume on a worker that is up.
+        self.before_shutdown.append(self.streams.close)
+        self.wsgi = WholeRequests(self.streams, self.settings.max_body_bytes,
                                   self.settings.body_timeout)
 
     async def _serve(self) -> None:
@@ -73,3 +83,10 @@ def _raise_file_limit() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def _max_watchers(settings: Settings) -> int:
+    """LAZYCONFIG_MAX_WATCHERS, or LAZYCONFIG_MAX_WAITING_CLIENTS when that is set and lower."""
+    if settings.max_waiting_clients is None:
+        return settings.max_watchers
+    return min(settings.max_watchers, settings.max_waiting_clients)

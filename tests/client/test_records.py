@@ -73,7 +73,7 @@ ANSWERS = [
     (ValidationStatus, ValidationStatusSchema, VALID),
     (Status, StatusSchema, {"status": "ok", "total_values": 25, "revision": 7,
                             "sources": {"default": 24, "runtime": 1},
-                            "validation_status": VALID, "custom_keys": 0,
+                            "validation_status": VALID, "custom_keys": 0, "last_backup": None,
                             "values": {"load_timeout": 45.0}}),
     (Rule, RuleSchema, RULE),
     (SnapshotInfo, SnapshotSchema, INFO),

@@ -14,8 +14,9 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout
 BIN = Path(sys.executable).parent
@@ -145,3 +146,16 @@ class GunicornServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+@contextmanager
+def serving(env: Mapping[str, str], log_path: Path, workers: int = 2) -> Iterator[GunicornServer]:
+    """A started GunicornServer without an access log, stopped afterwards; its log must
+    then hold no traceback."""
+    gunicorn = GunicornServer(env, log_path, workers=workers,
+                              extra_args=("--access-logfile", "/dev/null")).start()
+    try:
+        yield gunicorn
+    finally:
+        gunicorn.stop()
+    assert "Traceback" not in gunicorn.log(), gunicorn.log()

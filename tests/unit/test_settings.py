@@ -46,6 +46,7 @@ EXAMPLES = {
     "HEADER_TIMEOUT": ("2.5", 2.5),
     "BODY_TIMEOUT": ("60", 60.0),
     "MAX_WAITING_CLIENTS": ("3", 3),
+    "MAX_WATCHERS": ("5000", 5000),
     "WORKERS": ("11", 11),
     "URL": ("http://config.internal:7000", "http://config.internal:7000"),
     "TOKEN": ("a-token", "a-token"),

@@ -12,6 +12,7 @@ from ..context import engine, sees_sensitive
 from ..metrics import metrics
 from ..schemas import COMPACTED
 from .departure import client_gone
+from .handover import StreamPlan, WaitPlan, front
 from .schemas import (NotificationQuerySchema, NotificationsSchema, StreamHeadersSchema,
                       StreamQuerySchema)
 from .waiting import (HEARTBEAT_SECONDS, change_feed, event_stream,
@@ -26,6 +27,7 @@ EVENT_SCHEMA = {"type": "object", "description": "one event of the stream", "pro
     "event": {"type": "string", "enum": ["change"]},
     "data": {"type": "string", "description": "the change as JSON: an entry of GET "
                                               "/notifications"}}}
+STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 def _ended():
@@ -53,8 +55,18 @@ class Notifications(MethodView):
             found = engine().get_notifications(query["limit"], query["since"], query["key"],
                                                include_sensitive=sensitive)
             return [item for item in found if caller.may_use(item["key"])]
-        if not query["wait"]:
+        loop_front = front(request.environ)
+        if not query["wait"] or (loop_front is not None and loop_front.waited):
             return {"notifications": fetch()}
+        if loop_front is not None:  # the front waits on its event loop, then asks again
+            # Its place first, as a thread would take it; `seen` read before fetching, so
+            # that a change made meanwhile wakes the wait.
+            loop_front.take(WaitPlan(engine(), query["key"], engine().revision,
+                                     query["wait"], still_valid_check()))
+            found = fetch()
+            if found:
+                loop_front.drop()
+            return {"notifications": found}
         found = wait_for_notifications(change_feed(current_app), fetch, query["key"],
                                        query["wait"], _ended())
         return {"notifications": found}
@@ -87,12 +99,17 @@ class NotificationStream(MethodView):
             last_event_id = query["last_event_id"]
         if last_event_id is not None:  # refused now, not once the stream has begun
             engine().change_log.check_kept(last_event_id)
-        expires_at = current_caller().expires_at
-        lifetime = float("inf") if expires_at is None else expires_at - time.time()
+        caller = current_caller()
+        lifetime = (float("inf") if caller.expires_at is None
+                    else caller.expires_at - time.time())
+        loop_front = front(request.environ)
+        if loop_front is not None:  # the front streams from its event loop
+            loop_front.take(StreamPlan(engine(), key, last_event_id, sees_sensitive(),
+                                       lifetime, still_valid_check(), caller.may_use))
+            return Response(b"", mimetype="text/event-stream", headers=STREAM_HEADERS)
         stream = event_stream(engine(), change_feed(current_app), key=key,
                               last_event_id=last_event_id,
                               include_sensitive=sees_sensitive(), lifetime=lifetime,
-                              gone=_ended(), admits=current_caller().may_use)
+                              gone=_ended(), admits=caller.may_use)
         return metrics().streaming(Response(
-            stream, mimetype="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}))
+            stream, mimetype="text/event-stream", headers=STREAM_HEADERS))

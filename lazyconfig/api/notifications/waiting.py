@@ -97,7 +97,7 @@ def event_stream(engine: ConfigurationEngine, feed: ChangeFeed, *, key: str | No
     scope `admits` are shown.
     Registers with the feed at once (FeedBusy if it is full), before the first event."""
     listener = feed.listen(None if key is None else [key])
-    shown = _Shown(engine, key, include_sensitive, admits)
+    shown = Shown(engine, key, include_sensitive, admits)
     end = time.monotonic() + lifetime
 
     def events() -> Iterator[str]:
@@ -120,11 +120,12 @@ def event_stream(engine: ConfigurationEngine, feed: ChangeFeed, *, key: str | No
     return ClosingIterator(events(), listener.close)
 
 
-class _Shown:
-    """What one stream shows: changes of its key (or all), masked unless it may see them."""
+class Shown:
+    """What one stream shows: changes of its key (or all) that the caller's key scope
+    `admits`, masked unless it may see them."""
 
     def __init__(self, engine: ConfigurationEngine, key: str | None, include_sensitive: bool,
-                 admits: Callable[[str], bool]):
+                 admits: Callable[[str], bool] = lambda _key: True):
         self.engine, self.key, self.include_sensitive = engine, key, include_sensitive
         self.admits = admits
 
@@ -133,21 +134,28 @@ class _Shown:
                                              include_sensitive=self.include_sensitive)
 
     def event(self, change: Change) -> str:
-        return _event(notification(self.engine, change, self.include_sensitive))
+        return event_text(notification(self.engine, change, self.include_sensitive))
 
 
-def _missed(shown: _Shown, cursor: int, start: int) -> Iterator[str]:
+def missed_page(shown: Shown, cursor: int, start: int) -> tuple[list[dict[str, Any]], int]:
+    """The next page of notifications after `cursor` up to `start` from the change log,
+    and the revision to go on from (`start` once there)."""
+    # No more rows than revisions are left up to `start`: later ones are the feed's.
+    limit = min(CATCH_UP_PAGE, start - cursor)
+    page = [n for n in shown.logged(cursor, limit) if n["revision"] <= start]
+    # A page may stop short of `limit` at its bytes (db/protocols.py): go on from it.
+    cursor = page[-1]["revision"] if page else start
+    return [n for n in page if shown.admits(n["key"])], cursor
+
+
+def _missed(shown: Shown, cursor: int, start: int) -> Iterator[str]:
     """The events after `cursor` up to the listener's `start`, from the change log."""
     while cursor < start:
-        # No more rows than revisions are left up to `start`: later ones are the feed's.
-        limit = min(CATCH_UP_PAGE, start - cursor)
-        page = [n for n in shown.logged(cursor, limit) if n["revision"] <= start]
-        yield from (_event(item) for item in page if shown.admits(item["key"]))
-        # A page may stop short of `limit` at its bytes (db/protocols.py): go on from it.
-        cursor = page[-1]["revision"] if page else start
+        page, cursor = missed_page(shown, cursor, start)
+        yield from (event_text(item) for item in page)
 
 
-def _live(shown: _Shown, listener: Listener, cursor: int, end: float,
+def _live(shown: Shown, listener: Listener, cursor: int, end: float,
           gone: Callable[[], bool]) -> Iterator[str]:
     """The feed's changes after `cursor` as they come, a heartbeat when idle, until `end`
     or until the client is gone."""
@@ -166,6 +174,12 @@ def _live(shown: _Shown, listener: Listener, cursor: int, end: float,
             beat = time.monotonic() + HEARTBEAT_SECONDS
 
 
-def _event(item: dict[str, Any]) -> str:
-    data = json.dumps(_schema.dump(item), separators=(",", ":"))
+def change_data(item: dict[str, Any]) -> dict[str, Any]:
+    """A notification as the JSON of an event (SSE `data`, a WebSocket `change`)."""
+    return _schema.dump(item)
+
+
+def event_text(item: dict[str, Any]) -> str:
+    """A notification as one server-sent event."""
+    data = json.dumps(change_data(item), separators=(",", ":"))
     return f"id: {item['revision']}\nevent: change\ndata: {data}\n\n"
