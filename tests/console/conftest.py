@@ -19,7 +19,7 @@ PASSWORD = "correct horse battery"
 SECRET_KEY = "console_api_secret"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # Playwright runs a loop on this thread while open
 def chromium():
     if not CHROMIUM.exists():
         message = "Debian's chromium is not installed (apt-get install -y chromium)"
