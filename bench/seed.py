@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
 from itertools import islice
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from psycopg import sql
 from sqlalchemy import Engine, Table, create_engine, text
@@ -59,8 +59,9 @@ FULL = Scale(keys=10_000, changes=1_000_000, snapshots=1_000)
 QUICK = Scale(keys=500, changes=20_000, snapshots=20)
 
 
-def seed(url: str, scale: Scale) -> float:
-    """Write rules, values, the change log and snapshots; returns the seconds it took."""
+def seed(url: str, scale: Scale, vary: Callable[[dict], dict] | None = None) -> float:
+    """Write rules, values, the change log and snapshots; returns the seconds it took.
+    `vary` may change each change-log row (its action or actor) on its way in."""
     began = time.perf_counter()
     start = utcnow() - HISTORY
     step = HISTORY / scale.changes
@@ -69,7 +70,7 @@ def seed(url: str, scale: Scale) -> float:
         return start + step * revision
 
     tables = [(RuleRow.__table__, _rules(scale, at)), (ValueRow.__table__, _values(scale, at)),
-              (ChangeRow.__table__, _changes(scale, at)),
+              (ChangeRow.__table__, map(vary or (lambda row: row), _changes(scale, at))),
               (SnapshotRow.__table__, _snapshots(scale, at))]
     db = create_engine(url)
     try:

@@ -38,4 +38,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes,
                       **{k: v for k, v in config.items() if not k.startswith(PREFIX)})
     api.init_app(app, engine, settings, secret.value)
+    engine.start_backup_schedule()  # when LAZYCONFIG_BACKUP_INTERVAL is set (docs/backups.md)
     return app

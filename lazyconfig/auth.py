@@ -13,11 +13,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
+from .domain.callers import ROLES
 from .domain.limits import USER_MAX, text_problem
 from .errors import SecretError  # noqa: F401  (callers import it from here too)
 from .settings import DEFAULT_TOKEN_TTL, Settings
 
-ROLES = ("viewer", "editor", "admin")  # lowest to highest
 ALGORITHM = "HS256"
 MIN_SECRET_BYTES = 32
 SECRET_FILE = "jwt-secret"

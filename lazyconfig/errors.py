@@ -49,6 +49,12 @@ class TemplateNotFound(ConfigurationError):
     def __init__(self, name: object):
         super().__init__(f"template {name!r} does not exist")
         self.name = name
+class TokenNotFound(ConfigurationError):
+    """No service token has this id."""
+
+    def __init__(self, token_id: int):
+        super().__init__(f"there is no service token {token_id}")
+        self.token_id = token_id
 
 
 class ChangeLogCompacted(ConfigurationError):
@@ -128,3 +134,18 @@ class InvalidParameter(ConfigurationError):
 
 class SecretError(ConfigurationError):
     """No usable token signing secret: the server must not start."""
+
+
+class InvalidBackup(ConfigurationError):
+    """A backup file that fails verification: damaged, not a backup, or of a schema this
+    lazyconfig cannot restore (docs/backups.md)."""
+
+
+class BackupNotFound(ConfigurationError):
+    def __init__(self, backup_id: object):
+        super().__init__(f"backup {backup_id!r} does not exist")
+        self.backup_id = backup_id
+
+
+class DatabaseNotEmpty(ConfigurationError):
+    """A restore's target already holds configuration; `--force` replaces it."""

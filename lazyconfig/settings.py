@@ -46,6 +46,13 @@ def _seconds(raw: str) -> float:
     return value
 
 
+def _seconds_or_off(raw: str) -> float:
+    value = float(raw)
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(raw)
+    return value
+
+
 def _flag(raw: str) -> bool:
     word = raw.strip().lower()
     if word not in _TRUE + _FALSE:
@@ -65,6 +72,19 @@ def _choice(options: tuple[str, ...], normal: Callable[[str], str]) -> Callable[
             raise ValueError(raw)
         return normal(raw.strip())
     return read
+
+
+_SIGN_ON_ROLES = ("viewer", "editor", "admin")  # auth.ROLES; this module imports nothing of ours
+
+
+def _role_map(raw: str) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        group, _, role = item.rpartition("=")
+        if not group.strip() or role.strip() not in _SIGN_ON_ROLES:
+            raise ValueError(raw)
+        pairs.append((group.strip(), role.strip()))
+    return tuple(pairs)
 
 
 @dataclass(frozen=True)
@@ -111,10 +131,25 @@ VARIABLES: dict[str, Variable] = {  # the names after the prefix
                                     "a whole number, 0 or more"),
     # WEB_CONCURRENCY is the name gunicorn and hosting platforms use for the same thing.
     "WORKERS": Variable("workers", _whole(1), "a whole number, 1 or more", "WEB_CONCURRENCY"),
+    # Single sign-on (docs/auth.md): tokens of an OIDC provider, verified with its keys.
+    "OIDC_ISSUER": Variable("oidc_issuer", expected="the provider's issuer URL"),
+    "OIDC_AUDIENCE": Variable("oidc_audience", expected="the audience tokens must name"),
+    "OIDC_JWKS_URL": Variable("oidc_jwks_url", _url, "an http:// or https:// URL"),
+    "OIDC_ROLE_CLAIM": Variable("oidc_role_claim", expected="a claim name (a.b for nested)"),
+    "OIDC_ROLE_MAP": Variable("oidc_role_map", _role_map,
+                              "GROUP=ROLE pairs, comma-separated, each ROLE viewer, editor "
+                              "or admin"),
+    "OIDC_USER_CLAIM": Variable("oidc_user_claim", expected="a claim name"),
+    "OIDC_CLIENT_ID": Variable("oidc_client_id", expected="the console's client id"),
     # The command line's remote mode (lazyconfig/cli/profile.py): a server and its token.
     "URL": Variable("url", _url, "an http:// or https:// URL"),
     "TOKEN": Variable("token"),
     "PROFILE": Variable("profile", expected="a profile name"),
+    # Scheduled backups (service/backup_schedule.py, docs/backups.md).
+    "BACKUP_DIR": Variable("backup_dir", Path, "a directory"),
+    "BACKUP_INTERVAL": Variable("backup_interval", _seconds_or_off,
+                                "a number of seconds, 0 (off) or more"),
+    "BACKUP_KEEP": Variable("backup_keep", _whole(1), "a whole number, 1 or more"),
 }
 RESERVED = frozenset({"TEST_DATABASE_URL"})  # the test suite's (tests/conftest.py), not ours
 # Names under the prefix that configure the service itself, never a configuration key.
@@ -154,10 +189,20 @@ class Settings:
     body_timeout: float = 30.0  # and its body (lazyconfig/serving)
     max_waiting_clients: int | None = None  # None: sized from the worker's threads, else 256
     workers: int = field(default_factory=_default_workers)
+    oidc_issuer: str = ""  # unset: no single sign-on
+    oidc_audience: str = ""
+    oidc_jwks_url: str | None = None
+    oidc_role_claim: str = "groups"
+    oidc_role_map: tuple[tuple[str, str], ...] = ()  # (provider group, role)
+    oidc_user_claim: str = "preferred_username"  # else `sub`
+    oidc_client_id: str = ""  # for the console's sign-in (authorization code with PKCE)
     url: str | None = None  # a server: the command line works through its API
     token: str = field(default="", repr=False)
     profile: str | None = None  # a [profiles.NAME] table of the profile file
     profile_file: Path | None = None  # the command line's profile file (cli/profile.py)
+    backup_dir: Path | None = None  # None: <instance_path>/backups
+    backup_interval: float = 0.0  # seconds between scheduled backups; 0: none
+    backup_keep: int = 7  # backups kept in backup_dir, newest first
 
     SETTING_NAMES: ClassVar[frozenset[str]] = SETTING_NAMES
 
@@ -165,6 +210,16 @@ class Settings:
         if self.token_ttl > self.max_token_lifetime:  # it would refuse the tokens it makes
             raise InvalidSetting(f"{PREFIX}TOKEN_TTL ({self.token_ttl}) must not exceed "
                                  f"{PREFIX}MAX_TOKEN_LIFETIME ({self.max_token_lifetime})")
+
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """True when single sign-on is configured; InvalidSetting when it is half done."""
+        oidc = (self.oidc_issuer, self.oidc_audience, self.oidc_jwks_url)
+        if any(oidc) and not all(oidc):
+            raise InvalidSetting(f"single sign-on needs all of {PREFIX}OIDC_ISSUER, "
+                                 f"{PREFIX}OIDC_AUDIENCE and {PREFIX}OIDC_JWKS_URL")
+        return all(oidc)
 
     @property
     def is_sqlite(self) -> bool:

@@ -12,6 +12,7 @@ from typing import Any, Iterable
 from lazyconfig.db.protocols import PAGE_BYTES, PAGE_ROWS
 from lazyconfig.domain import Change, ConfigurationValidationRule
 from lazyconfig.domain.model import Snapshot, SnapshotInfo
+from lazyconfig.domain.past import KeyTrail
 from lazyconfig.domain.state import KeyMeta
 from lazyconfig.errors import ChangeLogCompacted
 
@@ -29,6 +30,9 @@ class Tables:
     head: int = 0  # the newest revision handed out; compaction never takes the newest row
     templates: dict[str, dict[str, Any]] = field(default_factory=dict)
     key_migrations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tokens: dict[int, dict[str, Any]] = field(default_factory=dict)  # with its secret_hash
+    revocations: list[tuple[int, str, Any]] = field(default_factory=list)
+    audit: list[dict[str, Any]] = field(default_factory=list)
 
 
 class FakeRules:
@@ -142,6 +146,30 @@ class FakeChanges:
             return True, self._t.checkpoint[key][1]
         after = [c for c in mine if c.revision > revision]
         return (True, after[0].old_value) if after else (False, None)
+
+    def trails_at(self, revision: int) -> dict[str, KeyTrail]:
+        """What db/repositories/past.py reads, replayed in Python."""
+        through = FakeCompactions(self._t).through()
+        if revision < through:
+            raise ChangeLogCompacted(revision, through)
+        trails = {}
+        for key in self._t.rules:
+            mine = [c for c in self._t.changes if c.key == key]
+            upto = [c for c in mine if c.revision <= revision]
+            after = [c for c in mine if c.revision > revision]
+            if upto:
+                c = upto[-1]
+                trails[key] = KeyTrail(key, c.revision, c.new_value, c.timestamp, c.user, c.source)
+            elif key in self._t.checkpoint:
+                meta, value = self._t.checkpoint[key]
+                trails[key] = KeyTrail(key, meta.version, value, meta.updated_at, meta.updated_by)
+            else:
+                trails[key] = KeyTrail(key, changed_later=bool(after),
+                                       before=after[0].old_value if after else None)
+        return trails
+
+    def revision_at(self, at) -> int:
+        return max((c.revision for c in self._t.changes if c.timestamp <= at), default=0)
 
     def last_per_key(self) -> dict[str, KeyMeta]:
         return {**{key: meta for key, (meta, _) in self._t.checkpoint.items()},
@@ -265,6 +293,77 @@ class FakeHosts:
         return max((seen for h, (seen, _) in self._t.hosts.items() if h != host_id), default=None)
 
 
+TOKEN_FIELDS = ("id", "name", "role", "keys", "created_at", "created_by", "expires_at",
+                "last_used_at", "revoked_at")
+
+
+class FakeServiceTokens:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def add(self, **fields) -> dict[str, Any]:
+        token_id = max(self._t.tokens, default=0) + 1
+        self._t.tokens[token_id] = {**fields, "id": token_id, "last_used_at": None,
+                                    "revoked_at": None}
+        return self._public(token_id)
+
+    def _public(self, token_id: int) -> dict[str, Any]:
+        return {name: self._t.tokens[token_id][name] for name in TOKEN_FIELDS}
+
+    def find(self, token_id: int):
+        if token_id not in self._t.tokens:
+            return None
+        return self._public(token_id), self._t.tokens[token_id]["secret_hash"]
+
+    def page(self, limit: int, offset: int):
+        ids = sorted(self._t.tokens)
+        return [self._public(i) for i in ids[offset:offset + limit]], len(ids)
+
+    def revoke(self, token_id: int, at) -> bool:
+        row = self._t.tokens.get(token_id)
+        if row is None or row["revoked_at"] is not None:
+            return False
+        row["revoked_at"] = at
+        return True
+
+    def touch(self, token_id: int, at, unless_since) -> None:
+        row = self._t.tokens.get(token_id)
+        if row is not None and (row["last_used_at"] is None or row["last_used_at"] < unless_since):
+            row["last_used_at"] = at
+
+
+class FakeRevocations:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def add(self, token_id: str, at, by, expires_at) -> bool:
+        if any(t == token_id for _, t, _ in self._t.revocations):
+            return False
+        self._t.revocations.append((self.head() + 1, token_id, expires_at))
+        return True
+
+    def head(self) -> int:
+        return max((i for i, _, _ in self._t.revocations), default=0)
+
+    def after(self, revision: int):
+        return [row for row in self._t.revocations if row[0] > revision]
+
+    def forget_expired(self, before) -> None:
+        self._t.revocations = [r for r in self._t.revocations if r[2] is None or r[2] >= before]
+
+
+class FakeAudit:
+    def __init__(self, tables: Tables):
+        self._t = tables
+
+    def record(self, **event) -> None:
+        self._t.audit.append({"id": len(self._t.audit) + 1, "detail": None, **event})
+
+    def page(self, limit: int, offset: int):
+        newest = list(reversed(self._t.audit))
+        return newest[offset:offset + limit], len(newest)
+
+
 class FakeUnitOfWork:
     """Works on a copy of the committed tables; commit() makes the copy the committed one."""
 
@@ -278,6 +377,8 @@ class FakeUnitOfWork:
         self.hosts, self.compactions = FakeHosts(self._tables), FakeCompactions(self._tables)
         self.templates = FakeTemplates(self._tables)
         self.key_migrations = FakeKeyMigrations(self._tables)
+        self.tokens, self.audit = FakeServiceTokens(self._tables), FakeAudit(self._tables)
+        self.revocations = FakeRevocations(self._tables)
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -288,7 +389,8 @@ class FakeUnitOfWork:
         self._storage.commits += 1
         self._tables = copy.deepcopy(self._tables)
         for repository in (self.rules, self.values, self.changes, self.snapshots, self.hosts,
-                           self.compactions, self.templates, self.key_migrations):
+                           self.compactions, self.templates, self.key_migrations, self.tokens,
+                           self.revocations, self.audit):
             repository._t = self._tables
 
 

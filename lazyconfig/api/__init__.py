@@ -5,21 +5,25 @@ from flask import Flask
 
 from ..service.engine import ConfigurationEngine
 from ..settings import Settings
-from . import auth, context, docs, errors, health, memory, metrics, observe
+from . import auth, console, context, docs, errors, health, memory, metrics, observe
+from .analytics import blp as analytics
+from .backups import blp as backups
 from .body_limit import ChunkedBodyLimit
 from .blueprint import Api, RowIdConverter
 from .configuration import blp as configuration
 from .notifications import blp as notifications
+from .point_in_time import blp as point_in_time
 from .rules import blp as rules
 from .schemas import MAX_ID
 from .snapshots import blp as snapshots
 from .status import blp as status
 from .templates import blp as templates
+from .tokens import blp as tokens
 from .validation import blp as validation
 from .values import blp as values
 
 RESOURCES = (status, values, validation, snapshots, notifications, configuration, rules,
-             templates)
+             templates, tokens, point_in_time, analytics, backups)
 
 
 def init_app(app: Flask, configuration_engine: ConfigurationEngine, settings: Settings,
@@ -32,6 +36,7 @@ def init_app(app: Flask, configuration_engine: ConfigurationEngine, settings: Se
     context.init_app(app, configuration_engine, settings)
     auth.init_app(app, secret, settings.token_ttl)
     docs.init_app(app)
+    console.init_app(app, settings, secret)
     app.url_map.converters["id"] = RowIdConverter
     api = Api(app)
     api.register_converter(RowIdConverter, lambda _c: {"type": "integer", "minimum": 0,

@@ -1,96 +1,113 @@
-"""JWT verification for the API: Bearer tokens only, HS256, a role claim, always an expiry.
+"""Who the caller is, and what it may do: the request's credential is verified by the module
+of its kind, each handing back the same Caller (domain/callers.py; docs/auth.md):
 
-Every failure is a 401 in our error shape (built by api/errors.py): flask-jwt-extended would
-otherwise answer 422 for a bad signature or `alg: none`, and 400 for a failed claims check.
+- `lzc_<id>_<secret>`: a service token (api/service_tokens.py);
+- a JWT whose header names RS256, ES256 or EdDSA, when single sign-on is configured: the
+  OIDC provider's (api/oidc_tokens.py);
+- any other Bearer token: signed HS256 (api/signed_tokens.py);
+- no Authorization header at all: the console's session cookie (api/session_auth.py).
+
+Verified callers are remembered by their header (api/verified_tokens.py); revocation and
+expiry are checked on every request, remembered or not.
 """
 from __future__ import annotations
 
-import time
-from datetime import timedelta
+from typing import Callable
 
+import jwt
 from flask import Flask, current_app, g, request
-from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
 from flask_smorest import abort
 
-from ..auth import ALGORITHM, claims_problem, role_at_least
-from .context import settings
-from .errors import BEARER_CHALLENGE, unauthorized
+from ..auth import role_at_least
+from ..domain.callers import SERVICE, Caller
+from . import signed_tokens
+from .context import engine, settings
+from .errors import BEARER_CHALLENGE
+from .oidc_tokens import OidcVerifier
+from .service_tokens import is_service_token, service_caller
+from .session_auth import session_caller
+from .signed_tokens import LEEWAY, signed_caller
 from .verified_tokens import VerifiedTokens
 
-jwt = JWTManager()
-LEEWAY = 10  # seconds of clock skew allowed on nbf and exp
 VERIFIED = "lazyconfig.verified_tokens"
+OIDC_VERIFIER = "lazyconfig.oidc"
 
 
 def init_app(app: Flask, secret: str, token_ttl: int) -> None:
-    """Configure flask-jwt-extended on `app` with our signing rules and 401 answers."""
-    app.config.update(
-        JWT_SECRET_KEY=secret, JWT_ALGORITHM=ALGORITHM, JWT_DECODE_ALGORITHMS=[ALGORITHM],
-        JWT_TOKEN_LOCATION=["headers"], JWT_HEADER_TYPE="Bearer",
-        JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=token_ttl),
-        # Tokens are often made on another host (`lazyconfig token create`): allow for
-        # a little clock skew on nbf and exp.
-        JWT_DECODE_LEEWAY=LEEWAY)
-    jwt.init_app(app)
+    """Set up every kind of credential the API accepts (after context.init_app)."""
+    signed_tokens.init_app(app, secret, token_ttl)
     app.extensions[VERIFIED] = VerifiedTokens(leeway=LEEWAY)
+    if settings(app).oidc_enabled:
+        app.extensions[OIDC_VERIFIER] = OidcVerifier(settings(app))
 
 
-@jwt.unauthorized_loader
-def _missing_token(reason: str):
-    return unauthorized(f"a Bearer token is required ({reason})")
-
-
-@jwt.invalid_token_loader
-def _invalid_token(reason: str):
-    return unauthorized(f"invalid token ({reason})")
-
-
-@jwt.expired_token_loader
-def _expired_token(_header, _payload):
-    return unauthorized("the token has expired")
-
-
-def _claims_problem(payload) -> str | None:
-    return claims_problem(payload, settings().max_token_lifetime, time.time())
-
-
-@jwt.token_verification_loader
-def _claims_name_a_caller(_header, payload) -> bool:
-    # A token without an expiry, a known role or a subject to record is not one we signed.
-    return _claims_problem(payload) is None
-
-
-@jwt.token_verification_failed_loader
-def _bad_claims(_header, payload):
-    return unauthorized(f"invalid token ({_claims_problem(payload) or 'its claims changed'})")
-
-
-def authorize(role: str) -> None:
-    """Verify the request's token and require `role` or above (403 when below)."""
-    header = request.headers.get("Authorization", "")
-    verified = current_app.extensions[VERIFIED]
-    claims = verified.get(header)
-    if claims is None:
+def _verify(header: str) -> Caller:
+    scheme, _, credential = header.partition(" ")
+    credential = credential.strip()
+    if scheme == "Bearer" and is_service_token(credential):
+        return service_caller(credential)
+    oidc = current_app.extensions.get(OIDC_VERIFIER)
+    if scheme == "Bearer" and oidc is not None:
         try:
-            verify_jwt_in_request()
-        except (TypeError, ValueError, OverflowError):
-            # PyJWT reads exp, iat and nbf with int() and catches only some of its failures
-            # (a list, null or 1e400): a signed token with such claims is still no token.
-            abort(401, message="invalid token (exp, iat and nbf must be numbers of seconds "
-                               "since the epoch)", headers=BEARER_CHALLENGE)
-        claims = get_jwt()
-        verified.remember(header, claims)
-    g.claims = claims
-    g.user, g.role = claims["sub"], claims["role"]
-    if not role_at_least(g.role, role):
-        abort(403, message=f"this needs the {role} role; your token has {g.role}")
+            token_header = jwt.get_unverified_header(credential)
+        except jwt.InvalidTokenError:
+            token_header = {}  # not a JWT: the signed verifier says why
+        if oidc.claims_for_us(token_header):
+            return oidc.caller(credential, token_header)
+    return signed_caller()
 
 
-def token_claims() -> dict:
-    """The verified claims of the request's token (after a view's role check)."""
-    return g.claims
+def authenticate() -> Caller:
+    """The request's caller, verified (401 for no credential, a bad one, or a revoked one):
+    its Authorization header, or without one the console's session cookie."""
+    header = request.headers.get("Authorization", "")
+    caller = None if header else session_caller()
+    if caller is None:
+        verified = current_app.extensions[VERIFIED]
+        caller = verified.get(header)
+        if caller is None:
+            caller = _verify(header)
+            verified.remember(header, caller)
+    if engine().revocations.is_revoked(caller.token_id):
+        abort(401, message="the token has been revoked", headers=BEARER_CHALLENGE)
+    if caller.kind == SERVICE and caller.expired():  # our own clock: no leeway to allow
+        abort(401, message="the token has expired", headers=BEARER_CHALLENGE)
+    engine().touch_token(caller)
+    return caller
+
+
+def authorize(role: str) -> Caller:
+    """Verify the request's credential and require `role` or above (403 when below)."""
+    caller = authenticate()
+    g.caller, g.user, g.role = caller, caller.name, caller.role
+    if not role_at_least(caller.role, role):
+        abort(403, message=f"this needs the {role} role; your token has {caller.role}")
+    return caller
+
+
+def current_caller() -> Caller:
+    """The verified caller (after a view's role check)."""
+    return g.caller
 
 
 def current_user() -> str:
-    """The authenticated user (the token's `sub`), to attribute changes to."""
+    """The authenticated user (the token's `sub`, a service token's name), to attribute
+    changes to."""
     return g.user
+
+
+def require_keys(keys) -> None:
+    """403 unless the caller's key scope admits every key of `keys`."""
+    caller = current_caller()
+    outside = sorted({key for key in keys if not caller.may_use(key)})
+    if outside:
+        abort(403, message=f"this token may not use {', '.join(outside[:5])}: its key scope "
+                           f"is {', '.join(caller.keys)}")
+
+
+def still_valid_check(caller: Caller | None = None) -> Callable[[], bool]:
+    """A check, callable from any thread without a request, that says whether the caller
+    (the request's, by default) is still neither revoked nor expired: open streams and
+    blocking queries end within a second of it saying no."""
+    caller, engine_ = caller or current_caller(), engine()
+    return lambda: engine_.caller_still_valid(caller, LEEWAY)

@@ -11,7 +11,9 @@ from flask_smorest import abort
 from webargs.flaskparser import FlaskParser
 from werkzeug.routing import IntegerConverter
 
-from .auth import authorize
+from flask import request
+
+from .auth import authorize, require_keys
 from .context import catch_up
 from .errors import http_exception
 from .schemas import MAX_ID
@@ -59,6 +61,14 @@ class Api(SmorestApi):
         return http_exception(error)
 
 
+def _require_scope(caller) -> None:
+    key = (request.view_args or {}).get("key")
+    if key is None:
+        abort(403, message="a token scoped to keys cannot use this route, which reads or "
+                           "changes every key")
+    require_keys([key])
+
+
 class Blueprint(SmorestBlueprint):
     ARGUMENTS_PARSER = Parser()
 
@@ -73,16 +83,20 @@ class Blueprint(SmorestBlueprint):
             "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/PaginationMetadata"}}}}
 
-    def requires(self, role: str, *, writes: bool = False):
+    def requires(self, role: str, *, writes: bool = False, scoped: bool = False):
         """Decorate a view: a valid Bearer token with `role` or above is needed (401
-        without one, 403 below it); the OpenAPI document says so. Then the engine catches
+        without one, 403 below it); the OpenAPI document says so. A token with a key scope
+        may use a route of one `key` in its scope, or a view that is `scoped` (it checks or
+        filters the keys itself); any other route is 403 to it. Then the engine catches
         up with other processes' writes, unless the view `writes`: the engine's write
         catches up by itself, under the write lock, and doing it twice cost a full refresh
         per write under a stream of writes from several workers."""
         def decorator(func):
             @wraps(func)
             def wrapper(*args, **kwargs):
-                authorize(role)
+                caller = authorize(role)
+                if caller.keys is not None and not scoped:
+                    _require_scope(caller)
                 if not writes:
                     catch_up()
                 return func(*args, **kwargs)

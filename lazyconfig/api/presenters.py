@@ -22,6 +22,18 @@ def entry(item: ConfigEntry) -> dict[str, Any]:
             "sensitive": shown.is_sensitive(item.key)}
 
 
+def past(configuration, shown_key=lambda key: True) -> dict[str, Any]:
+    """The values at a past revision of the keys `shown_key` admits, in GET /values' shape:
+    the log holds no layers."""
+    shown = redaction()
+    entries = {k: e for k, e in configuration.entries.items() if shown_key(k)}
+    return {"values": [{"key": k, "value": shown.value(k, e.value), "source": e.source,
+                        "layers": {}, "version": e.version, "updated_at": e.updated_at,
+                        "updated_by": e.updated_by, "sensitive": shown.is_sensitive(k)}
+                       for k, e in sorted(entries.items())],
+            "count": len(entries), "revision": configuration.revision}
+
+
 def changes(items: Iterable[Change]) -> list[dict[str, Any]]:
     """Change-log entries fresh from a write."""
     shown = redaction()

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import InvalidDocument
-from .backend import Backend
+from .backend import Backend, BadUsage
 from .output import Progress, diff_rows, echo_json, table
 from .root import pass_backend, root
 from .values import json_option
@@ -104,16 +104,29 @@ def read_document(path: Path):
 @root.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="show what would change; change nothing")
+@click.option("--from", "kind", type=click.Choice(["env", "consul", "etcd"]),
+              help="FILE is another system's export: a .env or properties file, `consul kv "
+                   "export` JSON or `etcdctl get --prefix -w json` output")
+@click.option("--prefix", help="with --from consul or etcd: the path prefix to take off")
 @pass_backend
-def import_document(backend: Backend, file: Path, dry_run: bool) -> None:
+def import_document(backend: Backend, file: Path, dry_run: bool, kind: str | None,
+                    prefix: str | None) -> None:
     """Apply FILE's values as runtime overrides, all or nothing: an export document, or a
-    flat mapping of key to value (JSON, YAML or TOML, by the file's suffix).
+    flat mapping of key to value (JSON, YAML or TOML, by the file's suffix); with --from,
+    another system's export, whose entries naming no key are listed and left out.
 
     \b
     Example:
       lazyconfig import config.yaml --dry-run
+      lazyconfig import --from consul --prefix config/lazyconfig/ consul.json
     """
     from ..domain.documents import read_import_document
+
+    if kind is not None:
+        foreign_import(backend, kind, file.read_bytes(), prefix, dry_run)
+        return
+    if prefix is not None:
+        raise BadUsage("--prefix goes with --from consul or etcd")
 
     progress = Progress(2 if dry_run else 3)
     progress.step(f"reading {file}")
@@ -127,6 +140,22 @@ def import_document(backend: Backend, file: Path, dry_run: bool) -> None:
         return
     progress.step(f"applying {len(plan['diff'])} change(s) in one transaction")
     result = backend.import_document(document, dry_run=False)
+    diff_rows(result["diff"])
+    if result["changes"]:
+        click.echo(f"imported: revision {result['revision']} (snapshot {result['snapshot_id']} "
+                   f"holds the state before)")
+
+
+def foreign_import(backend: Backend, kind: str, data: bytes, prefix: str | None,
+                   dry_run: bool) -> None:
+    """Another system's export: checked as a dry run first, then applied in one write;
+    the entries that name no key are listed, then the diff."""
+    plan = backend.import_from(kind, data, prefix, dry_run=True)
+    unknown = [row["name"] for row in plan["report"] if row["key"] is None]
+    known = len(plan["report"]) - len(unknown)
+    click.echo(f"{known} entries name a key; {len(unknown)} name none"
+               + (f" (first: {', '.join(unknown[:5])})" if unknown else ""), err=True)
+    result = plan if dry_run else backend.import_from(kind, data, prefix, dry_run=False)
     diff_rows(result["diff"])
     if result["changes"]:
         click.echo(f"imported: revision {result['revision']} (snapshot {result['snapshot_id']} "

@@ -93,6 +93,11 @@ class LocalBackend:
         return _plain(self.engine.import_configuration(document, dry_run=dry_run,
                                                        user=self.actor))
 
+    def import_from(self, kind: str, data: bytes, prefix: str | None,
+                    dry_run: bool) -> dict[str, Any]:
+        return _plain(self.engine.import_from(kind, data, prefix=prefix, dry_run=dry_run,
+                                              user=self.actor))
+
     def status(self) -> dict[str, Any]:
         return self.engine.get_configuration_summary()
 
@@ -100,6 +105,12 @@ class LocalBackend:
     def snapshots(self, limit: int) -> tuple[list[dict], int]:
         items, total = self.engine.snapshot_page(limit)
         return [_snapshot_info(item) for item in items], total
+
+    def issue_token(self, name: str, role: str, keys: list[str] | None,
+                    expires_in: int | None) -> dict[str, Any]:
+        record, token = self.engine.issue_token(name, role, keys=keys, expires_in=expires_in,
+                                                user=self.actor)
+        return {**record, "token": token}
 
     def create_snapshot(self, description: str | None, tags: list[str], pinned: bool) -> int:
         return self.engine.create_snapshot(description, tags, user=self.actor, pinned=pinned)
@@ -118,6 +129,19 @@ class LocalBackend:
 
     def diff(self, a: int, b: int | None) -> dict[str, Any]:
         return self.engine.diff_snapshots(a, b)
+
+    def values_at(self, revision: int) -> dict[str, Any]:
+        past = self.engine.values_at(revision)
+        shown = self.engine.redaction(True)
+        return {"revision": past.revision, "values": [
+            {"key": k, "value": e.value, "source": e.source, "layers": {}, "version": e.version,
+             "updated_at": None if e.updated_at is None else e.updated_at.isoformat(),
+             "updated_by": e.updated_by, "sensitive": shown.is_sensitive(k)}
+            for k, e in sorted(past.entries.items())]}
+
+    def restore(self, revision: int, keys: list[str] | None, dry_run: bool) -> dict[str, Any]:
+        return _plain(self.engine.restore(revision, keys=keys, dry_run=dry_run,
+                                          user=self.actor))
 
     # -- changes -------------------------------------------------------------------------
     # -- templates -----------------------------------------------------------------------

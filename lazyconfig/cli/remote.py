@@ -129,6 +129,11 @@ class RemoteBackend:
         return self.client.import_configuration(document, dry_run=dry_run).json
 
     @answers
+    def import_from(self, kind: str, data: bytes, prefix: str | None,
+                    dry_run: bool) -> dict[str, Any]:
+        return self.client.import_from(kind, data, prefix=prefix, dry_run=dry_run).json
+
+    @answers
     def status(self) -> dict[str, Any]:
         return self.client.status().json
 
@@ -168,6 +173,12 @@ class RemoteBackend:
         return self.client.create_snapshot(description, tags).id
 
     @answers
+    def issue_token(self, name: str, role: str, keys: list[str] | None,
+                    expires_in: int | None) -> dict[str, Any]:
+        return self.client._call("POST", "/tokens", body={
+            "name": name, "role": role, "keys": keys, "expires_in": expires_in})
+
+    @answers
     def snapshot(self, snapshot_id: int) -> dict[str, Any]:
         return self.client.snapshot(snapshot_id).json
 
@@ -183,6 +194,14 @@ class RemoteBackend:
     @answers
     def diff(self, a: int, b: int | None) -> dict[str, Any]:
         return self.client.diff(a, "current" if b is None else b).json
+
+    @answers
+    def values_at(self, revision: int) -> dict[str, Any]:
+        return self.client.values_at(revision)
+
+    @answers
+    def restore(self, revision: int, keys: list[str] | None, dry_run: bool) -> dict[str, Any]:
+        return self.client.restore(revision, keys=keys, dry_run=dry_run).json
 
     # -- changes -------------------------------------------------------------------------
     def follow(self, since: int | None, keys: list[str]) -> Iterator[dict[str, Any]]:

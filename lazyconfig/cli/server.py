@@ -1,4 +1,4 @@
-"""Running the service: `serve`, `db upgrade|downgrade|current`, `token create`."""
+"""Running the service: `serve`, `db upgrade|downgrade|current`, `token create|issue`."""
 from __future__ import annotations
 
 import os
@@ -128,11 +128,13 @@ def current(session: Session) -> None:
 
 @root.group()
 def token() -> None:
-    """API tokens, signed with this machine's secret.
+    """API tokens: signed with this machine's secret (`create`), or opaque service tokens
+    kept in the database, revocable (`issue`).
 
     \b
     Example:
       lazyconfig token create --user alice --role editor
+      lazyconfig token issue --name loader-eu1 --role viewer --expires-in 30d
     """
 
 
@@ -161,3 +163,41 @@ def create(session: Session, token_user: str, role: str, expires_in: int | None)
         raise ValueError(f"--expires-in must be at most {longest} seconds "
                          "(LAZYCONFIG_MAX_TOKEN_LIFETIME)")
     click.echo(create_token(resolve_secret(session.settings).value, token_user, role, lifetime))
+
+
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration(text: str | None) -> int | None:
+    """Seconds of `30d`, `12h`, `15m`, `90s` or `90`."""
+    if text is None:
+        return None
+    number, unit = (text[:-1], text[-1]) if text[-1:] in DURATION_UNITS else (text, "s")
+    if not (number.isascii() and number.isdigit()) or int(number) <= 0:
+        raise ValueError(f"--expires-in takes a duration such as 30d, 12h, 15m or 90s, "
+                         f"not {text!r}")
+    return int(number) * DURATION_UNITS[unit]
+
+
+@token.command()
+@click.option("--name", required=True, help="who the token is for; its changes are recorded "
+                                            "under this name")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--keys", multiple=True, metavar="PATTERN",
+              help="a glob pattern of keys it may read and write (repeat; default: all)")
+@click.option("--expires-in", metavar="DURATION", help="e.g. 30d, 12h  [default: never]")
+@pass_session
+def issue(session: Session, name: str, role: str, keys: tuple[str, ...],
+          expires_in: str | None) -> None:
+    """Issue an opaque service token (`lzc_…`), on the database or through --url (as an
+    admin). The token is printed once, never stored: only its hash is kept. Revoke it with
+    DELETE /tokens/{id}.
+
+    \b
+    Example:
+      lazyconfig token issue --name loader-eu1 --role viewer --keys 'lazy_loading_*' \\
+        --expires-in 30d
+    """
+    issued = session.backend.issue_token(name, role, list(keys) or None, duration(expires_in))
+    click.echo(f"issued service token {issued['id']} ({name}, {role})", err=True)
+    click.echo(issued["token"])

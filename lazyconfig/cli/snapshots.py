@@ -91,17 +91,45 @@ def rollback(backend: Backend, snapshot_id: int, keys: tuple[str, ...], dry_run:
     Example:
       lazyconfig snapshot rollback 3 -k load_timeout --dry-run
     """
+    checked_then_applied(lambda run: backend.rollback(snapshot_id, list(keys) or None,
+                                                      dry_run=run),
+                         dry_run, f"checking snapshot {snapshot_id} against today's rules",
+                         f"rolled back to snapshot {snapshot_id}")
+
+
+def checked_then_applied(write, dry_run: bool, checking: str, done: str) -> None:
+    """A restoring write (`write(dry_run)`): its dry run first, then, unless only that was
+    asked for, the write; the diff, and what took the state before."""
     progress = Progress(1 if dry_run else 2)
-    progress.step(f"checking snapshot {snapshot_id} against today's rules")
-    chosen = list(keys) or None
-    plan = backend.rollback(snapshot_id, chosen, dry_run=True)
+    progress.step(checking)
+    plan = write(True)
     if not dry_run:
         progress.step(f"restoring {len(plan['diff'])} key(s) in one transaction")
-        plan = backend.rollback(snapshot_id, chosen, dry_run=False)
+        plan = write(False)
     diff_rows(plan["diff"])
     if plan["changes"]:
-        click.echo(f"rolled back to snapshot {snapshot_id}: revision {plan['revision']} "
+        click.echo(f"{done}: revision {plan['revision']} "
                    f"(snapshot {plan['safety_snapshot_id']} holds the state before)")
+
+
+@root.command()
+@click.option("--at-revision", type=click.IntRange(min=0), required=True,
+              help="the past revision whose values to make current")
+@click.option("--key", "-k", "keys", multiple=True, help="restore only this key (repeatable)")
+@click.option("--dry-run", is_flag=True, help="show what would change; change nothing")
+@pass_backend
+def restore(backend: Backend, at_revision: int, keys: tuple[str, ...], dry_run: bool) -> None:
+    """Make the values of a past revision (or only --key ones) current, atomically, after a
+    safety snapshot: like a rollback to a snapshot never taken.
+
+    \b
+    Example:
+      lazyconfig restore --at-revision 12 --dry-run
+    """
+    checked_then_applied(lambda run: backend.restore(at_revision, list(keys) or None,
+                                                     dry_run=run),
+                         dry_run, f"reading revision {at_revision} and checking it against "
+                                  "today's rules", f"restored revision {at_revision}")
 
 
 @snapshot.command()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from ..errors import ValidationFailed
+from ..errors import ConfigurationError, ValidationFailed
 from .backend import Backend, masked, rule_object
 from .output import echo_json, table, text
 from .root import pass_backend, root
@@ -39,18 +39,37 @@ def _shown(entry: dict, show_sensitive: bool) -> dict:
 @root.command()
 @key_argument
 @json_option
+@click.option("--at-revision", type=click.IntRange(min=0),
+              help="the value at this past revision, as the change log recorded it")
 @pass_backend
-def get(backend: Backend, key: str, as_json: bool) -> None:
+def get(backend: Backend, key: str, as_json: bool, at_revision: int | None) -> None:
     """Print KEY's effective value (with --json: also its source and version).
 
     \b
     Example:
       lazyconfig get lazy_loading_unloading_check_interval --json
+      lazyconfig get max_concurrent_loads --at-revision 12
     """
-    if as_json:
-        echo_json(_shown(backend.entry(key), show_sensitive=True))
+    if at_revision is not None:
+        entry = past_entry(backend, key, at_revision)
+    elif as_json:
+        entry = backend.entry(key)
     else:
         click.echo(text(backend.value(key)))
+        return
+    if as_json:
+        echo_json(_shown(entry, show_sensitive=True))
+    else:
+        click.echo(text(entry["value"]))
+
+
+def past_entry(backend: Backend, key: str, revision: int) -> dict:
+    """KEY's entry at a past revision; UnknownKey if it was not defined then."""
+    found = {e["key"]: e for e in backend.values_at(revision)["values"]}
+    if key not in found:
+        backend.entry(key)  # unknown today: the usual error
+        raise ConfigurationError(f"{key} was not defined yet at revision {revision}")
+    return found[key]
 
 
 # Negative numbers are values, not options: `lazyconfig set KEY -1`.

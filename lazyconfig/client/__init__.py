@@ -15,14 +15,16 @@ from .errors import (ApiError, Conflict, Forbidden, Gone, MalformedRequest, Malf
 from .events import ChangeStream
 from .json_object import Record
 from .live import LiveConfig
-from .records import (BatchResult, Change, DiffRow, History, ImportResult, ResetResult,
-                      RollbackResult, Rule, Status, ValidationStatus, ValueEntry)
+from .records import (BatchResult, Change, DiffRow, History, ImportResult, ReportRow,
+                      ResetResult, RestoreResult, RollbackResult, Rule, Status,
+                      ValidationStatus, ValueEntry)
 from .snapshot_records import Diff, KeyDiff, Snapshot, SnapshotInfo, SnapshotPage
 from .template_records import Template, TemplateApplied, TemplateDrift
 
-__all__ = ["ApiError", "BatchResult", "Change", "ChangeStream", "ConfigClient", "Conflict", "Gone",
-           "Diff", "DiffRow", "Forbidden", "History", "ImportResult", "KeyDiff", "LiveConfig",
-           "MalformedRequest", "MalformedResponse", "NotFound", "Record", "ResetResult",
-           "RollbackResult", "Rule", "ServerError", "ServiceUnavailable", "Snapshot",
-           "SnapshotInfo", "SnapshotPage", "Status", "Template", "TemplateApplied", "TemplateDrift", "Unauthorized", "ValidationFailed",
+__all__ = ["ApiError", "BatchResult", "Change", "ChangeStream", "ConfigClient", "Conflict", "Diff",
+           "DiffRow", "Forbidden", "Gone", "History", "ImportResult", "KeyDiff", "LiveConfig",
+           "MalformedRequest", "MalformedResponse", "NotFound", "Record", "ReportRow",
+           "ResetResult", "RestoreResult", "RollbackResult", "Rule", "ServerError",
+           "ServiceUnavailable", "Snapshot", "SnapshotInfo", "SnapshotPage", "Status", "Template",
+           "TemplateApplied", "TemplateDrift", "Unauthorized", "ValidationFailed",
            "ValidationStatus", "ValueEntry"]

@@ -7,8 +7,8 @@ from urllib.parse import quote
 
 from .events import ChangeStream
 from .json_object import JsonObject, json_dict
-from .records import (BatchResult, Change, History, ImportResult, ResetResult, RollbackResult,
-                      Rule, Status, ValueEntry, validation_errors)
+from .records import (BatchResult, Change, History, ImportResult, ResetResult, RestoreResult,
+                      RollbackResult, Rule, Status, ValueEntry, validation_errors)
 from .snapshot_records import Diff, Snapshot, SnapshotPage
 from .template_records import Template, TemplateApplied, TemplateDrift
 from .transport import Transport
@@ -192,6 +192,22 @@ class ConfigClient:
             "GET", f"/templates/{quote(name, safe='')}/drift",
             params={"param": [f"{k}={v}" for k, v in (params or {}).items()]}))
 
+    # -- point in time -------------------------------------------------------------------
+    def values_at(self, revision: int | None = None, *, at: str | None = None) -> dict[str, Any]:
+        """GET /values at a past revision (or ISO time): {values: [entry...], count,
+        revision}; Gone (410) before the change log's compaction point."""
+        return json_dict(self._call("GET", "/values", params={"at_revision": revision,
+                                                              "at": at}), "past values")
+
+    def restore(self, revision: int | None = None, *, at: str | None = None,
+                keys: Iterable[str] | None = None, dry_run: bool = False,
+                description: str | None = None,
+                expected_revision: int | None = None) -> RestoreResult:
+        """Make a past revision's values current (or only `keys`); with dry_run, its diff."""
+        return RestoreResult.from_json(self._call("POST", "/restore", body={
+            "at_revision": revision, "at": at, "keys": _listed(keys), "dry_run": dry_run,
+            "description": description, "expected_revision": expected_revision}))
+
     # -- whole configuration -------------------------------------------------------------
     def export(self) -> dict[str, Any]:
         """The effective values and sources as a document import_configuration takes."""
@@ -203,6 +219,16 @@ class ConfigClient:
         only its diff. Admin only."""
         return ImportResult.from_json(self._call("POST", "/import", body={
             **document, "dry_run": dry_run, "expected_revision": expected_revision}))
+
+    def import_from(self, kind: str, data: bytes, *, prefix: str | None = None,
+                    dry_run: bool = False,
+                    expected_revision: int | None = None) -> ImportResult:
+        """Import another system's export as it is (kind: env, consul or etcd): entries
+        naming no key are reported, not refused; `.json["report"]` says what became of
+        each entry. Admin only."""
+        return ImportResult.from_json(self._call("POST", "/import", body=data, params={
+            "format": kind, "prefix": prefix, "dry_run": "true" if dry_run else None,
+            "expected_revision": expected_revision}))
 
     def reset(self, keys: Iterable[str] | None = None, *, description: str | None = None,
               expected_revision: int | None = None) -> ResetResult:

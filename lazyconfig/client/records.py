@@ -180,17 +180,54 @@ class RollbackResult(DryRunnable):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ImportResult(DryRunnable):
-    """A document's values applied, or with `dry_run` only its diff; the state it replaced
-    was saved first as `snapshot_id`, also named `safety_snapshot_id` (None for a dry run
-    or when nothing changed)."""
+class RestoreResult(DryRunnable):
+    """A past revision's values (`restored_revision`) made current, or with `dry_run` only
+    its diff; the state it replaced was saved first as `safety_snapshot_id` (None for a dry
+    run or when nothing changed)."""
 
-    snapshot_id: int | None
+    restored_revision: int
 
     @classmethod
     def from_json(cls, data: object) -> Self:
         read = JsonObject(data, cls.__name__)
-        return cls(snapshot_id=read.optional_integer("snapshot_id"), **dry_runnable(read))
+        return cls(restored_revision=read.integer("restored_revision"), **dry_runnable(read))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportRow(Record):
+    """One entry of another system's export: its name there, the key it names (None: no
+    key) and its status: applied, unchanged or unknown key."""
+
+    name: str
+    key: str | None
+    status: str
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        read = JsonObject(data, cls.__name__)
+        return cls(name=read.text("name"), key=read.optional_text("key"),
+                   status=read.text("status"), json=read.data)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportResult(DryRunnable):
+    """A document's values applied, or with `dry_run` only its diff; the state it replaced
+    was saved first as `snapshot_id`, also named `safety_snapshot_id` (None for a dry run
+    or when nothing changed). An import of another system's export (`import_from`) names
+    its `format` and `report`s what became of each entry."""
+
+    snapshot_id: int | None
+    format: str | None = None
+    report: tuple[ReportRow, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        read = JsonObject(data, cls.__name__)
+        foreign = isinstance(data, dict) and "report" in data
+        return cls(snapshot_id=read.optional_integer("snapshot_id"),
+                   format=read.optional_text("format"),
+                   report=read.records("report", ReportRow.from_json) if foreign else (),
+                   **dry_runnable(read))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -38,7 +38,10 @@ class Transport:
         head = {"Authorization": f"Bearer {self._token}", "Accept": "application/json",
                 **(headers or {})}
         payload: bytes | None = None
-        if body is not None:
+        if isinstance(body, bytes):  # a file sent as it is (an import of another format)
+            payload = body
+            head["Content-Type"] = "text/plain; charset=utf-8"
+        elif body is not None:
             payload = json.dumps(body).encode()
             head["Content-Type"] = "application/json"
         conn = self.connect(self.timeout if timeout is None else timeout)

@@ -1,6 +1,7 @@
-"""The nine tables; db/migrations/ mirrors them exactly (tests/migrations checks it). Column
-sizes come from domain/limits.py, which validation checks first, so that both databases
-refuse the same input."""
+"""The configuration's tables (and, from db/access_models.py, those of who may call);
+db/migrations/ mirrors them exactly (tests/migrations checks it). Column sizes come from
+domain/limits.py, which validation checks first, so that both databases refuse the same
+input."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,6 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..domain.limits import (BATCH_ID_MAX, HOST_ID_MAX, KEY_MAX, NAME_MAX, PATTERN_MAX,
                              REQUEST_ID_MAX, STEP_ID_MAX, TEMPLATE_NAME_MAX, UNIT_MAX,
                              USER_MAX)
+
+DAY_MAX = 10  # YYYY-MM-DD
+PASSWORD_HASH_MAX = 200  # an argon2id hash in its PHC text form is about 100 characters
 from .base import Base, BigId, JSONValue, UTCDateTime, utcnow
 
 
@@ -158,3 +162,70 @@ class KeyMigrationRow(Base):
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     applied_by: Mapped[str | None] = mapped_column(String(USER_MAX))
     revision: Mapped[int] = mapped_column(BigId)
+
+
+class ChangeCountRow(Base):
+    """How many changes each key (dimension "key") and each user (dimension "user", name ''
+    for none) made by action on one UTC day (YYYY-MM-DD). Kept by a trigger on `changes`
+    (migration 0009), so change analytics add up days, not a million rows, and keep their
+    figures after compaction (docs/console.md, "Change analytics")."""
+
+    __tablename__ = "change_counts"
+
+    day: Mapped[str] = mapped_column(String(DAY_MAX), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(NAME_MAX), primary_key=True)
+    name: Mapped[str] = mapped_column(String(USER_MAX), primary_key=True)
+    action: Mapped[str] = mapped_column(String(NAME_MAX), primary_key=True)
+    changes: Mapped[int]
+
+
+class UndoRow(Base):
+    """A revert or rollback of one key and the seconds since that key's change before it
+    (the change it took back); kept by the same trigger."""
+
+    __tablename__ = "change_undos"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    key: Mapped[str] = mapped_column(String(KEY_MAX))
+    seconds: Mapped[float]
+
+
+class RefusalRow(Base):
+    """A value a rule refused (a write or a check), recorded in batches by the service's
+    refusal log, so change analytics can count refusals by key (docs/console.md)."""
+
+    __tablename__ = "validation_refusals"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    key: Mapped[str] = mapped_column(String(KEY_MAX))
+    action: Mapped[str] = mapped_column(String(NAME_MAX))
+
+
+class UserRow(Base):
+    """A console account the admin made (`lazyconfig user add`): a name, a role and an
+    argon2 hash of its password."""
+
+    __tablename__ = "console_users"
+
+    name: Mapped[str] = mapped_column(String(USER_MAX), primary_key=True)
+    role: Mapped[str] = mapped_column(String(NAME_MAX))
+    password_hash: Mapped[str] = mapped_column(String(PASSWORD_HASH_MAX))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BackupScheduleRow(Base):
+    """The lease of scheduled backups: the newest interval slot a process claimed, so that
+    one process of all workers and instances takes each scheduled backup
+    (service/backup_schedule.py)."""
+
+    __tablename__ = "backup_schedule"
+
+    name: Mapped[str] = mapped_column(String(NAME_MAX), primary_key=True)
+    slot: Mapped[int] = mapped_column(BigId)  # seconds since the epoch // interval
+    holder: Mapped[str | None] = mapped_column(String(HOST_ID_MAX))
+    claimed_at: Mapped[float]  # seconds since the epoch, by the database's clock
+
+
+from .access_models import AuditRow, RevocationRow, ServiceTokenRow  # noqa: E402,F401

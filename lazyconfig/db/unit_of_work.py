@@ -18,6 +18,8 @@ from sqlalchemy.orm import sessionmaker
 from ..errors import (ConfigurationError, InvalidParameter, SchemaMoved,
                       StorageUnavailable)
 from .connection import WRITE_OPTION
+from .repositories.access import AuditRepository, RevocationRepository, ServiceTokenRepository
+from .repositories.analytics import ChangeAnalyticsRepository, RefusalRepository
 from .repositories.changes import ChangeRepository
 from .repositories.compactions import CompactionRepository
 from .repositories.hosts import HostRepository
@@ -25,10 +27,11 @@ from .repositories.key_migrations import KeyMigrationRepository
 from .repositories.rules import RuleRepository
 from .repositories.snapshots import SnapshotRepository
 from .repositories.templates import TemplateRepository
+from .repositories.users import UserRepository
 from .repositories.values import ValueRepository
 
 log = logging.getLogger(__name__)
-_WRITE_LOCK_ID = 0x1A2C0F16  # pg_advisory_xact_lock key shared by every lazyconfig writer
+WRITE_LOCK_ID = 0x1A2C0F16  # pg_advisory_xact_lock key shared by every lazyconfig writer
 UNREACHABLE, DATA, SCHEMA = "unreachable", "data", "schema"
 # PostgreSQL's SQLSTATE codes (and classes), most specific first: only a failure to reach
 # or keep the server is worth a retry; a value it cannot hold fails again every time; a
@@ -97,10 +100,16 @@ class SqlUnitOfWork:
         self.hosts = HostRepository(self.session)
         self.templates = TemplateRepository(self.session)
         self.key_migrations = KeyMigrationRepository(self.session)
+        self.tokens = ServiceTokenRepository(self.session)
+        self.revocations = RevocationRepository(self.session)
+        self.audit = AuditRepository(self.session)
+        self.analytics = ChangeAnalyticsRepository(self.session)
+        self.refusals = RefusalRepository(self.session)
+        self.users = UserRepository(self.session)
         try:
             if self.write and self.session.get_bind().dialect.name == "postgresql":
                 self.session.execute(text("SELECT pg_advisory_xact_lock(:id)"),
-                                     {"id": _WRITE_LOCK_ID})
+                                     {"id": WRITE_LOCK_ID})
             elif self.write:
                 self.session.connection()  # BEGIN IMMEDIATE: take SQLite's write lock now
         except Exception as exc:

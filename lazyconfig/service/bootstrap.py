@@ -23,6 +23,7 @@ from ..db.protocols import Storage
 from ..db.unit_of_work import SqlStorage
 from ..domain.key_migrations import Step
 from ..settings import Settings
+from .analytics import RefusalLog
 from .engine import ConfigurationEngine
 from .rules import Validators, seed_builtin_rules
 from .sources import ExternalLayers
@@ -51,23 +52,35 @@ def bootstrap(settings: Settings | None = None, *, env: Mapping[str, str] | None
         migrate.run(database)
     seed_builtin_rules(storage)
     replica = Replica(storage, load_sources(env), validators.decorate, Notifier())
-    if database is None:
-        freshness = LocalFreshness(replica)
-    else:
-        freshness = HostFreshness(replica, storage, ChangeLogHead(settings.database_url),
-                                  HostHead(settings.database_url, settings.run_dir))
-        if watch:
-            # ask_database, not refresh: a poll that finds nothing new takes no lock, so the
-            # watcher never makes a writer or a reader wait.
-            watcher = RevisionWatcher(freshness.ask_database, settings.database_url,
-                                      settings.poll_interval)
-            watcher.start()
-            closers.append(watcher.stop)
-        closers += [freshness.close, database.dispose]
-    return _migrated(ConfigurationEngine(
-        settings=settings, storage=storage, replica=replica, freshness=freshness,
-        validators=validators, load_sources=load_sources, default_user=_os_user(),
-        database=database, closers=closers), key_migrations)
+    refusals = RefusalLog(storage)
+    freshness = _freshness(settings, storage, replica, watch, closers)
+    if database is not None:
+        closers += [refusals.close, freshness.close, database.dispose]
+    engine = ConfigurationEngine(settings=settings, storage=storage, replica=replica,
+                                 freshness=freshness, validators=validators,
+                                 load_sources=load_sources, default_user=_os_user(),
+                                 database=database, closers=closers)
+    if database is not None:
+        engine = engine.recording_refusals(refusals)
+    return _migrated(engine, key_migrations)
+
+
+def _freshness(settings: Settings, storage: Storage, replica: Replica, watch: bool,
+               closers: list):
+    """How reads prove they are current: alone with in-memory storage, or with the database
+    and this host's other processes (and a watcher of other processes' writes)."""
+    if getattr(storage, "engine", None) is None:
+        return LocalFreshness(replica)
+    freshness = HostFreshness(replica, storage, ChangeLogHead(settings.database_url),
+                              HostHead(settings.database_url, settings.run_dir))
+    if watch:
+        # ask_database, not refresh: a poll that finds nothing new takes no lock, so the
+        # watcher never makes a writer or a reader wait.
+        watcher = RevisionWatcher(freshness.ask_database, settings.database_url,
+                                  settings.poll_interval)
+        watcher.start()
+        closers.append(watcher.stop)
+    return freshness
 
 
 def _migrated(engine: ConfigurationEngine,

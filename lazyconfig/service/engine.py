@@ -17,17 +17,16 @@ from ..settings import Settings
 from . import planning, reads, rules, snapshots, validation, writes
 from .apply import Author
 from .compaction import ChangeLogCompaction
+from .features import FeatureOperations
 from .pipeline import WritePipeline
 from .service_manager import Integrations
-from .key_migrations import KeyMigrationOperations
 from .results import ImportResult, ResetResult, RollbackResult, UpdateResult, WriteResult, applied
 from .snapshots import Retention
-from .templates import TemplateOperations
 
 _MISSING = object()
 
 
-class ConfigurationEngine(TemplateOperations, KeyMigrationOperations):
+class ConfigurationEngine(FeatureOperations):
     def __init__(self, *, settings: Settings, storage: Storage, replica: Replica, freshness,
                  validators: rules.Validators, load_sources: Callable[[Mapping | None], Any],
                  default_user: str, database=None, closers: Iterable[Callable] = ()):
@@ -89,8 +88,7 @@ class ConfigurationEngine(TemplateOperations, KeyMigrationOperations):
         return problems
 
     def validate_configuration(self) -> dict[str, list[str]]:
-        """Rejected file, environment and service values, unknown names in those layers,
-        and current values that break today's rules."""
+        """Rejected layer values, unknown names in layers, values breaking today's rules."""
         return reads.problems(self.replica.state, dict(self._services.errors))
 
     def get_configuration_summary(self) -> dict[str, Any]:

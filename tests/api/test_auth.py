@@ -1,73 +1,22 @@
-"""Bearer tokens and the role matrix: viewer < editor < admin."""
+"""Bearer tokens: refused shapes, expiry, the cache of verified tokens. The role matrix is in
+test_auth_matrix.py."""
 from __future__ import annotations
 
 import base64
 import json
-import re
 import time
 
 import jwt
 import pytest
 
-from lazyconfig.auth import ROLES
-
 from .conftest import PREFIX, SECRET
 
 KEY = "lazy_loading_unloading_check_interval"
-# Every API route: method, path, body, the lowest role allowed.
-ROUTES = [
-    ("GET", "/status", None, "viewer"),
-    ("GET", "/values", None, "viewer"),
-    ("GET", f"/values/{KEY}", None, "viewer"),
-    ("GET", f"/values/{KEY}/history", None, "viewer"),
-    ("POST", "/validate", {"key": KEY, "value": 1.0}, "viewer"),
-    ("GET", "/snapshots", None, "viewer"),
-    ("GET", "/snapshots/1", None, "viewer"),
-    ("GET", "/notifications", None, "viewer"),
-    ("GET", "/notifications/stream", None, "viewer"),
-    ("POST", "/export", None, "viewer"),
-    ("GET", "/rules", None, "viewer"),
-    ("GET", f"/rules/{KEY}", None, "viewer"),
-    ("PUT", f"/values/{KEY}", {"value": 30.0}, "editor"),
-    ("DELETE", f"/values/{KEY}", None, "editor"),
-    ("POST", "/values/batch", {"updates": [{"key": KEY, "value": 30.0}]}, "editor"),
-    ("POST", "/snapshots", {"description": "d"}, "editor"),
-    ("POST", "/snapshots/1/rollback", None, "editor"),
-    ("POST", f"/values/{KEY}/revert", {"revision": 0}, "editor"),
-    ("GET", "/snapshots/1/diff", None, "viewer"),
-    ("POST", "/reset", None, "admin"),
-    ("POST", "/import", {"version": 1, "values": {}}, "admin"),
-    ("DELETE", "/snapshots/1", None, "admin"),
-    ("PUT", f"/rules/{KEY}", {"type": "float", "default": 60.0, "min": 0}, "admin"),
-]
+# Every route against every role and kind of caller: tests/api/test_auth_matrix.py.
 
 
 def call(client, method, path, body, headers=None):
     return client.open(f"{PREFIX}{path}", method=method, json=body, headers=headers or {})
-
-
-@pytest.mark.parametrize("method,path,body,needed", ROUTES,
-                         ids=[f"{m} {p}" for m, p, _, _ in ROUTES])
-def test_role_matrix(client, engine, as_role, method, path, body, needed):
-    engine.create_snapshot("fixture", user="setup")  # snapshot 1 exists
-    assert call(client, method, path, body).status_code == 401
-    for role in ROLES:
-        status = call(client, method, path, body, as_role(role)).status_code
-        if ROLES.index(role) < ROLES.index(needed):
-            assert status == 403, (role, status)
-        else:
-            assert status < 400, (role, status)
-
-
-def test_matrix_covers_every_route_the_app_serves(app):
-    served = set()
-    for rule in app.url_map.iter_rules():
-        if rule.rule.startswith(PREFIX):
-            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule[len(PREFIX):])
-            served |= {(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}}
-    listed = {(m, p.replace(KEY, "{key}").replace("/1", "/{snapshot_id}"))
-              for m, p, _, _ in ROUTES}
-    assert served == listed
 
 
 def test_forbidden_names_the_role_needed(client, viewer):
@@ -127,7 +76,9 @@ def test_a_verified_token_is_not_trusted_beyond_its_expiry(app, client):
     claims = {"sub": "mallory", "role": "admin", "iat": now - 3600, "nbf": now - 3600,
               "exp": now - 60, "jti": "j", "type": "access", "fresh": False}
     token = jwt.encode(claims, SECRET, algorithm="HS256")
-    app.extensions[VERIFIED].remember(f"Bearer {token}", claims)
+    from lazyconfig.domain.callers import SIGNED, Caller
+    app.extensions[VERIFIED].remember(f"Bearer {token}",
+                                      Caller("mallory", "admin", SIGNED, expires_at=now - 60))
     response = client.get(f"{PREFIX}/status", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401 and "expired" in response.json["message"]
 

@@ -15,6 +15,7 @@ from .conftest import PREFIX, SECRET
 
 KEY = "lazy_loading_unloading_check_interval"
 FAR_FUTURE = 4102444800
+BACKUP_ID = "lazyconfig-20261205T000000000000Z"  # none such: an admin gets 404
 # The single source of the lowest role each (method, rule) needs.
 EXPECTED_ROLE = {
     ("GET", "/status"): "viewer",
@@ -47,7 +48,24 @@ EXPECTED_ROLE = {
     ("DELETE", "/templates/<string:name>"): "admin",
     ("POST", "/templates/<string:name>/apply"): "editor",
     ("GET", "/templates/<string:name>/drift"): "viewer",
+    ("GET", "/auth/whoami"): "viewer",
+    ("GET", "/tokens"): "admin",
+    ("POST", "/tokens"): "admin",
+    ("DELETE", "/tokens/<id:token_id>"): "admin",
+    ("POST", "/tokens/revoke"): "admin",
+    ("GET", "/audit"): "admin",
+    ("POST", "/restore"): "editor",
+    ("GET", "/analytics/changes"): "viewer",
+    ("GET", "/backups"): "admin",
+    ("POST", "/backups"): "admin",
+    ("POST", "/backups/<backup_id>/verify"): "admin",
 }
+# What a token scoped to keys may use: a route of one key (in its scope), and the routes that
+# check or filter keys themselves. Every other route is 403 to it.
+SCOPED = {rule for _, rule in EXPECTED_ROLE if "<string:key>" in rule} | {
+    "/values", "/values/batch", "/notifications", "/notifications/stream", "/auth/whoami"}
+# What such a token may use when KEY is outside its scope: only the filtered lists.
+FILTERED = {"/values", "/notifications", "/notifications/stream", "/auth/whoami"}
 # A body that gets past parsing, so the status shows the role check and nothing else.
 BODIES = {
     ("PUT", "/values/<string:key>"): {"value": 30.0},
@@ -56,10 +74,13 @@ BODIES = {
     ("POST", "/validate"): {"key": KEY, "value": 1.0},
     ("POST", "/snapshots"): {"description": "d"},
     ("POST", "/import"): {"version": 1, "values": {}},
+    ("POST", "/restore"): {"at_revision": 0, "dry_run": True},
     ("PUT", "/rules/<string:key>"): {"type": "float", "default": 60.0, "min": 0},
     ("POST", "/templates"): {"name": "from-the-matrix", "values": {KEY: 30.0}},
     ("PUT", "/templates/<string:name>"): {"values": {KEY: 30.0}},
     ("POST", "/templates/<string:name>/apply"): {"dry_run": True},
+    ("POST", "/tokens"): {"name": "loader", "role": "viewer"},
+    ("POST", "/tokens/revoke"): {"jti": "a-jti"},
 }
 TEMPLATE = "with-secret"  # the template the sensitive-value check defines
 
@@ -91,9 +112,10 @@ BAD_TOKENS = {
 }
 
 
-def url(rule: str, snapshot_id: int) -> str:
-    return PREFIX + rule.replace("<string:key>", KEY).replace(
-        "<id:snapshot_id>", str(snapshot_id)).replace("<string:name>", TEMPLATE)
+def url(rule: str, snapshot_id: int, token_id: int = 1) -> str:
+    return PREFIX + (rule.replace("<string:key>", KEY).replace("<id:snapshot_id>", str(snapshot_id))
+                     .replace("<id:token_id>", str(token_id)).replace("<string:name>", TEMPLATE)
+                     .replace("<backup_id>", BACKUP_ID))
 
 
 def call(client, method, rule, snapshot_id, authorization):
@@ -130,6 +152,37 @@ def test_route_answers_each_caller_by_role(client, engine, as_role, method, rule
             assert status not in (401, 403) and status < 500, (role, status)
 
 
+def _service_token(engine, role, keys=None):
+    return "Bearer " + engine.issue_token(f"svc-{role}", role, keys=keys)[1]
+
+
+def test_every_route_answers_each_kind_of_caller(client, engine, as_role):
+    """Service tokens by role as signed tokens; revoked ones (either kind) 401; a token
+    scoped to keys only where SCOPED (or FILTERED, for keys outside its scope) says. One
+    test over every route: the callers are made once."""
+    snapshot_id = engine.create_snapshot("fixture", user="setup")
+    revoked = engine.issue_token("gone", "admin")
+    engine.revoke_token(revoked[0]["id"])
+    signed = as_role("admin")["Authorization"]
+    engine.revoke_jti(jwt.decode(signed.split()[1], options={"verify_signature": False})["jti"])
+    by_role = {role: _service_token(engine, role) for role in ROLES}
+    inside = _service_token(engine, "admin", [KEY])
+    outside = _service_token(engine, "admin", ["other_*"])
+    for method, rule in _cases():
+        needed, case = EXPECTED_ROLE[(method, rule)], f"{method} {rule}"
+        for name, authorization in (("revoked service", "Bearer " + revoked[1]),
+                                    ("revoked signed", signed)):
+            assert call(client, method, rule, snapshot_id, authorization) == 401, (case, name)
+        expected = [(ROLES.index(role) >= ROLES.index(needed), by_role[role], role)
+                    for role in ROLES]
+        expected += [(rule in SCOPED, inside, "scoped, inside"),
+                     (rule in FILTERED, outside, "scoped, outside")]
+        for allowed, authorization, name in expected:
+            status = call(client, method, rule, snapshot_id, authorization)
+            assert (status not in (401, 403) and status < 500) if allowed else status == 403, \
+                (case, name, status)
+
+
 SECRET_VALUE = "s3cret-runtime-value-7731"
 DEFAULT_SECRET = "hunter2-default"
 
@@ -158,8 +211,8 @@ def test_a_viewer_never_sees_a_sensitive_value_nor_do_the_logs(app, client, engi
     # Another secret, so that its drift shows both (masked); it holds SECRET_VALUE.
     engine.create_template({"name": TEMPLATE, "values": {"api_password": SECRET_VALUE + "-2"}})
     bodies = {}
-    for method, rule in EXPECTED_ROLE:
-        if method != "GET":
+    for (method, rule), needed in EXPECTED_ROLE.items():
+        if method != "GET" or needed != "viewer":
             continue
         path = url(rule, snapshot_id).replace(KEY, "api_password")
         if rule == "/notifications/stream":

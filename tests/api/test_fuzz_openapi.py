@@ -34,7 +34,8 @@ from .conftest import SECRET
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance, response_headers_conformance]
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
-UNDOCUMENTED = ("static", "api-docs.", "swagger_ui_assets.", "metrics.")
+# The console's HTML pages are not API operations (tests/console drives them in a browser).
+UNDOCUMENTED = ("static", "api-docs.", "swagger_ui_assets.", "metrics.", "console.")
 SNAPSHOT_IDS = [1, 2]  # made by the `seeded` fixture
 CUSTOM_KEY = "fuzz.custom_key"  # a new key, for PUT /rules
 FUZZ_TEMPLATE = "fuzz-template"  # a stored template, made by the `seeded` fixture
@@ -122,7 +123,8 @@ def test_every_operation_survives_fuzzing(case, app, admin, seeded, bounded_wait
 
 
 def test_every_served_operation_is_documented_and_fuzzed(app, client):
-    # The docs, their assets and the Prometheus scrape are not part of the API document.
+    # The docs, their assets, the Prometheus scrape and the console are not part of the API
+    # document.
     served = {(method, re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule))
               for rule in app.url_map.iter_rules() if not rule.endpoint.startswith(UNDOCUMENTED)
               for method in rule.methods - {"HEAD", "OPTIONS"}}

@@ -12,6 +12,7 @@ import json
 import pytest
 
 from tests.cli.modes import Modes
+from tests.integration.test_engine_importers import consul_export, env_file, etcd_answer
 
 pytestmark = pytest.mark.slow
 
@@ -79,6 +80,32 @@ SCENARIOS = {
         (1, "diff", "99"),
         (2, "diff", "2", "yesterday"),
     ],
+    "point_in_time": [
+        (0, "set", "load_timeout", "12"),
+        (0, "set", "load_timeout", "20"),
+        (0, "set", STRATEGY, "AGGRESSIVE"),
+        (0, "get", "load_timeout", "--at-revision", "1"),
+        (0, "get", "load_timeout", "--at-revision", "1", "--json"),
+        (0, "get", STRATEGY, "--at-revision", "0"),
+        (1, "get", "load_timeout", "--at-revision", "99"),
+        (1, "get", "no_such_key", "--at-revision", "1"),
+        (0, "restore", "--at-revision", "1", "--dry-run"),
+        (0, "restore", "--at-revision", "1"),
+        (0, "get", "load_timeout"),
+        (0, "get", STRATEGY),
+        (2, "restore"),
+    ],
+    "importers": [
+        (0, "import", "--from", "env", "{dot_env}", "--dry-run"),
+        (0, "import", "--from", "env", "{dot_env}"),
+        (0, "import", "--from", "consul", "--prefix", "config/lazyconfig/", "{consul}"),
+        (0, "import", "--from", "etcd", "--prefix", "/config/lazyconfig/", "{etcd}"),
+        (0, "import", "--from", "etcd", "--prefix", "/config/lazyconfig/", "{etcd}"),
+        (1, "import", "--from", "consul", "{bad_consul}"),
+        (1, "import", "--from", "env", "{bad_env}"),
+        (2, "import", "--prefix", "config/", "{doc}"),
+        (2, "import", "--from", "xml", "{doc}"),
+    ],
     "configuration": [
         (0, "set", "cache_size_limit", "2048"),
         (0, "status"),
@@ -128,7 +155,12 @@ def documents(tmp_path) -> dict[str, str]:
             "bad_version.json": json.dumps({"version": 7, "values": {}}),
             "flat.toml": "load_timeout = 5.0\nlazy_loading_unloading_strategy = 'AGGRESSIVE'\n",
             "flat.yaml": "load_timeout: 5.0\ncache_enabled: false\n",
-            "broken.toml": "load_timeout = \n"}
+            "broken.toml": "load_timeout = \n",
+            "dot.env": env_file({"load_timeout": 6.0, "cache_enabled": False}).decode(),
+            "consul.json": consul_export({"max_concurrent_loads": 12}, extra=2).decode(),
+            "etcd.json": etcd_answer({"load_timeout": 9.5}).decode(),
+            "bad_consul.json": '[{"key": "load_timeout", "value": "%%"}]',
+            "bad.env": "LOAD_TIMEOUT=soon\n"}
     paths = {}
     for name, text in made.items():
         (tmp_path / name).write_text(text)

@@ -8,7 +8,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from lazyconfig.api.configuration.schemas import ImportResultSchema, ResetResultSchema
+from lazyconfig.api.configuration.schemas import (ImportResultSchema, ReportRowSchema,
+                                                  ResetResultSchema)
+from lazyconfig.api.point_in_time.schemas import RestoreResultSchema
 from lazyconfig.api.rules.schemas import RuleSchema
 from lazyconfig.api.schemas import ChangeSchema, DiffSchema
 from lazyconfig.api.snapshots.schemas import (KeyDiffSchema, RollbackResultSchema,
@@ -17,7 +19,8 @@ from lazyconfig.api.snapshots.schemas import (KeyDiffSchema, RollbackResultSchem
 from lazyconfig.api.status.schemas import StatusSchema, ValidationStatusSchema
 from lazyconfig.api.values.schemas import BatchResultSchema, EntrySchema, HistorySchema
 from lazyconfig.client import (ApiError, BatchResult, Change, Diff, DiffRow, History,
-                               ImportResult, KeyDiff, MalformedResponse, ResetResult,
+                               ImportResult, KeyDiff, MalformedResponse, ReportRow, ResetResult,
+                               RestoreResult,
                                RollbackResult, Rule, Snapshot, SnapshotInfo, SnapshotPage,
                                Status, ValidationStatus, ValueEntry)
 from lazyconfig.client.json_object import parse
@@ -58,7 +61,14 @@ ANSWERS = [
                                             "changes": [CHANGE]}),
     (ImportResult, ImportResultSchema, {"dry_run": True, "diff": [ROW], "snapshot_id": None,
                                         "safety_snapshot_id": None, "revision": 6,
-                                        "changes": []}),
+                                        "changes": [], "format": "consul", "report": [
+                                            {"name": "a/b", "key": None,
+                                             "status": "unknown key"}]}),
+    (ReportRow, ReportRowSchema, {"name": "LOAD_TIMEOUT", "key": "load_timeout",
+                                  "status": "applied"}),
+    (RestoreResult, RestoreResultSchema, {"restored_revision": 3, "dry_run": False,
+                                          "diff": [ROW], "safety_snapshot_id": 4,
+                                          "revision": 7, "changes": [CHANGE]}),
     (DiffRow, DiffSchema, ROW),
     (ValidationStatus, ValidationStatusSchema, VALID),
     (Status, StatusSchema, {"status": "ok", "total_values": 25, "revision": 7,

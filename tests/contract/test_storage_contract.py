@@ -11,6 +11,7 @@ from lazyconfig.db import migrate
 from lazyconfig.db.connection import make_engine
 from lazyconfig.db.unit_of_work import SqlStorage
 from lazyconfig.domain import BUILTIN_RULES
+from lazyconfig.domain.past import KeyTrail
 from lazyconfig.errors import ChangeLogCompacted
 
 AT = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -190,3 +191,30 @@ def test_migration_steps_rules_and_snapshot_data_for_config_migrations(storage):
         assert snapshot.info.key_count == 2
         assert uow.rules.keys() == set() and uow.values.layers() == {}
         assert uow.key_migrations.applied() == {"step-1"}
+
+
+def test_trails_at_a_revision_and_the_revision_at_a_time(storage):
+    other = next(r for r in BUILTIN_RULES if r.key == "load_timeout")
+    hour = timedelta(hours=1)
+    with storage.writing() as uow:
+        for rule in (RULE, other):
+            uow.rules.put(rule.to_record(), AT, "system")
+        uow.changes.append_many([row(RULE.key, 4, 5), {**row(RULE.key, 5, 6, actor="bob"),
+                                                       "at": AT + hour},
+                                 {**row(other.key, 30.0, 31.0), "at": AT + 2 * hour}])
+        uow.commit()
+    with storage.reading() as uow:
+        trails = uow.changes.trails_at(1)
+        assert trails[RULE.key] == KeyTrail(RULE.key, 1, 5, AT, "ann", "runtime")
+        assert trails[other.key] == KeyTrail(other.key, changed_later=True, before=30.0)
+        assert uow.changes.trails_at(3)[other.key].value == 31.0
+        assert uow.changes.trails_at(0)[RULE.key] == KeyTrail(RULE.key, changed_later=True,
+                                                              before=4)
+        assert [uow.changes.revision_at(AT + n * hour / 2) for n in (-1, 0, 3, 9)] == [0, 1, 2, 3]
+    with storage.writing() as uow:
+        uow.compactions.compact(2, AT, "ops")
+        uow.commit()
+    with storage.reading() as uow:
+        assert uow.changes.trails_at(2)[RULE.key] == KeyTrail(RULE.key, 2, 6, AT + hour, "bob")
+        with pytest.raises(ChangeLogCompacted):
+            uow.changes.trails_at(1)

@@ -49,7 +49,17 @@ EXAMPLES = {
     "WORKERS": ("11", 11),
     "URL": ("http://config.internal:7000", "http://config.internal:7000"),
     "TOKEN": ("a-token", "a-token"),
+    "OIDC_ISSUER": ("https://sso/realms/ops", "https://sso/realms/ops"),
+    "OIDC_AUDIENCE": ("lazyconfig", "lazyconfig"),
+    "OIDC_JWKS_URL": ("https://sso/certs", "https://sso/certs"),
+    "OIDC_ROLE_CLAIM": ("realm_access.roles", "realm_access.roles"),
+    "OIDC_ROLE_MAP": ("ops=admin, /devs=editor", (("ops", "admin"), ("/devs", "editor"))),
+    "OIDC_USER_CLAIM": ("email", "email"),
+    "OIDC_CLIENT_ID": ("console", "console"),
     "PROFILE": ("staging", "staging"),
+    "BACKUP_DIR": ("/var/backups/lazy", Path("/var/backups/lazy")),
+    "BACKUP_INTERVAL": ("3600", 3600.0),
+    "BACKUP_KEEP": ("30", 30),
 }
 
 
@@ -78,18 +88,28 @@ def test_web_concurrency_sets_the_workers_unless_lazyconfig_workers_does():
     ("MAX_BODY_BYTES", "1MiB", "a whole number of bytes"),
     ("MAX_STRING_VALUE", "0", "a whole number of characters"),
     ("SNAPSHOT_MAX_COUNT", "-1", "a whole number, 0 or more"),
+    ("BACKUP_INTERVAL", "-5", "a number of seconds, 0 (off) or more"),
+    ("BACKUP_KEEP", "0", "a whole number, 1 or more"),
     ("MAX_WAITING_CLIENTS", "-5", "a whole number, 0 or more"),
     ("POLL_INTERVAL", "nan", "a number of seconds above 0"),
     ("AUTO_MIGRATE", "maybe", "one of 1/true/yes/on/0/false/no/off"),
     ("LOG_LEVEL", "loud", "one of DEBUG, INFO"),
     ("LOG_FORMAT", "xml", "json or text"),
     ("URL", "config.internal:7000", "an http:// or https:// URL"),
+    ("OIDC_ROLE_MAP", "ops=owner", "GROUP=ROLE pairs"),
+    ("OIDC_JWKS_URL", "file:///etc/passwd", "an http:// or https:// URL"),
 ])
 def test_an_unusable_value_is_refused_naming_the_variable(name, text, expected):
     with pytest.raises(InvalidSetting) as refused:
         Settings.from_env({PREFIX + name: text})
     assert str(refused.value).startswith(f"{PREFIX}{name} must be {expected}")
     assert repr(text) in str(refused.value)
+
+
+def test_single_sign_on_is_all_three_settings_or_none():
+    assert not Settings.from_env({}).oidc_enabled
+    with pytest.raises(InvalidSetting, match="OIDC_AUDIENCE"):
+        Settings.from_env({PREFIX + "OIDC_ISSUER": "https://sso/realms/ops"}).oidc_enabled
 
 
 def test_tokens_may_not_be_made_to_live_longer_than_the_server_accepts():

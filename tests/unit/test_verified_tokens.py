@@ -5,16 +5,17 @@ from __future__ import annotations
 import time
 
 from lazyconfig.api.verified_tokens import VerifiedTokens
+from lazyconfig.domain.callers import SIGNED, Caller
 
 
-def claims(expires_in: float) -> dict:
-    return {"sub": "alice", "role": "editor", "exp": time.time() + expires_in}
+def claims(expires_in: float) -> Caller:
+    return Caller("alice", "editor", SIGNED, expires_at=time.time() + expires_in)
 
 
 def test_a_remembered_header_is_a_hit_and_any_other_is_a_miss():
     tokens = VerifiedTokens(leeway=10)
     tokens.remember("Bearer abc", claims(60))
-    assert tokens.get("Bearer abc")["sub"] == "alice"
+    assert tokens.get("Bearer abc").name == "alice"
     assert tokens.get("Bearer abd") is None
     assert tokens.get("bearer abc") is None
 

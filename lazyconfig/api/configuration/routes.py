@@ -1,6 +1,7 @@
 """POST /reset, /export and /import."""
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 
 from .. import presenters
@@ -52,10 +53,16 @@ class Import(MethodView):
     def post(self, query, document):
         """Apply a document's values as runtime overrides, all or nothing: an export
         document, or a flat object of key to value (`dry_run`, in the query or the body,
-        reports the diff and changes nothing)"""
+        reports the diff and changes nothing); with `format`, another system's export"""
         dry_run = document.pop("dry_run") or query["dry_run"]
         expected = document.pop("expected_revision")
         expected = query["expected_revision"] if expected is None else expected
+        if query["format"] != "json":  # the body is the other system's file, unparsed
+            result = engine().import_from(query["format"], request.get_data(),
+                                          prefix=query["prefix"], dry_run=dry_run,
+                                          user=current_user(), expected_revision=expected,
+                                          request_id=request_id())
+            return presenters.write_result(result)
         result = engine().import_configuration(document, dry_run, user=current_user(),
                                                expected_revision=expected,
                                                request_id=request_id())

@@ -1,7 +1,7 @@
 """Reset, export and import bodies."""
 from __future__ import annotations
 
-from marshmallow import INCLUDE, Schema, fields
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from ..schemas import ChangeSchema, DiffSchema, expected_revision_field
 
@@ -56,10 +56,27 @@ class ImportSchema(DocumentSchema):
     expected_revision = expected_revision_field()
 
 
+FORMATS = ("json", "env", "consul", "etcd")
+
+
 class ImportQuerySchema(Schema):
     dry_run = fields.Boolean(load_default=False,
                              metadata={"description": "only report what would change"})
     expected_revision = expected_revision_field(strict=False)
+    format = fields.String(load_default="json", validate=validate.OneOf(FORMATS), metadata={
+        "description": "json (default): the body is an export document or a flat object; "
+                       "env (a .env or properties file), consul (`consul kv export`) or etcd "
+                       "(`etcdctl get --prefix -w json`): the body is that file as it is, sent "
+                       "as text/plain, and entries naming no key are reported, not refused"})
+    prefix = fields.String(load_default=None, validate=validate.Length(max=1024), metadata={
+        "description": "consul and etcd: the path prefix to take off each key "
+                       "(e.g. `config/lazyconfig/`); entries outside it are reported unknown"})
+
+
+class ReportRowSchema(Schema):
+    name = fields.String(metadata={"description": "the entry's name in the file"})
+    key = fields.String(allow_none=True, metadata={"description": "the key it names"})
+    status = fields.String(metadata={"description": "applied, unchanged or unknown key"})
 
 
 class ImportResultSchema(Schema):
@@ -72,3 +89,6 @@ class ImportResultSchema(Schema):
         "description": "the same id, under the name every write that snapshots first uses"})
     revision = fields.Integer()
     changes = fields.List(fields.Nested(ChangeSchema))
+    format = fields.String(metadata={"description": "the format imported (not json only)"})
+    report = fields.List(fields.Nested(ReportRowSchema), metadata={
+        "description": "every entry of a foreign file (not json), in the file's order"})

@@ -6,7 +6,7 @@ import time
 from flask import Response, current_app, request
 from flask.views import MethodView
 
-from ..auth import token_claims
+from ..auth import current_caller, require_keys, still_valid_check
 from ..blueprint import Blueprint
 from ..context import engine, sees_sensitive
 from ..metrics import metrics
@@ -28,9 +28,15 @@ EVENT_SCHEMA = {"type": "object", "description": "one event of the stream", "pro
                                               "/notifications"}}}
 
 
+def _ended():
+    """A check that says the request's client went, or its token was revoked or expired."""
+    departed, valid = client_gone(request.environ), still_valid_check()
+    return lambda: departed() or not valid()
+
+
 @blp.route("/notifications")
 class Notifications(MethodView):
-    @blp.requires("viewer")
+    @blp.requires("viewer", scoped=True)
     @blp.arguments(NotificationQuerySchema, location="query")
     @blp.response(200, NotificationsSchema)
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE",
@@ -39,21 +45,24 @@ class Notifications(MethodView):
     def get(self, query):
         """Changes with who made them: the newest `limit`, or the `limit` after `since`;
         with `wait`, a blocking query that answers as soon as a change after `since` exists"""
-        sensitive = sees_sensitive()
+        sensitive, caller = sees_sensitive(), current_caller()
+        if query["key"] is not None:
+            require_keys([query["key"]])
 
         def fetch():
-            return engine().get_notifications(query["limit"], query["since"], query["key"],
-                                              include_sensitive=sensitive)
+            found = engine().get_notifications(query["limit"], query["since"], query["key"],
+                                               include_sensitive=sensitive)
+            return [item for item in found if caller.may_use(item["key"])]
         if not query["wait"]:
             return {"notifications": fetch()}
         found = wait_for_notifications(change_feed(current_app), fetch, query["key"],
-                                       query["wait"], client_gone(request.environ))
+                                       query["wait"], _ended())
         return {"notifications": found}
 
 
 @blp.route("/notifications/stream")
 class NotificationStream(MethodView):
-    @blp.requires("viewer")
+    @blp.requires("viewer", scoped=True)
     @blp.arguments(StreamQuerySchema, location="query")
     @blp.arguments(StreamHeadersSchema, location="headers")
     @blp.doc(responses={"200": {
@@ -71,17 +80,19 @@ class NotificationStream(MethodView):
         resumable with Last-Event-ID"""
         key = query["key"]
         if key is not None:
+            require_keys([key])
             engine().get_rule(key)  # a typo should not wait forever in silence
         last_event_id = headers["last_event_id"]
         if last_event_id is None:
             last_event_id = query["last_event_id"]
         if last_event_id is not None:  # refused now, not once the stream has begun
             engine().change_log.check_kept(last_event_id)
-        lifetime = token_claims()["exp"] - time.time()
+        expires_at = current_caller().expires_at
+        lifetime = float("inf") if expires_at is None else expires_at - time.time()
         stream = event_stream(engine(), change_feed(current_app), key=key,
                               last_event_id=last_event_id,
                               include_sensitive=sees_sensitive(), lifetime=lifetime,
-                              gone=client_gone(request.environ))
+                              gone=_ended(), admits=current_caller().may_use)
         return metrics().streaming(Response(
             stream, mimetype="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}))

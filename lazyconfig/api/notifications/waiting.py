@@ -88,14 +88,16 @@ def wait_for_notifications(feed: ChangeFeed, fetch: Callable[[], list], key: str
 
 def event_stream(engine: ConfigurationEngine, feed: ChangeFeed, *, key: str | None,
                  last_event_id: int | None, include_sensitive: bool, lifetime: float,
-                 gone: Callable[[], bool] = never) -> Iterator[str]:
+                 gone: Callable[[], bool] = never,
+                 admits: Callable[[str], bool] = lambda _key: True) -> Iterator[str]:
     """Server-sent events: the changes after `last_event_id` from the change log, then live
     ones as the feed delivers them, a heartbeat comment when idle; ends after `lifetime`
     seconds (the token's), when the feed closes, when the client falls too far behind, or
-    within CHECK_SECONDS of the client being `gone()`.
+    within CHECK_SECONDS of the client being `gone()`. Only changes of keys the caller's
+    scope `admits` are shown.
     Registers with the feed at once (FeedBusy if it is full), before the first event."""
     listener = feed.listen(None if key is None else [key])
-    shown = _Shown(engine, key, include_sensitive)
+    shown = _Shown(engine, key, include_sensitive, admits)
     end = time.monotonic() + lifetime
 
     def events() -> Iterator[str]:
@@ -121,8 +123,10 @@ def event_stream(engine: ConfigurationEngine, feed: ChangeFeed, *, key: str | No
 class _Shown:
     """What one stream shows: changes of its key (or all), masked unless it may see them."""
 
-    def __init__(self, engine: ConfigurationEngine, key: str | None, include_sensitive: bool):
+    def __init__(self, engine: ConfigurationEngine, key: str | None, include_sensitive: bool,
+                 admits: Callable[[str], bool]):
         self.engine, self.key, self.include_sensitive = engine, key, include_sensitive
+        self.admits = admits
 
     def logged(self, since: int, limit: int) -> list[dict[str, Any]]:
         return self.engine.get_notifications(limit, since=since, key=self.key,
@@ -138,7 +142,7 @@ def _missed(shown: _Shown, cursor: int, start: int) -> Iterator[str]:
         # No more rows than revisions are left up to `start`: later ones are the feed's.
         limit = min(CATCH_UP_PAGE, start - cursor)
         page = [n for n in shown.logged(cursor, limit) if n["revision"] <= start]
-        yield from (_event(item) for item in page)
+        yield from (_event(item) for item in page if shown.admits(item["key"]))
         # A page may stop short of `limit` at its bytes (db/protocols.py): go on from it.
         cursor = page[-1]["revision"] if page else start
 
@@ -152,7 +156,8 @@ def _live(shown: _Shown, listener: Listener, cursor: int, end: float,
         changes = listener.wait(min(beat, end, now + CHECK_SECONDS) - now)
         for change in changes:
             if change.revision > cursor:
-                yield shown.event(change)
+                if shown.admits(change.key):
+                    yield shown.event(change)
                 cursor = change.revision
         if changes:
             beat = time.monotonic() + HEARTBEAT_SECONDS

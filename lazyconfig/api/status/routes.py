@@ -17,4 +17,5 @@ class Status(MethodView):
     @blp.response(200, StatusSchema)
     def get(self):
         """Summary statistics, revision and validation status"""
-        return {"status": "ok", **presenters.summary(engine().get_configuration_summary())}
+        return {"status": "ok", **presenters.summary(engine().get_configuration_summary()),
+                "last_backup": engine().last_backup()}

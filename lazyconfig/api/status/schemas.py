@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from ..backups.schemas import BackupSchema
+
 
 class ValidationStatusSchema(Schema):
     valid = fields.Boolean()
@@ -21,3 +23,6 @@ class StatusSchema(Schema):
     values = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True),
                          metadata={"description": "effective values; sensitive ones masked "
                                                   "unless you are an admin"})
+    last_backup = fields.Nested(BackupSchema, allow_none=True,
+                                metadata={"description": "the newest backup in the backup "
+                                                         "directory, if any"})

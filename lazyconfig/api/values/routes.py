@@ -5,8 +5,9 @@ from flask.views import MethodView
 from flask_smorest import abort
 
 from .. import presenters
-from ..auth import current_user
+from ..auth import current_caller, current_user, require_keys
 from ..blueprint import Blueprint
+from ..point_in_time.schemas import PastQuerySchema
 from ..context import engine, request_id, sees_sensitive
 from ..schemas import COMPACTED, key_parameter
 from .preconditions import ETAG_HEADER, IF_MATCH_PARAMETER, etag, if_match_version
@@ -20,13 +21,22 @@ KEY = [key_parameter("lazy_loading_unloading_check_interval")]
 
 @blp.route("/values")
 class Values(MethodView):
-    @blp.requires("viewer")
+    @blp.requires("viewer", scoped=True)
+    @blp.arguments(PastQuerySchema, location="query")
     @blp.response(200, EntryListSchema)
-    def get(self):
-        """Every key's effective value, source and layers"""
-        entries = engine().entries()
-        return {"values": [presenters.entry(entries[k]) for k in sorted(entries)],
-                "count": len(entries)}
+    @blp.alt_response(400, response="BAD_REQUEST", description="no such revision yet")
+    @blp.alt_response(410, response="GONE", description=COMPACTED)
+    def get(self, query):
+        """Every key's effective value, source and layers; with `at_revision` or `at`, the
+        effective values then, as the change log recorded them (no layers). A token scoped
+        to keys sees those keys only."""
+        caller = current_caller()
+        if query["at_revision"] is None and query["at"] is None:
+            entries = {k: e for k, e in engine().entries().items() if caller.may_use(k)}
+            return {"values": [presenters.entry(entries[k]) for k in sorted(entries)],
+                    "count": len(entries)}
+        past = engine().values_at(query["at_revision"], at=query["at"])
+        return presenters.past(past, caller.may_use)
 
 
 @blp.route("/values/<string:key>", parameters=KEY)
@@ -76,7 +86,7 @@ class Value(MethodView):
 
 @blp.route("/values/batch")
 class Batch(MethodView):
-    @blp.requires("editor", writes=True)
+    @blp.requires("editor", writes=True, scoped=True)
     @blp.arguments(BatchSchema, example=BATCH_EXAMPLE)
     @blp.response(200, BatchResultSchema)
     @blp.alt_response(400, response="BAD_REQUEST", description="a value breaks its rule; "
@@ -88,6 +98,7 @@ class Batch(MethodView):
     def post(self, write):
         """Apply several values atomically, optionally after a snapshot (each update may
         carry the `expected_version` its key must still be at)"""
+        require_keys(key for key, _, _ in write["updates"])
         changes = engine().write_values(**write, user=current_user(), action="batch",
                                         request_id=request_id())
         return {"success": True, "results": {key: True for key, _, _ in write["updates"]},

@@ -32,8 +32,10 @@ class EntrySchema(Schema):
 
     key = fields.String()
     value = fields.Raw(allow_none=True, metadata={"description": "the effective value"})
-    source = fields.String(metadata={"description": "the layer the value comes from: default, "
-                                                    "service, file, environment or runtime"})
+    source = fields.String(allow_none=True, metadata={
+        "description": "the layer the value comes from: default, service, file, environment "
+                       "or runtime; at a past revision, the layer its last change wrote then "
+                       "(null: no change by then)"})
     layers = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True),
                          metadata={"description": "every layer present, lowest first"})
     version = fields.Integer(metadata={"description": "revision of the key's last change; "
@@ -46,6 +48,8 @@ class EntrySchema(Schema):
 class EntryListSchema(Schema):
     values = fields.List(fields.Nested(EntrySchema))
     count = fields.Integer()
+    revision = fields.Integer(metadata={"description": "with `at_revision` or `at`: the past "
+                                                      "revision the values are from"})
 
 
 class ValueUpdateSchema(Schema):

@@ -1,6 +1,7 @@
 """The change log: append-only; its autoincrement id is the global revision."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -8,12 +9,14 @@ from sqlalchemy import Select, Text, cast, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from ...domain import Change
+from ...domain.past import KeyTrail
 from ...domain.state import KeyMeta
 from ...errors import ChangeLogCompacted
 from ..base import detached
 from ..connection import LARGE_READ, LARGE_ROW
 from ..models import ChangeRow, CheckpointRow
 from ..protocols import PAGE_BYTES, PAGE_ROWS
+from . import past
 from .compactions import compacted_through
 
 NOTIFY_CHANNEL = "lazyconfig_changes"  # the change log trigger notifies it (migration 0002)
@@ -169,6 +172,14 @@ class ChangeRepository:
         after = self.session.scalar(select(ChangeRow).where(
             ChangeRow.key == key, ChangeRow.id > revision).order_by(ChangeRow.id).limit(1))
         return (True, after.old_value) if after is not None else (False, None)
+
+    def trails_at(self, revision: int) -> dict[str, KeyTrail]:
+        """Each defined key's trail at `revision` (db/repositories/past.py)."""
+        return past.trails_at(self.session, revision)
+
+    def revision_at(self, at: datetime) -> int:
+        """The newest revision committed at or before `at`."""
+        return past.revision_at(self.session, at)
 
     def last_per_key(self) -> dict[str, KeyMeta]:
         """Each key's last change: its version, when and by whom."""

@@ -1,0 +1,4 @@
+"""The backups resource."""
+from .routes import blp
+
+__all__ = ["blp"]

@@ -1,0 +1,72 @@
+"""The console's browser tests: one gunicorn and one headless Debian chromium (driven by
+Playwright, never a browser of its own) for the whole module, pages reused."""
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.ops.live_server import LiveServer
+from tests.e2e.conftest import server_database
+from tests.support.servers import BIN
+
+CHROMIUM = Path("/usr/bin/chromium")
+PREFIX = "/api/lazy-loading-config"
+PASSWORD = "correct horse battery"
+SECRET_KEY = "console_api_secret"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not CHROMIUM.exists():
+        message = "Debian's chromium is not installed (apt-get install -y chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)  # CI installs it (scripts/test.sh)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                             args=["--no-sandbox", "--disable-gpu"])
+        yield browser
+        browser.close()
+
+
+class Console:
+    """The served app, its accounts and API calls made as a user would make them."""
+
+    def __init__(self, server: LiveServer):
+        self.server, self.url = server, server.url
+
+    def api(self, method: str, path: str, user: str = "api-user", role: str = "admin",
+            **kwargs) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.server.token(user, role)}",
+                   **kwargs.pop("headers", {})}
+        return requests.request(method, f"{self.url}{PREFIX}{path}", headers=headers,
+                                timeout=10, **kwargs)
+
+    def value(self, key: str):
+        return self.api("GET", f"/values/{key}").json()["value"]
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory, postgres_url):
+    workdir, database_url = server_database(tmp_path_factory, postgres_url, "console")
+    server = LiveServer(workdir, database_url)
+    server.start()
+    try:
+        for name, role in (("alice", "editor"), ("victor", "viewer")):
+            subprocess.run([str(BIN / "lazyconfig"), "user", "add", name, "--role", role,
+                            "--password-stdin"], input=PASSWORD + "\n", env=server.env,
+                           check=True, capture_output=True, text=True, timeout=60)
+        app = Console(server)
+        rule = {"type": "string", "default": "none", "sensitive": True,
+                "description": "a secret the console must mask for viewers"}
+        assert app.api("PUT", f"/rules/{SECRET_KEY}", json=rule).status_code in (200, 201)
+        assert app.api("PUT", f"/values/{SECRET_KEY}", json={"value": "hunter2"}).ok
+        yield app
+    finally:
+        server.stop()
+    assert "Traceback" not in server.log(), "gunicorn logged an error"
