@@ -11,6 +11,7 @@ import pytest
 BIN = Path(sys.executable).parent
 
 
+@pytest.mark.fresh_database  # the first upgrade migrates an empty file
 def test_db_current_downgrade_and_upgrade(cli):
     assert cli("db", "upgrade").exit_code == 0
     current = cli("db", "current")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Integer, String, insert, inspect, select
@@ -13,6 +14,7 @@ from lazyconfig.db.connection import make_engine
 from lazyconfig.db.models import ChangeRow, RuleRow, SnapshotRow, ValueRow
 
 TABLES = set(Base.metadata.tables)  # every table the models define
+pytestmark = pytest.mark.fresh_database  # on SQLite: migrate an empty file, not the template
 
 
 def _drift(db) -> list:

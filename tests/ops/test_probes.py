@@ -2,9 +2,12 @@
 also that the database answers with its schema at the newest migration."""
 from __future__ import annotations
 
+import pytest
+
 from lazyconfig.db import migrate
 
 
+@pytest.mark.fresh_database  # an engine started on an empty file migrates it
 def test_healthz_and_readyz_answer_without_a_token(client, engine):
     engine.set("load_timeout", 5.0, user="setup")
     assert client.get("/healthz").json == {"status": "ok", "revision": 1}

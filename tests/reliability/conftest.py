@@ -32,8 +32,10 @@ def crash_database(postgres_url, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def child_processes():
-    """Children forked from a server that has already imported the engine: a fresh
-    interpreter per child would spend over a second on imports, every trial."""
+    """Children forked from a server that has already imported the engine and the child's
+    own module (with it the whole lazyconfig package): a fresh interpreter per child would
+    spend over a second on imports, and a child importing crash_child itself a third of
+    one, every trial."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["lazyconfig.service.engine"])
+    context.set_forkserver_preload(["lazyconfig.service.engine", "tests.reliability.crash_child"])
     return context
