@@ -6,6 +6,7 @@ from the environment layer's `LAZYCONFIG_<KEY>` variables, derives from it.
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 from dataclasses import dataclass, field
@@ -57,6 +58,13 @@ def _url(raw: str) -> str:
     if not raw.strip().lower().startswith(("http://", "https://")):
         raise ValueError(raw)
     return raw.strip()
+
+
+def _json_object(raw: str) -> dict:
+    found = json.loads(raw)
+    if not isinstance(found, dict):
+        raise ValueError(raw)
+    return found
 
 
 def _choice(options: tuple[str, ...], normal: Callable[[str], str]) -> Callable[[str], str]:
@@ -115,6 +123,9 @@ VARIABLES: dict[str, Variable] = {  # the names after the prefix
     "URL": Variable("url", _url, "an http:// or https:// URL"),
     "TOKEN": Variable("token"),
     "PROFILE": Variable("profile", expected="a profile name"),
+    # Who this process is, for targeting and experiments (docs/targeting.md).
+    "CLIENT_ID": Variable("client_id", expected="a client id"),
+    "CONTEXT": Variable("context", _json_object, 'a JSON object, such as {"cluster": "eu-1"}'),
 }
 RESERVED = frozenset({"TEST_DATABASE_URL"})  # the test suite's (tests/conftest.py), not ours
 # Names under the prefix that configure the service itself, never a configuration key.
@@ -158,6 +169,8 @@ class Settings:
     token: str = field(default="", repr=False)
     profile: str | None = None  # a [profiles.NAME] table of the profile file
     profile_file: Path | None = None  # the command line's profile file (cli/profile.py)
+    client_id: str | None = None  # this process's unit in experiments and percentages
+    context: dict | None = None  # this process's other attributes (cluster, host, version…)
 
     SETTING_NAMES: ClassVar[frozenset[str]] = SETTING_NAMES
 

@@ -14,10 +14,12 @@ from .rules import blp as rules
 from .schemas import MAX_ID
 from .snapshots import blp as snapshots
 from .status import blp as status
+from .targeting import blp as targeting
 from .validation import blp as validation
 from .values import blp as values
 
-RESOURCES = (status, values, validation, snapshots, notifications, configuration, rules)
+RESOURCES = (status, values, validation, snapshots, notifications, configuration, rules,
+             targeting)
 
 
 def init_app(app: Flask, configuration_engine: ConfigurationEngine, settings: Settings,

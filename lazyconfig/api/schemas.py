@@ -56,3 +56,12 @@ class DiffSchema(Schema):
     old_value = fields.Raw(allow_none=True)
     new_value = fields.Raw(allow_none=True)
     source = fields.String()
+
+
+class ContextQuerySchema(Schema):
+    """A read for one caller's context (docs/targeting.md)."""
+
+    context = fields.String(load_default=None, metadata={
+        "description": 'the caller\'s context as JSON, such as {"client_id": "loader-7", '
+                       '"cluster": "eu-1"}; or send it in the X-Lazyconfig-Context header',
+        "example": '{"cluster": "eu-1"}'})

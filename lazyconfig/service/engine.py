@@ -1,7 +1,6 @@
-"""ConfigurationEngine: the spec's Python API, a thin facade over the service modules.
-Reads come from the replica's immutable State and never touch the database. Writes are
-planned by planning.py, applied by writes.py, snapshots.py and rules.py, and run by the
-pipeline (pipeline.py). `bootstrap.py` wires an engine from Settings."""
+"""ConfigurationEngine: the spec's Python API, a facade over the service modules. Reads come
+from the replica's State, never the database; writes are planned (planning.py), applied
+(writes.py, snapshots.py, rules.py, targeting.py) and run by the pipeline (pipeline.py)."""
 from __future__ import annotations
 
 from functools import partial
@@ -23,14 +22,15 @@ from .service_manager import Integrations
 from .results import (ImportResult, ResetResult, RollbackResult, UpdateResult, WriteResult,
                       applied)
 from .snapshots import Retention
+from .targeting import TargetingOperations
 
 _MISSING = object()
 
 
-class ConfigurationEngine:
+class ConfigurationEngine(TargetingOperations):
     def __init__(self, *, settings: Settings, storage: Storage, replica: Replica, freshness,
                  validators: rules.Validators, load_sources: Callable[[Mapping | None], Any],
-                 default_user: str, database=None, closers: Iterable[Callable] = ()):
+                 default_user: str, database=None, closers: Iterable[Callable] = (), context=None):
         """Built by bootstrap.bootstrap(); the parts are passed in so tests can pass fakes."""
         self.settings, self.database, self.default_user = settings, database, default_user
         self.storage, self.replica, self.freshness = storage, replica, freshness
@@ -43,7 +43,8 @@ class ConfigurationEngine:
                                                             default_user)
         self.observers.add(self.change_log)  # compacts now and then, after writes
         self._closers, self._services = [self.change_log.close, *closers], Integrations()
-        replica.follow(lambda state: setattr(self, "_values", state.values))  # for get()
+        self.context = context or {}  # who this process is: get() answers for it (targeting.py)
+        replica.follow(self._take_state)
 
     def close(self) -> None:
         self._services.stop()
@@ -56,8 +57,8 @@ class ConfigurationEngine:
         return self.replica.state.revision
 
     def get(self, key: str, default: Any = _MISSING) -> Any:
-        """The effective value of `key`; UnknownKey if no rule defines it (unless a default
-        is given). Never touches the database."""
+        """The effective value of `key` for this process's context; UnknownKey if no rule
+        defines it (unless a default is given). Never touches the database."""
         try:
             return self._values[key]
         except KeyError:
@@ -271,8 +272,7 @@ class ConfigurationEngine:
         return self.replica.refresh()
 
     def catch_up(self) -> int:
-        """Before an API read: a revision at least as new as every write acknowledged
-        before the call, by any process on any host."""
+        """A revision as new as every write acknowledged before the call, on any host."""
         return self.freshness.catch_up()
 
     def reload_sources(self, env: Mapping[str, str] | None = None) -> None:

@@ -18,6 +18,7 @@ from ..domain.model import same
 from ..domain.redaction import Redaction
 from ..domain.rules import lookalike
 from ..domain.state import KeyMeta, State, effective
+from ..domain.targeting import TARGETING, layer_values
 from ..errors import (InvalidParameter, InvalidSource, PreconditionFailed, UnknownKey,
                       UnstorableText, ValidationFailed)
 from .validation import Check, checked
@@ -168,7 +169,7 @@ def rollback_writes(state: State, target: Mapping[str, dict], chosen: set[str] |
 
 def _restoring(key: str, current: Mapping[str, Any], wanted: Mapping[str, Any]) -> list[LayerWrite]:
     writes = []
-    for source in WRITABLE_SOURCES:
+    for source in (*WRITABLE_SOURCES, TARGETING):  # an experiment's layer is its own
         have, want = current.get(source, REMOVE), wanted.get(source, REMOVE)
         if want is REMOVE and have is not REMOVE:
             writes.append(LayerWrite(key, source, REMOVE))
@@ -187,8 +188,8 @@ def check_restorable(state: State, target: Mapping[str, dict], chosen: set[str] 
         if rule is None:
             errors[key] = ["the key no longer exists"]
             continue
-        problems = [f"{source} value: {m}" for source, value in layers.items()
-                    for m in check(rule, value)[1]]
+        problems = [f"{label} value: {m}" for source, value in layers.items()
+                    for label, held in layer_values(source, value) for m in check(rule, held)[1]]
         if problems:
             errors[key] = problems
     if errors:
@@ -227,7 +228,8 @@ def check_rule_fits(state: State, rule: ConfigurationValidationRule,
     if rule.default_value is not None or rule.required:
         problems += [f"default value: {m}" for m in check(rule, rule.default_value)[1]]
     for source, value in state.persisted.get(rule.key, {}).items():
-        problems += [f"current {source} value: {m}" for m in check(rule, value)[1]]
+        problems += [f"current {label} value: {m}" for label, held in layer_values(source, value)
+                     for m in check(rule, held)[1]]
     if problems:
         raise ValidationFailed({rule.key: problems})
 

@@ -40,6 +40,10 @@ EXPECTED_ROLE = {
     ("GET", "/rules"): "viewer",
     ("GET", "/rules/<string:key>"): "viewer",
     ("PUT", "/rules/<string:key>"): "admin",
+    ("GET", "/values/<string:key>/targeting"): "viewer",
+    ("PUT", "/values/<string:key>/targeting"): "editor",
+    ("DELETE", "/values/<string:key>/targeting"): "editor",
+    ("GET", "/values/<string:key>/explain"): "viewer",
 }
 # A body that gets past parsing, so the status shows the role check and nothing else.
 BODIES = {
@@ -50,6 +54,7 @@ BODIES = {
     ("POST", "/snapshots"): {"description": "d"},
     ("POST", "/import"): {"version": 1, "values": {}},
     ("PUT", "/rules/<string:key>"): {"type": "float", "default": 60.0, "min": 0},
+    ("PUT", "/values/<string:key>/targeting"): {"rules": []},
 }
 
 

@@ -50,6 +50,8 @@ EXAMPLES = {
     "URL": ("http://config.internal:7000", "http://config.internal:7000"),
     "TOKEN": ("a-token", "a-token"),
     "PROFILE": ("staging", "staging"),
+    "CLIENT_ID": ("loader-7", "loader-7"),
+    "CONTEXT": ('{"cluster": "eu-1"}', {"cluster": "eu-1"}),
 }
 
 

@@ -7,8 +7,8 @@ from flask_smorest import abort
 from .. import presenters
 from ..auth import current_user
 from ..blueprint import Blueprint
-from ..context import engine, request_id, sees_sensitive
-from ..schemas import COMPACTED, key_parameter
+from ..context import engine, request_context, request_id, sees_sensitive
+from ..schemas import COMPACTED, ContextQuerySchema, key_parameter
 from .preconditions import ETAG_HEADER, IF_MATCH_PARAMETER, etag, if_match_version
 from .schemas import (BATCH_EXAMPLE, PUT_EXAMPLE, BatchResultSchema, BatchSchema,
                       EntryListSchema, EntrySchema, HistoryQuerySchema, HistorySchema,
@@ -32,12 +32,15 @@ class Values(MethodView):
 @blp.route("/values/<string:key>", parameters=KEY)
 class Value(MethodView):
     @blp.requires("viewer")
+    @blp.arguments(ContextQuerySchema, location="query")
     @blp.response(200, EntrySchema, headers=ETAG_HEADER)
     @blp.alt_response(404, response="NOT_FOUND")
-    def get(self, key):
-        """One key's effective value, source, layers and version"""
+    def get(self, query, key):
+        """One key's effective value, source, layers and version (for a context, when one
+        is given: `source` then names the layer that decided it, targeting or experiment)"""
         item = engine().get_entry(key)
-        return presenters.entry(item), 200, etag(item.version)
+        return presenters.entry(item, engine().decide(key, request_context(query))), 200, \
+            etag(item.version)
 
     @blp.requires("editor", writes=True)
     @blp.doc(parameters=[IF_MATCH_PARAMETER])

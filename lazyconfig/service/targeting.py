@@ -1,0 +1,83 @@
+"""Targeting operations of the engine (a mixin of ConfigurationEngine): the process's own
+context and its resolved values, answers for any context with what decided them, and the
+writes of a key's targeting rules (docs/targeting.md)."""
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, Mapping
+
+from ..db.protocols import UnitOfWork
+from ..domain.state import State
+from ..domain.targeting import TARGETING, Decision, read_context, read_rules, resolved
+from ..errors import ValidationFailed
+from . import planning
+from .apply import apply
+from .planning import REMOVE, LayerWrite
+from .validation import Check, checked
+
+
+def targeting_writes(state: State, key: str, rules: list[dict[str, Any]] | None,
+                     check: Check = checked) -> list[LayerWrite]:
+    """The write of `key`'s targeting layer: `rules` with each value checked by the key's
+    rule (all refusals at once), or its removal for None."""
+    planning.check_known(state, [key])
+    if rules is None:
+        return [LayerWrite(key, TARGETING, REMOVE)] if TARGETING in state.persisted.get(
+            key, {}) else []
+    rule, problems, stored = state.rules[key], {}, []
+    for n, item in enumerate(rules):
+        value, found = check(rule, item["value"])
+        if found:
+            problems[f"rules[{n}].value"] = found
+        stored.append({**item, "value": value})
+    if problems:
+        raise ValidationFailed(problems)
+    return [LayerWrite(key, TARGETING, stored)]
+
+
+def write_targeting(uow: UnitOfWork, state: State, *, key: str, rules, author,
+                    check: Check = checked) -> None:
+    action = "untarget" if rules is None else "target"
+    described = "targeting removed" if rules is None else f"targeting: {len(rules)} rule(s)"
+    apply(uow, state, targeting_writes(state, key, rules, check), action, author, described)
+
+
+class TargetingOperations:
+    """What ConfigurationEngine does with contexts and targeting rules."""
+
+    context: dict[str, Any] = {}
+
+    def use_context(self, context: Mapping[str, Any] | None) -> None:
+        """Say who this process is ({"client_id": ..., "cluster": ...}); `get` then answers
+        for it, by local evaluation. InvalidDocument for a context that is not one."""
+        self.context = read_context(context)
+        with self.replica.lock:
+            self._take_state(self.replica.state)
+
+    def _take_state(self, state: State) -> None:
+        # The hot path stays one dict read: targeted keys are resolved here, once a state.
+        self._values = resolved(state.values, state.targeting, self.context)
+
+    def decide(self, key: str, context: Mapping[str, Any] | None = None) -> Decision:
+        """What `key` is for `context` (default: this process's), and what decided it."""
+        state = self.replica.state
+        entry = planning.known(state.entries, key)
+        context = self.context if context is None else read_context(context)
+        target = state.targeting.get(key)
+        found = target.decide(context) if target is not None and context else None
+        return found or Decision(entry.value, entry.source)
+
+    def get_targeting(self, key: str) -> list[dict[str, Any]]:
+        """`key`'s targeting rules, in order ([] for none)."""
+        planning.known(self.replica.state.rules, key)
+        return list(self.replica.state.persisted.get(key, {}).get(TARGETING, []))
+
+    def put_targeting(self, key: str, rules: Any, *, user: str | None = None,
+                      description: str | None = None, request_id: str | None = None):
+        """Replace `key`'s targeting rules (None or [] removes them): one logged write,
+        action `target` (or `untarget`); ValidationFailed for a rule or value refused."""
+        rules = None if rules is None else (read_rules(rules) or None)
+        return self._write(partial(write_targeting, key=key, rules=rules,
+                                   author=self._author(user, description, request_id)),
+                           [key], "untarget" if rules is None else "target",
+                           partial(targeting_writes, key=key, rules=rules))
