@@ -14,7 +14,7 @@ from .root import root
 from .server import startup_notice
 # Each module registers its commands on `root` when imported.
 from . import (changelog, completion, configuration, rules, server, snapshots,  # noqa: F401
-               values, watch)
+               targeting, values, watch)
 
 __all__ = ["main", "root", "startup_notice"]
 

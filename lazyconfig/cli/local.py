@@ -45,6 +45,10 @@ class LocalBackend:
     def entry(self, key: str) -> dict[str, Any]:
         return self._entry(self.engine.get_entry(key))
 
+    def explain(self, key: str, context: dict[str, Any]) -> dict[str, Any]:
+        decided = self.engine.decide(key, context)
+        return {"key": key, **vars(decided), "context": context}
+
     def entries(self) -> list[dict[str, Any]]:
         found = self.engine.entries()
         return [self._entry(found[key]) for key in sorted(found)]

@@ -68,6 +68,11 @@ class RemoteBackend:
             return self.client.entry(key).json
 
     @answers
+    def explain(self, key: str, context: dict[str, Any]) -> dict[str, Any]:
+        with _known(key):
+            return self.client.explain(key, context)
+
+    @answers
     def entries(self) -> list[dict[str, Any]]:
         found = self.client.entries()
         return [found[key].json for key in sorted(found)]

@@ -2,6 +2,7 @@
 come back as the typed records of records.py and snapshot_records.py."""
 from __future__ import annotations
 
+import json
 from typing import Any, Iterable, Mapping
 
 from .events import ChangeStream
@@ -17,6 +18,10 @@ PREFIX = "/api/lazy-loading-config"
 def _if_match(version: int | None) -> dict[str, str]:
     """The precondition header of a value write (the key's version is its ETag)."""
     return {} if version is None else {"If-Match": f'"{version}"'}
+
+
+def _context(context: Mapping[str, Any] | None) -> dict[str, str] | None:
+    return None if context is None else {"context": json.dumps(dict(context))}
 
 
 def _listed(items: Iterable[str] | None) -> list[str] | None:
@@ -35,23 +40,44 @@ class ConfigClient:
         return self.transport.call(method, PREFIX + path, **kwargs)[0]
 
     # -- values --------------------------------------------------------------------------
-    def get(self, key: str) -> Any:
-        """The effective value of `key` (NotFound for an unknown key)."""
-        return self.entry(key).value
+    def get(self, key: str, context: Mapping[str, Any] | None = None) -> Any:
+        """The effective value of `key`, for `context` when given (NotFound for an unknown
+        key)."""
+        return self.entry(key, context).value
 
-    def entry(self, key: str) -> ValueEntry:
-        """Value, source, layers, version and last writer of `key`."""
-        return ValueEntry.from_json(self._call("GET", f"/values/{key}"))
+    def entry(self, key: str, context: Mapping[str, Any] | None = None) -> ValueEntry:
+        """Value, source, layers, version and last writer of `key`; for `context` when
+        given (its source then names what decided the value: targeting, experiment…)."""
+        return ValueEntry.from_json(self._call("GET", f"/values/{key}",
+                                               params=_context(context)))
 
-    def entries(self) -> dict[str, ValueEntry]:
-        """Every key's entry, by key."""
-        found = JsonObject(self._call("GET", "/values"), "value list").records(
-            "values", ValueEntry.from_json)
+    def entries(self, context: Mapping[str, Any] | None = None) -> dict[str, ValueEntry]:
+        """Every key's entry, by key (for `context` when given)."""
+        found = JsonObject(self._call("GET", "/values", params=_context(context)),
+                           "value list").records("values", ValueEntry.from_json)
         return {entry.key: entry for entry in found}
 
-    def values(self) -> dict[str, Any]:
-        """Every key's effective value."""
-        return {key: entry.value for key, entry in self.entries().items()}
+    def values(self, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Every key's effective value (for `context` when given)."""
+        return {key: entry.value for key, entry in self.entries(context).items()}
+
+    # -- targeting -----------------------------------------------------------------------
+    def explain(self, key: str, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """`key`'s value for `context`, and the layer, rule or experiment that decided it."""
+        return json_dict(self._call("GET", f"/values/{key}/explain", params=_context(context)),
+                         "explanation")
+
+    def targeting(self, key: str) -> list[dict[str, Any]]:
+        """`key`'s targeting rules, in order."""
+        return JsonObject(self._call("GET", f"/values/{key}/targeting"), "targeting").value("rules")
+
+    def put_targeting(self, key: str, rules: list[Mapping[str, Any]] | None, *,
+                      description: str | None = None) -> list[dict[str, Any]]:
+        """Replace `key`'s targeting rules ([] or None removes them); returns them."""
+        answer = (self._call("DELETE", f"/values/{key}/targeting") if not rules else
+                  self._call("PUT", f"/values/{key}/targeting",
+                             body={"rules": list(rules), "description": description}))
+        return JsonObject(answer, "targeting").value("rules")
 
     def set(self, key: str, value: Any, *, description: str | None = None,
             source: str = "runtime", if_version: int | None = None) -> ValueEntry:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from .config_client import ConfigClient
 from .errors import ApiError, Gone
@@ -16,9 +16,16 @@ log = logging.getLogger(__name__)
 _MISSING = object()
 
 
+TARGETED = ("targeting", "experiment")  # what decides a value for a context, not the value
+
+
 class LiveConfig:
-    def __init__(self, client: ConfigClient) -> None:
+    def __init__(self, client: ConfigClient, context: Mapping[str, Any] | None = None) -> None:
+        """With `context` ({"client_id": ..., "cluster": ...}), values are those the server's
+        targeting gives that context (docs/targeting.md)."""
         self.client = client
+        self.context = dict(context) if context else None
+        self._targeted: set[str] = set()  # keys whose value targeting decided for us
         self._values: dict[str, Any] = {}
         self._revision = 0
         self._changed = threading.Condition()
@@ -89,7 +96,9 @@ class LiveConfig:
         revision = self.client.status().revision
         # Values read after `revision` may already hold later changes; the stream replays
         # those too, in order, and setting a key to the value it has changes nothing.
-        values = self.client.values()
+        entries = self.client.entries(self.context)
+        values = {key: entry.value for key, entry in entries.items()}
+        self._targeted = {key for key, entry in entries.items() if entry.source in TARGETED}
         with self._changed:
             self._values, self._revision = values, max(self._revision, revision)
             self._changed.notify_all()
@@ -108,11 +117,27 @@ class LiveConfig:
             self.error = exc
             log.error("LiveConfig stopped following changes: %s", exc.message)
 
+    def _value_after(self, change: Change) -> Any:
+        """The value `change` leaves for this copy's context: its new value, unless
+        targeting decides the key for us; a targeting change is asked of the server (one
+        request per such change, on this thread, never per read)."""
+        if self.context is None:
+            return change.new_value
+        if change.source in TARGETED:
+            entry = self.client.entry(change.key, self.context)
+            (self._targeted.add if entry.source in TARGETED else self._targeted.discard)(
+                change.key)
+            return entry.value
+        return self._values.get(change.key) if change.key in self._targeted else change.new_value
+
     def _apply(self, change: Change) -> None:
+        if change.revision <= self._revision:
+            return  # already had it (read with the initial values)
+        value = self._value_after(change)
         with self._changed:
             if change.revision <= self._revision:
-                return  # already had it (read with the initial values)
-            self._values = {**self._values, change.key: change.new_value}
+                return
+            self._values = {**self._values, change.key: value}
             self._revision = change.revision
             self._changed.notify_all()
         for callback in list(self._callbacks):

@@ -21,12 +21,13 @@ KEY = [key_parameter("lazy_loading_unloading_check_interval")]
 @blp.route("/values")
 class Values(MethodView):
     @blp.requires("viewer")
+    @blp.arguments(ContextQuerySchema, location="query")
     @blp.response(200, EntryListSchema)
-    def get(self):
-        """Every key's effective value, source and layers"""
-        entries = engine().entries()
-        return {"values": [presenters.entry(entries[k]) for k in sorted(entries)],
-                "count": len(entries)}
+    def get(self, query):
+        """Every key's effective value, source and layers (for a context, when one is given)"""
+        entries, context = engine().entries(), request_context(query)
+        return {"values": [presenters.entry(entries[k], engine().decide(k, context))
+                           for k in sorted(entries)], "count": len(entries)}
 
 
 @blp.route("/values/<string:key>", parameters=KEY)
