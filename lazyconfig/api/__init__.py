@@ -9,6 +9,7 @@ from . import auth, context, docs, errors, health, memory, metrics, observe
 from .body_limit import ChunkedBodyLimit
 from .blueprint import Api, RowIdConverter
 from .configuration import blp as configuration
+from .experiments import blp as experiments
 from .notifications import blp as notifications
 from .rules import blp as rules
 from .schemas import MAX_ID
@@ -19,7 +20,7 @@ from .validation import blp as validation
 from .values import blp as values
 
 RESOURCES = (status, values, validation, snapshots, notifications, configuration, rules,
-             targeting)
+             targeting, experiments)
 
 
 def init_app(app: Flask, configuration_engine: ConfigurationEngine, settings: Settings,

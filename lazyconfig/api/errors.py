@@ -22,6 +22,7 @@ Answer = tuple[dict[str, Any], int, Mapping[str, str]]
 STATUS = {  # most specific first
     errors.UnknownKey: 404,
     errors.SnapshotNotFound: 404,
+    errors.ExperimentNotFound: 404,
     errors.UnstorableText: 422,
     errors.ValidationFailed: 400,
     errors.InvalidSource: 400,

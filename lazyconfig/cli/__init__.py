@@ -13,8 +13,8 @@ import click
 from .root import root
 from .server import startup_notice
 # Each module registers its commands on `root` when imported.
-from . import (changelog, completion, configuration, rules, server, snapshots,  # noqa: F401
-               targeting, values, watch)
+from . import (changelog, completion, configuration, experiments, rules, server,  # noqa: F401
+               snapshots, targeting, values, watch)
 
 __all__ = ["main", "root", "startup_notice"]
 

@@ -61,6 +61,40 @@ class ConfigClient:
         """Every key's effective value (for `context` when given)."""
         return {key: entry.value for key, entry in self.entries(context).items()}
 
+    # -- experiments ---------------------------------------------------------------------
+    def start_experiment(self, key: str, variants: list[Mapping[str, Any]], *,
+                         unit: str = "client_id", salt: str | None = None,
+                         layer: str | None = None, audience: list | None = None,
+                         coverage: float = 1.0, metrics: list[str] | None = None) -> dict:
+        """Start an experiment on `key`; variants are {name, value, weight}, the first is
+        control. Returns the experiment, with its id and bucket ranges."""
+        return json_dict(self._call("POST", "/experiments", body={
+            "key": key, "variants": list(variants), "unit": unit, "salt": salt, "layer": layer,
+            "audience": audience, "coverage": coverage, "metrics": metrics}), "experiment")
+
+    def experiments(self, page: int = 1, page_size: int = 100) -> list[dict[str, Any]]:
+        """Experiments, newest first."""
+        return JsonObject(self._call("GET", "/experiments", params={
+            "page": page, "page_size": page_size}), "experiments").value("experiments")
+
+    def experiment(self, experiment_id: int) -> dict[str, Any]:
+        return json_dict(self._call("GET", f"/experiments/{experiment_id}"), "experiment")
+
+    def send_events(self, experiment_id: int, exposures: Iterable[str] = (),
+                    metrics: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
+        """Report exposures (units) and observations ({unit, metric, value})."""
+        return json_dict(self._call("POST", f"/experiments/{experiment_id}/events", body={
+            "exposures": list(exposures), "metrics": list(metrics)}), "events")
+
+    def experiment_results(self, experiment_id: int) -> dict[str, Any]:
+        """Per variant exposures and metrics against control, and the sample-ratio check."""
+        return json_dict(self._call("GET", f"/experiments/{experiment_id}/results"), "results")
+
+    def conclude_experiment(self, experiment_id: int, winner: str) -> dict[str, Any]:
+        """The winner's value becomes the runtime value; the experiment ends."""
+        return json_dict(self._call("POST", f"/experiments/{experiment_id}/conclude",
+                                    body={"winner": winner}), "experiment")
+
     # -- targeting -----------------------------------------------------------------------
     def explain(self, key: str, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """`key`'s value for `context`, and the layer, rule or experiment that decided it."""

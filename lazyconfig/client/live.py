@@ -10,6 +10,7 @@ from typing import Any, Callable, Mapping
 from .config_client import ConfigClient
 from .errors import ApiError, Gone
 from .events import ChangeStream
+from .experiment_events import EventBuffer
 from .records import Change
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,8 @@ class LiveConfig:
         self.client = client
         self.context = dict(context) if context else None
         self._targeted: set[str] = set()  # keys whose value targeting decided for us
+        self._exposures: dict[int, str] = {}  # experiment id -> our unit in it
+        self.events = EventBuffer(self.client.send_events)  # sent in the background
         self._values: dict[str, Any] = {}
         self._revision = 0
         self._changed = threading.Condition()
@@ -79,7 +82,25 @@ class LiveConfig:
         with self._changed:
             return self._changed.wait_for(lambda: self._revision >= revision, timeout)
 
+    def track(self, metric: str, value: float) -> None:
+        """Report an observation of `metric` for every experiment this copy's context is
+        in; buffered and sent in the background, dropped if the server is away."""
+        for experiment_id, unit in dict(self._exposures).items():
+            self.events.observation(experiment_id, unit, metric, value)
+
+    def _expose(self, key: str, source: str) -> None:
+        """Report our exposure to the experiment that decides `key` for us, once."""
+        if source != "experiment" or self.context is None:
+            return
+        found = self.client.explain(key, self.context)
+        unit = self.context.get(found.get("unit") or "client_id")
+        if found.get("experiment") is not None and unit is not None and \
+                self._exposures.get(found["experiment"]) != str(unit):
+            self._exposures[found["experiment"]] = str(unit)
+            self.events.exposure(found["experiment"], str(unit))
+
     def close(self) -> None:
+        self.events.close()
         if self._stream is not None:
             self._stream.close()
         if self._thread is not None:
@@ -99,6 +120,8 @@ class LiveConfig:
         entries = self.client.entries(self.context)
         values = {key: entry.value for key, entry in entries.items()}
         self._targeted = {key for key, entry in entries.items() if entry.source in TARGETED}
+        for key, entry in entries.items():
+            self._expose(key, entry.source)
         with self._changed:
             self._values, self._revision = values, max(self._revision, revision)
             self._changed.notify_all()
@@ -127,6 +150,7 @@ class LiveConfig:
             entry = self.client.entry(change.key, self.context)
             (self._targeted.add if entry.source in TARGETED else self._targeted.discard)(
                 change.key)
+            self._expose(change.key, entry.source)
             return entry.value
         return self._values.get(change.key) if change.key in self._targeted else change.new_value
 

@@ -1,4 +1,4 @@
-"""The seven tables; db/migrations/ mirrors them exactly (tests/migrations checks it). Column
+"""The tables; db/migrations/ mirrors them exactly (tests/migrations checks it). Column
 sizes come from domain/limits.py, which validation checks first, so that both databases
 refuse the same input."""
 from __future__ import annotations
@@ -10,7 +10,8 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..domain.limits import (BATCH_ID_MAX, HOST_ID_MAX, KEY_MAX, NAME_MAX, PATTERN_MAX,
-                             REQUEST_ID_MAX, UNIT_MAX, USER_MAX)
+                             REQUEST_ID_MAX, UNIT_ID_MAX, UNIT_MAX, USER_MAX,
+                             LABEL_MAX)
 from .base import Base, BigId, JSONValue, UTCDateTime, utcnow
 
 
@@ -126,3 +127,48 @@ class HostRow(Base):
     id: Mapped[str] = mapped_column(String(HOST_ID_MAX), primary_key=True)
     seen_at: Mapped[float]  # seconds since the epoch, by the database's clock
     writes: Mapped[bool] = mapped_column(default=False)  # it has acknowledged writes
+
+
+class ExperimentRow(Base):
+    """An experiment on one key (docs/targeting.md): its definition and bucket ranges, as
+    the key's `experiment` layer holds them while it runs, and how it ended."""
+
+    __tablename__ = "experiments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(KEY_MAX),
+                                     ForeignKey("config_rules.key", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(NAME_MAX))  # running, concluded
+    definition: Mapped[Any] = mapped_column(JSONValue)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(USER_MAX))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    winner: Mapped[str | None] = mapped_column(String(LABEL_MAX))
+
+
+class ExposureRow(Base):
+    """A unit's first exposure to an experiment, with the variant it saw."""
+
+    __tablename__ = "experiment_exposures"
+
+    experiment_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("experiments.id", ondelete="CASCADE"), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(UNIT_ID_MAX), primary_key=True)
+    variant: Mapped[str] = mapped_column(String(LABEL_MAX))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ObservationRow(Base):
+    """One reported value of a metric by a unit in an experiment, with its variant."""
+
+    __tablename__ = "experiment_observations"
+    __table_args__ = (Index("ix_experiment_observations_experiment", "experiment_id",
+                            "variant", "metric"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("experiments.id", ondelete="CASCADE"))
+    variant: Mapped[str] = mapped_column(String(LABEL_MAX))
+    metric: Mapped[str] = mapped_column(String(LABEL_MAX))
+    value: Mapped[float]
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

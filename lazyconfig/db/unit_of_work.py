@@ -20,6 +20,7 @@ from ..errors import (ConfigurationError, InvalidParameter, SchemaMoved,
 from .connection import WRITE_OPTION
 from .repositories.changes import ChangeRepository
 from .repositories.compactions import CompactionRepository
+from .repositories.experiments import ExperimentRepository
 from .repositories.hosts import HostRepository
 from .repositories.rules import RuleRepository
 from .repositories.snapshots import SnapshotRepository
@@ -93,6 +94,7 @@ class SqlUnitOfWork:
         self.compactions = CompactionRepository(self.session)
         self.snapshots = SnapshotRepository(self.session)
         self.hosts = HostRepository(self.session)
+        self.experiments = ExperimentRepository(self.session)
         try:
             if self.write and self.session.get_bind().dialect.name == "postgresql":
                 self.session.execute(text("SELECT pg_advisory_xact_lock(:id)"),

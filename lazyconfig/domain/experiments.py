@@ -41,8 +41,10 @@ def check_definition(variants: Any, coverage: Any, names: Iterable[str]) -> None
     """ValidationFailed unless variants are 2 to 20 {name, value, weight} with distinct
     names and weights summing to 1, and 0 < coverage <= 1; `names` are the salt and layer."""
     problems: dict[str, list[str]] = {}
-    if not isinstance(variants, list) or not 2 <= len(variants) <= VARIANTS_MAX:
-        raise ValidationFailed({"variants": [f"2 to {VARIANTS_MAX} variants"]})
+    if not isinstance(variants, list) or not 2 <= len(variants) <= VARIANTS_MAX or not all(
+            isinstance(v, Mapping) for v in variants):
+        raise ValidationFailed({"variants": [f"2 to {VARIANTS_MAX} variants, each "
+                                             "{name, value, weight}"]})
     weights = [v.get("weight") for v in variants]
     if not all(isinstance(w, (int, float)) and not isinstance(w, bool) and math.isfinite(w)
                and w >= 0 for w in weights):

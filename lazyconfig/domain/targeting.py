@@ -8,7 +8,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from ..errors import InvalidDocument, ValidationFailed
 from .bucketing import BUCKETS, bucket
@@ -109,6 +109,18 @@ def read_rules(rules: Any) -> list[dict[str, Any]]:
              "description": r.get("description")} for r in rules]
 
 
+def read_conditions(conditions: Any, field: str) -> list[dict[str, Any]]:
+    """An audience: up to 8 conditions, all of which a context must meet ([] for all)."""
+    if conditions is None:
+        return []
+    if not isinstance(conditions, list) or len(conditions) > CONDITIONS_MAX:
+        raise ValidationFailed({field: [f"a list of at most {CONDITIONS_MAX} conditions"]})
+    problems = [p for p in map(_condition_problem, conditions) if p]
+    if problems:
+        raise ValidationFailed({field: problems})
+    return [dict(c) for c in conditions]
+
+
 def _rule_problems(rule: Any) -> list[str]:
     if not isinstance(rule, Mapping) or "value" not in rule or set(rule) - {
             "when", "value", "description"}:
@@ -156,6 +168,7 @@ class Decision:
     rule: int | None = None
     experiment: int | None = None
     variant: str | None = None
+    unit: str | None = None  # the context attribute an experiment assigned by
 
 
 @dataclass(frozen=True)
@@ -179,8 +192,8 @@ class KeyTargeting:
         found = variant_of(experiment, str(unit))
         if found is None:
             return None
-        return Decision(found["value"], EXPERIMENT, experiment=self.experiment["id"],
-                        variant=found["name"])
+        return Decision(found["value"], EXPERIMENT, experiment=experiment["id"],
+                        variant=found["name"], unit=experiment["unit"])
 
 
 def key_targeting(key: str, layers: Mapping[str, Any]) -> KeyTargeting | None:
@@ -192,8 +205,9 @@ def key_targeting(key: str, layers: Mapping[str, Any]) -> KeyTargeting | None:
 
 
 def resolved(values: dict[str, Any], targeting: Mapping[str, KeyTargeting],
-             context: Mapping[str, Any]) -> dict[str, Any]:
-    """`values` as `context` sees them: the plain map itself when nothing is targeted."""
+             context: Mapping[str, Any], exposed: Callable[[Decision], None]) -> dict[str, Any]:
+    """`values` as `context` sees them: the plain map itself when nothing is targeted;
+    `exposed` hears of each experiment that decides a value."""
     if not targeting or not context:
         return values
     seen = dict(values)
@@ -201,6 +215,8 @@ def resolved(values: dict[str, Any], targeting: Mapping[str, KeyTargeting],
         decision = target.decide(context)
         if decision is not None:
             seen[key] = decision.value
+            if decision.experiment is not None:
+                exposed(decision)
     return seen
 
 

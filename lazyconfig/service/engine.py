@@ -1,6 +1,6 @@
 """ConfigurationEngine: the spec's Python API, a facade over the service modules. Reads come
 from the replica's State, never the database; writes are planned (planning.py), applied
-(writes.py, snapshots.py, rules.py, targeting.py) and run by the pipeline (pipeline.py)."""
+(writes.py, snapshots.py, rules.py, targeting.py, experiments.py), run by pipeline.py."""
 from __future__ import annotations
 
 from functools import partial
@@ -22,12 +22,13 @@ from .service_manager import Integrations
 from .results import (ImportResult, ResetResult, RollbackResult, UpdateResult, WriteResult,
                       applied)
 from .snapshots import Retention
+from .experiments import ExperimentOperations
 from .targeting import TargetingOperations
 
 _MISSING = object()
 
 
-class ConfigurationEngine(TargetingOperations):
+class ConfigurationEngine(TargetingOperations, ExperimentOperations):
     def __init__(self, *, settings: Settings, storage: Storage, replica: Replica, freshness,
                  validators: rules.Validators, load_sources: Callable[[Mapping | None], Any],
                  default_user: str, database=None, closers: Iterable[Callable] = (), context=None):
@@ -57,8 +58,7 @@ class ConfigurationEngine(TargetingOperations):
         return self.replica.state.revision
 
     def get(self, key: str, default: Any = _MISSING) -> Any:
-        """The effective value of `key` for this process's context; UnknownKey if no rule
-        defines it (unless a default is given). Never touches the database."""
+        """`key`'s value for this process's context; UnknownKey (or `default`) if unknown."""
         try:
             return self._values[key]
         except KeyError:

@@ -12,6 +12,7 @@ from ..domain.targeting import TARGETING, Decision, read_context, read_rules, re
 from ..errors import ValidationFailed
 from . import planning
 from .apply import apply
+from .experiment_events import EventBuffer
 from .planning import REMOVE, LayerWrite
 from .validation import Check, checked
 
@@ -56,7 +57,29 @@ class TargetingOperations:
 
     def _take_state(self, state: State) -> None:
         # The hot path stays one dict read: targeted keys are resolved here, once a state.
-        self._values = resolved(state.values, state.targeting, self.context)
+        self._values = resolved(state.values, state.targeting, self.context, self._exposed)
+
+    def _exposed(self, decision: Decision) -> None:
+        """Report this process's exposure to an experiment once (off the read path)."""
+        unit = str(self.context.get(decision.unit, ""))
+        exposures = self.__dict__.setdefault("_exposures", {})
+        if exposures.get(decision.experiment) != unit:
+            exposures[decision.experiment] = unit
+            self.events.exposure(decision.experiment, unit)
+
+    @property
+    def events(self) -> EventBuffer:
+        """This process's buffered experiment events (experiment_events.py)."""
+        if "_events" not in self.__dict__:
+            self._events = EventBuffer(lambda *batch: self.record_events(*batch))
+            self._closers.insert(0, self._events.close)  # before the database goes
+        return self._events
+
+    def track(self, metric: str, value: float) -> None:
+        """Report an observation of `metric` for every experiment this process is in;
+        buffered and sent in the background, never waiting for the database."""
+        for experiment_id, unit in dict(self.__dict__.get("_exposures", {})).items():
+            self.events.observation(experiment_id, unit, metric, value)
 
     def decide(self, key: str, context: Mapping[str, Any] | None = None) -> Decision:
         """What `key` is for `context` (default: this process's), and what decided it."""

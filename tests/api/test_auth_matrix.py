@@ -44,6 +44,12 @@ EXPECTED_ROLE = {
     ("PUT", "/values/<string:key>/targeting"): "editor",
     ("DELETE", "/values/<string:key>/targeting"): "editor",
     ("GET", "/values/<string:key>/explain"): "viewer",
+    ("GET", "/experiments"): "viewer",
+    ("POST", "/experiments"): "editor",
+    ("GET", "/experiments/<id:experiment_id>"): "viewer",
+    ("POST", "/experiments/<id:experiment_id>/events"): "viewer",
+    ("GET", "/experiments/<id:experiment_id>/results"): "viewer",
+    ("POST", "/experiments/<id:experiment_id>/conclude"): "editor",
 }
 # A body that gets past parsing, so the status shows the role check and nothing else.
 BODIES = {
@@ -55,6 +61,9 @@ BODIES = {
     ("POST", "/import"): {"version": 1, "values": {}},
     ("PUT", "/rules/<string:key>"): {"type": "float", "default": 60.0, "min": 0},
     ("PUT", "/values/<string:key>/targeting"): {"rules": []},
+    ("POST", "/experiments"): {"key": KEY, "variants": []},
+    ("POST", "/experiments/<id:experiment_id>/events"): {"exposures": []},
+    ("POST", "/experiments/<id:experiment_id>/conclude"): {"winner": "a"},
 }
 
 
@@ -85,8 +94,9 @@ BAD_TOKENS = {
 }
 
 
-def url(rule: str, snapshot_id: int) -> str:
-    return PREFIX + rule.replace("<string:key>", KEY).replace("<id:snapshot_id>", str(snapshot_id))
+def url(rule: str, snapshot_id: int, experiment_id: int = 1) -> str:
+    return PREFIX + rule.replace("<string:key>", KEY).replace(
+        "<id:snapshot_id>", str(snapshot_id)).replace("<id:experiment_id>", str(experiment_id))
 
 
 def call(client, method, rule, snapshot_id, authorization):
@@ -148,11 +158,17 @@ def test_a_viewer_never_sees_a_sensitive_value_nor_do_the_logs(app, client, engi
                           headers=admin)
     assert response.status_code == 200 and response.json["value"] == SECRET_VALUE
     snapshot_id = engine.create_snapshot("with the secret", user="setup")
+    # Targeting and an experiment hold the secret too.
+    engine.put_targeting("api_password", [{"when": [{"attribute": "cluster", "op": "equals",
+                                                     "value": "eu-1"}], "value": SECRET_VALUE}])
+    experiment = engine.start_experiment("api_password", {"variants": [
+        {"name": "a", "value": SECRET_VALUE, "weight": 0.5},
+        {"name": "b", "value": DEFAULT_SECRET, "weight": 0.5}]})
     bodies = {}
     for method, rule in EXPECTED_ROLE:
         if method != "GET":
             continue
-        path = url(rule, snapshot_id).replace(KEY, "api_password")
+        path = url(rule, snapshot_id, experiment["id"]).replace(KEY, "api_password")
         if rule == "/notifications/stream":
             streamed = client.get(path + "?last_event_id=0", headers=viewer, buffered=False)
             bodies[rule] = _read_stream_until(streamed, '"key":"api_password"')

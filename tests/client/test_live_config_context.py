@@ -29,3 +29,29 @@ def test_live_config_follows_targeting_for_its_context(client_as):
         editor.put_targeting(KEY, None)
         assert eventually(lambda: eu.get(KEY) == 55.0)
         assert editor.get(KEY, {"cluster": "eu-1"}) == 55.0
+
+
+def test_server_engine_and_live_config_agree_and_live_config_reports_events(client_as):
+    from lazyconfig.client.bucketing import bucket
+    from lazyconfig.domain.targeting import KeyTargeting
+    editor = client_as("editor")
+    strategy = "lazy_loading_unloading_strategy"
+    experiment = editor.start_experiment(strategy, [
+        {"name": "control", "value": "BALANCED", "weight": 0.5},
+        {"name": "aggressive", "value": "AGGRESSIVE", "weight": 0.5}], metrics=["load_ms"])
+    local = KeyTargeting(strategy, (), {**experiment, "id": experiment["id"]})
+    for n in range(50):  # the full 1,000,000-id agreement is tests/unit/test_bucketing.py
+        unit = f"loader-{n}"
+        served = editor.explain(strategy, {"client_id": unit})
+        assert served["variant"] == local.decide({"client_id": unit}).variant
+        assert bucket(experiment["salt"], unit) in range(10_000)
+    config = LiveConfig(client_as("viewer"), context={"client_id": "loader-3"}).start()
+    try:
+        assert config.get(strategy) == editor.get(strategy, {"client_id": "loader-3"})
+        config.track("load_ms", 250.0)
+    finally:
+        config.close()  # sends what waits
+    found = editor.experiment_results(experiment["id"])
+    assert sum(v["exposures"] for v in found["variants"]) == 1
+    assert [v["metrics"]["load_ms"]["mean"] for v in found["variants"] if v["metrics"]] == [250.0]
+    editor.conclude_experiment(experiment["id"], "control")

@@ -36,4 +36,6 @@ class DecisionSchema(Schema):
     rule = fields.Integer(allow_none=True, metadata={"description": "the targeting rule's index"})
     experiment = fields.Integer(allow_none=True)
     variant = fields.String(allow_none=True)
+    unit = fields.String(allow_none=True, metadata={
+        "description": "the context attribute the experiment assigned by"})
     context = fields.Dict()
