@@ -80,6 +80,13 @@ class ConfigClient:
     def experiment(self, experiment_id: int) -> dict[str, Any]:
         return json_dict(self._call("GET", f"/experiments/{experiment_id}"), "experiment")
 
+    def change_experiment(self, experiment_id: int, *, coverage: float | None = None,
+                          weights: Mapping[str, float] | None = None) -> dict[str, Any]:
+        """Raise coverage or change weights; Conflict if that would move exposed units."""
+        return json_dict(self._call("PATCH", f"/experiments/{experiment_id}", body={
+            "coverage": coverage, "weights": None if weights is None else dict(weights)}),
+            "experiment")
+
     def send_events(self, experiment_id: int, exposures: Iterable[str] = (),
                     metrics: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
         """Report exposures (units) and observations ({unit, metric, value})."""

@@ -102,7 +102,7 @@ class ConfigurationEngine(TargetingOperations, ExperimentOperations):
         """Effective values and their sources as a document `import_configuration` takes."""
         state = self.replica.state
         return export_document(state.revision, state.entries,
-                               self.redaction(include_sensitive).value)
+                               self.redaction(include_sensitive).value, state.targeting)
 
     def get_notifications(self, limit: int = 50, since: int | None = None, key: str | None = None,
                           include_sensitive: bool = True) -> list[dict[str, Any]]:

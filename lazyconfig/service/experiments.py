@@ -83,6 +83,30 @@ def start(uow: UnitOfWork, state: State, *, key: str, definition: dict[str, Any]
     return experiment_id
 
 
+def change(uow: UnitOfWork, state: State, *, experiment_id: int, coverage: Any, weights: Any,
+           author) -> dict[str, Any]:
+    """New coverage or weights, by growing ranges only: no exposed unit changes variant
+    (Conflict when that would need it). One logged write, action `experiment`."""
+    found = existing(uow, experiment_id, runs=True)
+    coverage = found["coverage"] if coverage is None else coverage
+    weights = {} if weights is None else weights
+    if not isinstance(weights, Mapping) or set(weights) - {v["name"] for v in found["variants"]}:
+        raise ValidationFailed({"weights": ["an object of variant name to weight"]})
+    variants = [{**v, "weight": weights.get(v["name"], v["weight"])} for v in found["variants"]]
+    check_definition(variants, coverage, [])
+    layer = found["layer"]
+    ranges = allocate(variants, coverage, bool(layer), [v["ranges"] for v in variants])
+    others = [r for key, e in running(state).items() if layer and key != found["key"]
+              and e.get("layer") == layer for r in e["slots"]]
+    stored = {name: found[name] for name in ("unit", "salt", "layer", "metrics", "audience")}
+    stored.update(coverage=coverage, slots=allocate_slots(coverage, found["slots"], others)
+                  if layer else [], variants=[{**v, "ranges": r} for v, r in zip(variants, ranges)])
+    uow.experiments.update(experiment_id, definition=stored)
+    apply(uow, state, [LayerWrite(found["key"], EXPERIMENT, {"id": experiment_id, **stored})],
+          "experiment", author, f"experiment {experiment_id} changed")
+    return existing(uow, experiment_id)
+
+
 def existing(uow: UnitOfWork, experiment_id: int, runs: bool = False) -> dict[str, Any]:
     found = uow.experiments.get(experiment_id)
     if found is None:
@@ -151,6 +175,16 @@ class ExperimentOperations:
                                  None, "experiment",
                                  partial(checked_variants, key=key, definition=definition))
         return self.get_experiment(done.result)
+
+    def change_experiment(self, experiment_id: int, *, coverage: Any = None, weights: Any = None,
+                          user: str | None = None, request_id: str | None = None
+                          ) -> dict[str, Any]:
+        """Raise coverage or change weights ({variant: weight}); Conflict if that would
+        move a unit from its variant."""
+        return self.pipeline.run(partial(change, experiment_id=experiment_id, coverage=coverage,
+                                         weights=weights,
+                                         author=self._author(user, None, request_id)),
+                                 None, "experiment").result
 
     def get_experiment(self, experiment_id: int) -> dict[str, Any]:
         with self.storage.reading() as uow:

@@ -202,11 +202,38 @@ def import_writes(state: State, values: Mapping[str, Any],
                   check: Check = checked) -> list[LayerWrite]:
     """Runtime overrides for the document's values that differ from today's; a masked
     sensitive value ("***" from an export) leaves the current value alone. In key order, so
-    the diff and the change log read the same whatever order the document came in."""
+    the diff and the change log read the same whatever order the document came in. Then
+    the targeting rules the document carries (`values.targeting`), for keys whose differ."""
     items = [(k, v, None) for k, v in sorted(values.items())
              if not (v == MASK and k in state.rules and state.rules[k].sensitive)]
-    return [w for w in checked_writes(state, items, "runtime", check)
-            if not same(state.values.get(w.key), w.value)]
+    writes = [w for w in checked_writes(state, items, "runtime", check)
+              if not same(state.values.get(w.key), w.value)]
+    for key, rules in sorted(getattr(values, "targeting", {}).items()):
+        masked = key in state.rules and state.rules[key].sensitive and any(
+            r["value"] == MASK for r in rules)
+        if not masked and rules != state.persisted.get(key, {}).get(TARGETING, []):
+            writes += targeting_writes(state, key, rules or None, check)
+    return writes
+
+
+def targeting_writes(state: State, key: str, rules: list[dict[str, Any]] | None,
+                     check: Check = checked) -> list[LayerWrite]:
+    """The write of `key`'s targeting layer: `rules` with each value checked by the key's
+    rule (all refusals at once), or its removal for None."""
+    check_known(state, [key])
+    if rules is None:
+        return [LayerWrite(key, TARGETING, REMOVE)] if TARGETING in state.persisted.get(
+            key, {}) else []
+    rule, problems, stored = state.rules[key], {}, []
+    for n, item in enumerate(rules):
+        value, found = check(rule, item["value"])
+        if found:
+            problems[f"rules[{n}].value"] = found
+        stored.append({**item, "value": value})
+    if problems:
+        raise ValidationFailed(problems)
+    return [LayerWrite(key, TARGETING, stored)]
+
 
 
 def revert_writes(state: State, key: str, revision: int, found: bool,

@@ -9,31 +9,11 @@ from typing import Any, Mapping
 from ..db.protocols import UnitOfWork
 from ..domain.state import State
 from ..domain.targeting import TARGETING, Decision, read_context, read_rules, resolved
-from ..errors import ValidationFailed
 from . import planning
 from .apply import apply
 from .experiment_events import EventBuffer
-from .planning import REMOVE, LayerWrite
+from .planning import targeting_writes
 from .validation import Check, checked
-
-
-def targeting_writes(state: State, key: str, rules: list[dict[str, Any]] | None,
-                     check: Check = checked) -> list[LayerWrite]:
-    """The write of `key`'s targeting layer: `rules` with each value checked by the key's
-    rule (all refusals at once), or its removal for None."""
-    planning.check_known(state, [key])
-    if rules is None:
-        return [LayerWrite(key, TARGETING, REMOVE)] if TARGETING in state.persisted.get(
-            key, {}) else []
-    rule, problems, stored = state.rules[key], {}, []
-    for n, item in enumerate(rules):
-        value, found = check(rule, item["value"])
-        if found:
-            problems[f"rules[{n}].value"] = found
-        stored.append({**item, "value": value})
-    if problems:
-        raise ValidationFailed(problems)
-    return [LayerWrite(key, TARGETING, stored)]
 
 
 def write_targeting(uow: UnitOfWork, state: State, *, key: str, rules, author,

@@ -47,6 +47,7 @@ EXPECTED_ROLE = {
     ("GET", "/experiments"): "viewer",
     ("POST", "/experiments"): "editor",
     ("GET", "/experiments/<id:experiment_id>"): "viewer",
+    ("PATCH", "/experiments/<id:experiment_id>"): "editor",
     ("POST", "/experiments/<id:experiment_id>/events"): "viewer",
     ("GET", "/experiments/<id:experiment_id>/results"): "viewer",
     ("POST", "/experiments/<id:experiment_id>/conclude"): "editor",
@@ -64,6 +65,7 @@ BODIES = {
     ("POST", "/experiments"): {"key": KEY, "variants": []},
     ("POST", "/experiments/<id:experiment_id>/events"): {"exposures": []},
     ("POST", "/experiments/<id:experiment_id>/conclude"): {"winner": "a"},
+    ("PATCH", "/experiments/<id:experiment_id>"): {"coverage": 0.5},
 }
 
 

@@ -35,6 +35,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 UNDOCUMENTED = ("static", "api-docs.", "swagger_ui_assets.", "metrics.")
 SNAPSHOT_IDS = [1, 2]  # made by the `seeded` fixture
+EXPERIMENT_IDS = [1]  # likewise
 CUSTOM_KEY = "fuzz.custom_key"  # a new key, for PUT /rules
 
 
@@ -64,7 +65,8 @@ schema = schemathesis.openapi.from_dict(DOCUMENT, config=schemathesis.Config.fro
 def flatmap_path_parameters(_context, path_parameters):
     # Random keys and ids are nearly all 404s: draw real ones as well, so that writes get
     # past the lookup and into the engine.
-    real = {"key": [*KEYS, CUSTOM_KEY], "snapshot_id": SNAPSHOT_IDS}
+    real = {"key": [*KEYS, CUSTOM_KEY], "snapshot_id": SNAPSHOT_IDS,
+            "experiment_id": EXPERIMENT_IDS}
     return st.fixed_dictionaries({name: st.sampled_from([*real.get(name, []), value])
                                   for name, value in (path_parameters or {}).items()})
 
@@ -91,10 +93,14 @@ def bounded_waits(monkeypatch):
 
 @pytest.fixture
 def seeded(engine):
-    """Two snapshots and a change, for the fuzzer's real ids and revisions."""
+    """Two snapshots, a change and an experiment, for the fuzzer's real ids and revisions."""
     engine.create_snapshot("fuzz: before", user="fuzzer")
     engine.set("lazy_loading_unloading_check_interval", 45.0, user="fuzzer")
     engine.create_snapshot("fuzz: after", user="fuzzer")
+    engine.start_experiment("lazy_loading_unloading_enabled", {
+        "coverage": 0.1, "metrics": ["load_ms"],  # the API's examples name these
+        "variants": [{"name": "control", "value": False, "weight": 0.5},
+                     {"name": "aggressive", "value": True, "weight": 0.5}]})
 
 
 @pytest.fixture

@@ -130,3 +130,27 @@ def test_a_second_experiment_on_a_key_conflicts_and_unknown_ones_are_404(client,
     assert client.get(f"{PREFIX}/experiments/999", headers=viewer).status_code == 404
     assert client.post(f"{PREFIX}/experiments/999/conclude", json={"winner": "a"},
                        headers=editor).status_code == 404
+
+
+def test_raising_coverage_over_the_api_moves_no_exposed_unit(client, editor, engine):
+    experiment = start(client, editor, coverage=0.1)
+    units = [f"loader-{n}" for n in range(5000)]
+    before = {u: engine.decide(KEY, {"client_id": u}).variant for u in units}
+    exposed = {u: v for u, v in before.items() if v is not None}
+    assert 350 < len(exposed) < 650
+    path = f"{PREFIX}/experiments/{experiment['id']}"
+    changed = client.patch(path, json={"coverage": 0.5,
+                                       "weights": {"control": 0.4, "aggressive": 0.6}},
+                           headers=editor)
+    assert changed.status_code == 200 and changed.json["coverage"] == 0.5
+    after = {u: engine.decide(KEY, {"client_id": u}).variant for u in units}
+    assert all(after[u] == v for u, v in exposed.items())
+    assert 2200 < sum(v is not None for v in after.values()) < 2800
+    revision = engine.revision
+    shrink = client.patch(path, json={"weights": {"control": 0.9, "aggressive": 0.1}},
+                          headers=editor)
+    assert shrink.status_code == 409 and engine.revision == revision
+    assert client.patch(path, json={"weights": {"control": 0.9}},
+                        headers=editor).status_code == 400
+    history, _ = engine.get_history(KEY)
+    assert [h["action"] for h in history] == ["experiment", "experiment"]

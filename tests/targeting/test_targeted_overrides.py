@@ -118,3 +118,29 @@ def test_over_http_a_context_decides_the_value_and_explain_says_why(client, edit
 def test_unknown_key(engine):
     with pytest.raises(UnknownKey):
         engine.put_targeting("no_such_key", EU)
+
+
+def test_export_and_import_carry_targeting(engine):
+    engine.put_targeting(KEY, EU)
+    document = engine.export()
+    assert document["targeting"] == {KEY: EU_STORED}
+    engine.put_targeting(KEY, None)
+    result = engine.import_configuration(document)
+    assert engine.get_targeting(KEY) == EU_STORED
+    assert [(c.key, c.source, c.action) for c in result.changes] == [(KEY, "targeting", "import")]
+    unchanged = engine.import_configuration(document)
+    assert unchanged.changes == []
+    document["targeting"][KEY][0]["value"] = -1.0
+    revision = engine.revision
+    with pytest.raises(ValidationFailed):
+        engine.import_configuration(document)
+    assert engine.revision == revision and engine.get_targeting(KEY) == EU_STORED
+
+
+def test_export_and_import_over_http_carry_targeting(client, admin, engine):
+    engine.put_targeting(KEY, EU)
+    document = client.post(f"{PREFIX}/export", headers=admin).json
+    assert document["targeting"] == {KEY: EU_STORED}
+    engine.put_targeting(KEY, None)
+    assert client.post(f"{PREFIX}/import", json=document, headers=admin).status_code == 200
+    assert engine.get_targeting(KEY) == EU_STORED

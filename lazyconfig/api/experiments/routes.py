@@ -8,8 +8,8 @@ from ..blueprint import Blueprint
 from ..context import engine, request_id
 from ..presenters import redaction
 from .schemas import (CREATE_EXAMPLE, EVENTS_EXAMPLE, ConcludeSchema, EventsAcceptedSchema,
-                      EventsSchema, ExperimentCreateSchema, ExperimentListSchema,
-                      ExperimentSchema, ResultsSchema)
+                      EventsSchema, ExperimentChangeSchema, ExperimentCreateSchema,
+                      ExperimentListSchema, ExperimentSchema, ResultsSchema)
 
 blp = Blueprint("experiments", __name__, "Experiments: variants of a value, events, results")
 
@@ -55,6 +55,19 @@ class Experiment(MethodView):
     def get(self, experiment_id):
         """One experiment: its definition, bucket ranges and status"""
         return shown(engine().get_experiment(experiment_id))
+
+    @blp.requires("editor", writes=True)
+    @blp.arguments(ExperimentChangeSchema, example={"coverage": 0.5})
+    @blp.response(200, ExperimentSchema)
+    @blp.alt_response(400, response="BAD_REQUEST", description="weights that do not sum to 1")
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT", description="it would move exposed units, or "
+                                                             "the experiment has ended")
+    def patch(self, body, experiment_id):
+        """Raise coverage or change weights; no unit already in a variant changes variant
+        (logged with action `experiment`)"""
+        return shown(engine().change_experiment(experiment_id, **body, user=current_user(),
+                                                request_id=request_id()))
 
 
 @blp.route("/experiments/<id:experiment_id>/events")

@@ -78,3 +78,9 @@ class ResultsSchema(Schema):
 
 class ConcludeSchema(Schema):
     winner = fields.String(required=True)
+
+
+class ExperimentChangeSchema(Schema):
+    coverage = fields.Raw(load_default=None, metadata={"description": "a larger share, (0, 1]"})
+    weights = fields.Raw(load_default=None, metadata={
+        "description": "{variant: weight}; the weights still sum to 1"})
