@@ -53,16 +53,7 @@ def running(state: State) -> dict[str, Mapping[str, Any]]:
 
 def checked_variants(state: State, key: str, definition: dict[str, Any],
                      check: Check = checked) -> list[dict[str, Any]]:
-    planning.check_known(state, [key])
-    rule, problems, variants = state.rules[key], {}, []
-    for v in definition["variants"]:
-        value, found = check(rule, v["value"])
-        if found:
-            problems[f"variants.{v['name']}.value"] = found
-        variants.append({**v, "value": value})
-    if problems:
-        raise ValidationFailed(problems)
-    return variants
+    return planning.checked_items(state, key, definition["variants"], "variants", check)
 
 
 def start(uow: UnitOfWork, state: State, *, key: str, definition: dict[str, Any], author,

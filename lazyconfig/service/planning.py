@@ -224,16 +224,23 @@ def targeting_writes(state: State, key: str, rules: list[dict[str, Any]] | None,
     if rules is None:
         return [LayerWrite(key, TARGETING, REMOVE)] if TARGETING in state.persisted.get(
             key, {}) else []
+    return [LayerWrite(key, TARGETING, checked_items(state, key, rules, "rules", check))]
+
+
+def checked_items(state: State, key: str, items: list[dict[str, Any]], field: str,
+                  check: Check = checked) -> list[dict[str, Any]]:
+    """`items` (targeting rules, variants: each with a `value`) with every value checked by
+    `key`'s rule; all the refusals at once, named `field[n].value`."""
+    check_known(state, [key])
     rule, problems, stored = state.rules[key], {}, []
-    for n, item in enumerate(rules):
+    for n, item in enumerate(items):
         value, found = check(rule, item["value"])
         if found:
-            problems[f"rules[{n}].value"] = found
+            problems[f"{field}[{n}].value"] = found
         stored.append({**item, "value": value})
     if problems:
         raise ValidationFailed(problems)
-    return [LayerWrite(key, TARGETING, stored)]
-
+    return stored
 
 
 def revert_writes(state: State, key: str, revision: int, found: bool,
