@@ -20,6 +20,11 @@ def _if_match(version: int | None) -> dict[str, str]:
     return {} if version is None else {"If-Match": f'"{version}"'}
 
 
+def _dicts(answer: Any, name: str) -> list[dict[str, Any]]:
+    """The list of objects an answer holds under `name`."""
+    return list(JsonObject(answer, name).records(name, lambda item: json_dict(item, name)))
+
+
 def _context(context: Mapping[str, Any] | None) -> dict[str, str] | None:
     return None if context is None else {"context": json.dumps(dict(context))}
 
@@ -64,8 +69,10 @@ class ConfigClient:
     # -- experiments ---------------------------------------------------------------------
     def start_experiment(self, key: str, variants: list[Mapping[str, Any]], *,
                          unit: str = "client_id", salt: str | None = None,
-                         layer: str | None = None, audience: list | None = None,
-                         coverage: float = 1.0, metrics: list[str] | None = None) -> dict:
+                         layer: str | None = None,
+                         audience: list[Mapping[str, Any]] | None = None,
+                         coverage: float = 1.0, metrics: list[str] | None = None
+                         ) -> dict[str, Any]:
         """Start an experiment on `key`; variants are {name, value, weight}, the first is
         control. Returns the experiment, with its id and bucket ranges."""
         return json_dict(self._call("POST", "/experiments", body={
@@ -74,8 +81,8 @@ class ConfigClient:
 
     def experiments(self, page: int = 1, page_size: int = 100) -> list[dict[str, Any]]:
         """Experiments, newest first."""
-        return JsonObject(self._call("GET", "/experiments", params={
-            "page": page, "page_size": page_size}), "experiments").value("experiments")
+        return _dicts(self._call("GET", "/experiments", params={
+            "page": page, "page_size": page_size}), "experiments")
 
     def experiment(self, experiment_id: int) -> dict[str, Any]:
         return json_dict(self._call("GET", f"/experiments/{experiment_id}"), "experiment")
@@ -110,7 +117,7 @@ class ConfigClient:
 
     def targeting(self, key: str) -> list[dict[str, Any]]:
         """`key`'s targeting rules, in order."""
-        return JsonObject(self._call("GET", f"/values/{key}/targeting"), "targeting").value("rules")
+        return _dicts(self._call("GET", f"/values/{key}/targeting"), "rules")
 
     def put_targeting(self, key: str, rules: list[Mapping[str, Any]] | None, *,
                       description: str | None = None) -> list[dict[str, Any]]:
@@ -118,7 +125,7 @@ class ConfigClient:
         answer = (self._call("DELETE", f"/values/{key}/targeting") if not rules else
                   self._call("PUT", f"/values/{key}/targeting",
                              body={"rules": list(rules), "description": description}))
-        return JsonObject(answer, "targeting").value("rules")
+        return _dicts(answer, "rules")
 
     def set(self, key: str, value: Any, *, description: str | None = None,
             source: str = "runtime", if_version: int | None = None) -> ValueEntry:

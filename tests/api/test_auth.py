@@ -39,6 +39,19 @@ ROUTES = [
     ("POST", "/import", {"version": 1, "values": {}}, "admin"),
     ("DELETE", "/snapshots/1", None, "admin"),
     ("PUT", f"/rules/{KEY}", {"type": "float", "default": 60.0, "min": 0}, "admin"),
+    ("GET", f"/values/{KEY}/targeting", None, "viewer"),
+    ("GET", f"/values/{KEY}/explain", None, "viewer"),
+    ("PUT", f"/values/{KEY}/targeting", {"rules": []}, "editor"),
+    ("DELETE", f"/values/{KEY}/targeting", None, "editor"),
+    ("GET", "/experiments", None, "viewer"),
+    ("GET", "/experiments/1", None, "viewer"),
+    ("GET", "/experiments/1/results", None, "viewer"),
+    ("POST", "/experiments/1/events", {"exposures": ["loader-1"]}, "viewer"),
+    ("POST", "/experiments", {"key": "lazy_loading_unloading_strategy", "variants": [
+        {"name": "a", "value": "BALANCED", "weight": 0.5},
+        {"name": "b", "value": "AGGRESSIVE", "weight": 0.5}]}, "editor"),
+    ("PATCH", "/experiments/1", {"coverage": 0.5}, "editor"),
+    ("POST", "/experiments/1/conclude", {"winner": "on"}, "editor"),
 ]
 
 
@@ -50,11 +63,16 @@ def call(client, method, path, body, headers=None):
                          ids=[f"{m} {p}" for m, p, _, _ in ROUTES])
 def test_role_matrix(client, engine, as_role, method, path, body, needed):
     engine.create_snapshot("fixture", user="setup")  # snapshot 1 exists
+    engine.start_experiment("lazy_loading_unloading_enabled", {"coverage": 0.1, "variants": [
+        {"name": "off", "value": False, "weight": 0.5},
+        {"name": "on", "value": True, "weight": 0.5}]})  # experiment 1 runs
     assert call(client, method, path, body).status_code == 401
     for role in ROLES:
         status = call(client, method, path, body, as_role(role)).status_code
         if ROLES.index(role) < ROLES.index(needed):
             assert status == 403, (role, status)
+        elif method == "POST" and path.startswith("/experiments") and status == 409:
+            assert role != needed, (role, status)  # started or concluded by the role before
         else:
             assert status < 400, (role, status)
 
@@ -65,8 +83,8 @@ def test_matrix_covers_every_route_the_app_serves(app):
         if rule.rule.startswith(PREFIX):
             path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule[len(PREFIX):])
             served |= {(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}}
-    listed = {(m, p.replace(KEY, "{key}").replace("/1", "/{snapshot_id}"))
-              for m, p, _, _ in ROUTES}
+    listed = {(m, p.replace(KEY, "{key}").replace("/experiments/1", "/experiments/{experiment_id}")
+               .replace("/1", "/{snapshot_id}")) for m, p, _, _ in ROUTES}
     assert served == listed
 
 
