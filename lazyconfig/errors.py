@@ -57,6 +57,12 @@ class TokenNotFound(ConfigurationError):
         self.token_id = token_id
 
 
+class ExperimentNotFound(ConfigurationError):
+    def __init__(self, experiment_id: object):
+        super().__init__(f"experiment {experiment_id!r} does not exist")
+        self.experiment_id = experiment_id
+
+
 class ChangeLogCompacted(ConfigurationError):
     """A request named a revision older than the change log keeps: the changes up to
     `first_kept_revision` were compacted into a checkpoint, so only that revision and later

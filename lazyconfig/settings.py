@@ -6,6 +6,7 @@ from the environment layer's `LAZYCONFIG_<KEY>` variables, derives from it.
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 from dataclasses import dataclass, field
@@ -64,6 +65,13 @@ def _url(raw: str) -> str:
     if not raw.strip().lower().startswith(("http://", "https://")):
         raise ValueError(raw)
     return raw.strip()
+
+
+def _json_object(raw: str) -> dict:
+    found = json.loads(raw)
+    if not isinstance(found, dict):
+        raise ValueError(raw)
+    return found
 
 
 def _choice(options: tuple[str, ...], normal: Callable[[str], str]) -> Callable[[str], str]:
@@ -152,6 +160,9 @@ VARIABLES: dict[str, Variable] = {  # the names after the prefix
     "BACKUP_INTERVAL": Variable("backup_interval", _seconds_or_off,
                                 "a number of seconds, 0 (off) or more"),
     "BACKUP_KEEP": Variable("backup_keep", _whole(1), "a whole number, 1 or more"),
+    # Who this process is, for targeting and experiments (docs/targeting.md).
+    "CLIENT_ID": Variable("client_id", expected="a client id"),
+    "CONTEXT": Variable("context", _json_object, 'a JSON object, such as {"cluster": "eu-1"}'),
 }
 RESERVED = frozenset({"TEST_DATABASE_URL"})  # the test suite's (tests/conftest.py), not ours
 # Names under the prefix that configure the service itself, never a configuration key.
@@ -208,6 +219,8 @@ class Settings:
     backup_dir: Path | None = None  # None: <instance_path>/backups
     backup_interval: float = 0.0  # seconds between scheduled backups; 0: none
     backup_keep: int = 7  # backups kept in backup_dir, newest first
+    client_id: str | None = None  # this process's unit in experiments and percentages
+    context: dict | None = None  # this process's other attributes (cluster, host, version…)
 
     SETTING_NAMES: ClassVar[frozenset[str]] = SETTING_NAMES
 

@@ -75,6 +75,9 @@ def run(ctx: Context) -> list[Row]:
         plain = [ns_per_call(dict_get(), number) for _ in range(ctx.runs)]
         busy = alternate(lambda: contended_ns_per_call(service, seconds),
                          lambda: contended_ns_per_call(lock, seconds), ctx.runs)
+        targeted = targeted_reader(engine)
+        aimed = alternate(lambda: ns_per_call(targeted, number),
+                          lambda: ns_per_call(lock, number), ctx.runs)
     finally:
         engine.close()
     return [
@@ -84,4 +87,17 @@ def run(ctx: Context) -> list[Row]:
             median(busy[0]), 1.0, "max", ctx.database, lock.name, median(busy[1]), busy[0],
             busy[1], "wall time / calls of all readers; the engine's writer writes the "
                      "database"),
+        Row(NAME, "engine.get, targeted key", "ns/call", median(aimed[0]), 1.0, "max",
+            ctx.database, lock.name, median(aimed[1]), aimed[0], aimed[1],
+            "the key has a targeting rule this engine's context matches"),
     ]
+
+
+def targeted_reader(engine: ConfigurationEngine) -> Reader:
+    """engine.get of a key a targeting rule decides for the engine's context."""
+    engine.put_targeting(KEY, [{"when": [{"attribute": "cluster", "op": "equals",
+                                          "value": "eu-1"}], "value": 2.0}], user="bench")
+    engine.use_context({"cluster": "eu-1", "client_id": "bench-1"})
+    assert engine.get(KEY) == 2.0
+    return Reader("engine.get (targeted)", "get(key)", {"get": engine.get, "key": KEY},
+                  lambda i: None)

@@ -11,6 +11,7 @@ from .backups import blp as backups
 from .body_limit import ChunkedBodyLimit
 from .blueprint import Api, RowIdConverter
 from .configuration import blp as configuration
+from .experiments import blp as experiments
 from .notifications import blp as notifications
 from .point_in_time import blp as point_in_time
 from .rules import blp as rules
@@ -19,11 +20,12 @@ from .snapshots import blp as snapshots
 from .status import blp as status
 from .templates import blp as templates
 from .tokens import blp as tokens
+from .targeting import blp as targeting
 from .validation import blp as validation
 from .values import blp as values
 
 RESOURCES = (status, values, validation, snapshots, notifications, configuration, rules,
-             templates, tokens, point_in_time, analytics, backups)
+             templates, tokens, point_in_time, analytics, backups, targeting, experiments)
 
 
 def init_app(app: Flask, configuration_engine: ConfigurationEngine, settings: Settings,

@@ -9,6 +9,7 @@ import uuid
 from flask import Flask, current_app, g, request
 
 from ..auth import role_at_least
+from ..domain.targeting import parse_context
 from ..errors import SchemaMoved, StorageUnavailable
 from ..service.engine import ConfigurationEngine
 from ..settings import Settings
@@ -18,6 +19,7 @@ EXTENSION = "lazyconfig"
 SETTINGS = "lazyconfig.settings"
 OUTAGE = "lazyconfig.outage"  # {"until": monotonic time}: skip catching up before then
 STALE_HEADER = "X-Lazyconfig-Stale"
+CONTEXT_HEADER = "X-Lazyconfig-Context"
 CATCH_UP_PAUSE = 2.0  # seconds without catch-up attempts after one failed
 _SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # fullmatch: `$` would let "id\n" in
 
@@ -29,6 +31,13 @@ def engine() -> ConfigurationEngine:
 
 def request_id() -> str:
     return g.request_id
+
+
+def request_context(query: dict) -> dict:
+    """The caller's context: the `context` query parameter, else the X-Lazyconfig-Context
+    header, else {}; InvalidDocument (422) for one that is not a context."""
+    given = query.get("context")
+    return parse_context(given if given is not None else request.headers.get(CONTEXT_HEADER))
 
 
 def sees_sensitive() -> bool:

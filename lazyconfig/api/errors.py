@@ -26,6 +26,7 @@ STATUS = {  # most specific first
     errors.TokenNotFound: 404,
     errors.BackupNotFound: 404,
     errors.DatabaseNotEmpty: 409,
+    errors.ExperimentNotFound: 404,
     errors.UnstorableText: 422,
     errors.ValidationFailed: 400,
     errors.InvalidSource: 400,

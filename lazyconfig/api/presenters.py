@@ -13,10 +13,13 @@ def redaction() -> Redaction:
     return engine().redaction(sees_sensitive())
 
 
-def entry(item: ConfigEntry) -> dict[str, Any]:
-    """A key's value, source, layers, version and last change."""
+def entry(item: ConfigEntry, decision=None) -> dict[str, Any]:
+    """A key's value, source, layers, version and last change; with a targeting
+    `decision`, the value and the layer that decided it for one context."""
     shown = redaction()
-    return {"key": item.key, "value": shown.value(item.key, item.value), "source": item.source,
+    value, source = (item.value, item.source) if decision is None else (decision.value,
+                                                                        decision.layer)
+    return {"key": item.key, "value": shown.value(item.key, value), "source": source,
             "layers": shown.layers(item.key, item.layers), "version": item.version,
             "updated_at": item.updated_at, "updated_by": item.updated_by,
             "sensitive": shown.is_sensitive(item.key)}

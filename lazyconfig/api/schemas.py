@@ -68,3 +68,12 @@ class DryRunResultSchema(Schema):
                                         metadata={"description": "snapshot of the state replaced"})
     revision = fields.Integer()
     changes = fields.List(fields.Nested(ChangeSchema))
+
+
+class ContextQuerySchema(Schema):
+    """A read for one caller's context (docs/targeting.md)."""
+
+    context = fields.String(load_default=None, metadata={
+        "description": 'the caller\'s context as JSON, such as {"client_id": "loader-7", '
+                       '"cluster": "eu-1"}; or send it in the X-Lazyconfig-Context header',
+        "example": '{"cluster": "eu-1"}'})

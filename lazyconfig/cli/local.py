@@ -45,6 +45,22 @@ class LocalBackend:
     def entry(self, key: str) -> dict[str, Any]:
         return self._entry(self.engine.get_entry(key))
 
+    def explain(self, key: str, context: dict[str, Any]) -> dict[str, Any]:
+        decided = self.engine.decide(key, context)
+        return {"key": key, **vars(decided), "context": context}
+
+    def start_experiment(self, key: str, spec: dict[str, Any]) -> dict[str, Any]:
+        return self.engine.start_experiment(key, spec, user=self.actor)
+
+    def experiments(self) -> list[dict[str, Any]]:
+        return self.engine.experiment_page(1000)[0]
+
+    def experiment_results(self, experiment_id: int) -> dict[str, Any]:
+        return self.engine.experiment_results(experiment_id)
+
+    def conclude_experiment(self, experiment_id: int, winner: str) -> dict[str, Any]:
+        return self.engine.conclude_experiment(experiment_id, winner, user=self.actor)
+
     def entries(self) -> list[dict[str, Any]]:
         found = self.engine.entries()
         return [self._entry(found[key]) for key in sorted(found)]

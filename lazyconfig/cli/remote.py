@@ -68,6 +68,28 @@ class RemoteBackend:
             return self.client.entry(key).json
 
     @answers
+    def explain(self, key: str, context: dict[str, Any]) -> dict[str, Any]:
+        with _known(key):
+            return self.client.explain(key, context)
+
+    @answers
+    def start_experiment(self, key: str, spec: dict[str, Any]) -> dict[str, Any]:
+        with _known(key):
+            return self.client.start_experiment(key, **spec)
+
+    @answers
+    def experiments(self) -> list[dict[str, Any]]:
+        return self.client.experiments()
+
+    @answers
+    def experiment_results(self, experiment_id: int) -> dict[str, Any]:
+        return self.client.experiment_results(experiment_id)
+
+    @answers
+    def conclude_experiment(self, experiment_id: int, winner: str) -> dict[str, Any]:
+        return self.client.conclude_experiment(experiment_id, winner)
+
+    @answers
     def entries(self) -> list[dict[str, Any]]:
         found = self.client.entries()
         return [found[key].json for key in sorted(found)]

@@ -5,21 +5,32 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from .config_client import ConfigClient
 from .errors import ApiError, Gone
 from .events import ChangeStream
+from .experiment_events import EventBuffer
 from .records import Change
 
 log = logging.getLogger(__name__)
 _MISSING = object()
 
 
+TARGETED = ("targeting", "experiment")  # what decides a value for a context, not the value
+
+
 class LiveConfig:
-    def __init__(self, client: ConfigClient, transport: str = "sse") -> None:
-        """A copy that follows changes over `transport`: "sse" or "websocket"."""
+    def __init__(self, client: ConfigClient, context: Mapping[str, Any] | None = None,
+                 transport: str = "sse") -> None:
+        """A copy that follows changes over `transport`: "sse" or "websocket". With
+        `context` ({"client_id": ..., "cluster": ...}), values are those the server's
+        targeting gives that context (docs/targeting.md)."""
         self.client, self.transport = client, transport
+        self.context = dict(context) if context else None
+        self._targeted: set[str] = set()  # keys whose value targeting decided for us
+        self._exposures: dict[int, str] = {}  # experiment id -> our unit in it
+        self.events = EventBuffer(self.client.send_events)  # sent in the background
         self._values: dict[str, Any] = {}
         self._revision = 0
         self._changed = threading.Condition()
@@ -73,7 +84,25 @@ class LiveConfig:
         with self._changed:
             return self._changed.wait_for(lambda: self._revision >= revision, timeout)
 
+    def track(self, metric: str, value: float) -> None:
+        """Report an observation of `metric` for every experiment this copy's context is
+        in; buffered and sent in the background, dropped if the server is away."""
+        for experiment_id, unit in dict(self._exposures).items():
+            self.events.observation(experiment_id, unit, metric, value)
+
+    def _expose(self, key: str, source: str) -> None:
+        """Report our exposure to the experiment that decides `key` for us, once."""
+        if source != "experiment" or self.context is None:
+            return
+        found = self.client.explain(key, self.context)
+        unit = self.context.get(found.get("unit") or "client_id")
+        if found.get("experiment") is not None and unit is not None and \
+                self._exposures.get(found["experiment"]) != str(unit):
+            self._exposures[found["experiment"]] = str(unit)
+            self.events.exposure(found["experiment"], str(unit))
+
     def close(self) -> None:
+        self.events.close()
         if self._stream is not None:
             self._stream.close()
         if self._thread is not None:
@@ -90,7 +119,11 @@ class LiveConfig:
         revision = self.client.status().revision
         # Values read after `revision` may already hold later changes; the stream replays
         # those too, in order, and setting a key to the value it has changes nothing.
-        values = self.client.values()
+        entries = self.client.entries(self.context)
+        values = {key: entry.value for key, entry in entries.items()}
+        self._targeted = {key for key, entry in entries.items() if entry.source in TARGETED}
+        for key, entry in entries.items():
+            self._expose(key, entry.source)
         with self._changed:
             self._values, self._revision = values, max(self._revision, revision)
             self._changed.notify_all()
@@ -109,11 +142,28 @@ class LiveConfig:
             self.error = exc
             log.error("LiveConfig stopped following changes: %s", exc.message)
 
+    def _value_after(self, change: Change) -> Any:
+        """The value `change` leaves for this copy's context: its new value, unless
+        targeting decides the key for us; a targeting change is asked of the server (one
+        request per such change, on this thread, never per read)."""
+        if self.context is None:
+            return change.new_value
+        if change.source in TARGETED:
+            entry = self.client.entry(change.key, self.context)
+            (self._targeted.add if entry.source in TARGETED else self._targeted.discard)(
+                change.key)
+            self._expose(change.key, entry.source)
+            return entry.value
+        return self._values.get(change.key) if change.key in self._targeted else change.new_value
+
     def _apply(self, change: Change) -> None:
+        if change.revision <= self._revision:
+            return  # already had it (read with the initial values)
+        value = self._value_after(change)
         with self._changed:
             if change.revision <= self._revision:
-                return  # already had it (read with the initial values)
-            self._values = {**self._values, change.key: change.new_value}
+                return
+            self._values = {**self._values, change.key: value}
             self._revision = change.revision
             self._changed.notify_all()
         for callback in list(self._callbacks):

@@ -11,8 +11,8 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..domain.limits import (BATCH_ID_MAX, HOST_ID_MAX, KEY_MAX, NAME_MAX, PATTERN_MAX,
-                             REQUEST_ID_MAX, STEP_ID_MAX, TEMPLATE_NAME_MAX, UNIT_MAX,
-                             USER_MAX)
+                             REQUEST_ID_MAX, STEP_ID_MAX, TEMPLATE_NAME_MAX, UNIT_ID_MAX,
+                             UNIT_MAX, USER_MAX, LABEL_MAX)
 
 DAY_MAX = 10  # YYYY-MM-DD
 PASSWORD_HASH_MAX = 200  # an argon2id hash in its PHC text form is about 100 characters
@@ -226,6 +226,51 @@ class BackupScheduleRow(Base):
     slot: Mapped[int] = mapped_column(BigId)  # seconds since the epoch // interval
     holder: Mapped[str | None] = mapped_column(String(HOST_ID_MAX))
     claimed_at: Mapped[float]  # seconds since the epoch, by the database's clock
+
+
+class ExperimentRow(Base):
+    """An experiment on one key (docs/targeting.md): its definition and bucket ranges, as
+    the key's `experiment` layer holds them while it runs, and how it ended."""
+
+    __tablename__ = "experiments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(KEY_MAX),
+                                     ForeignKey("config_rules.key", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(NAME_MAX))  # running, concluded
+    definition: Mapped[Any] = mapped_column(JSONValue)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(USER_MAX))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    winner: Mapped[str | None] = mapped_column(String(LABEL_MAX))
+
+
+class ExposureRow(Base):
+    """A unit's first exposure to an experiment, with the variant it saw."""
+
+    __tablename__ = "experiment_exposures"
+
+    experiment_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("experiments.id", ondelete="CASCADE"), primary_key=True)
+    unit: Mapped[str] = mapped_column(String(UNIT_ID_MAX), primary_key=True)
+    variant: Mapped[str] = mapped_column(String(LABEL_MAX))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ObservationRow(Base):
+    """One reported value of a metric by a unit in an experiment, with its variant."""
+
+    __tablename__ = "experiment_observations"
+    __table_args__ = (Index("ix_experiment_observations_experiment", "experiment_id",
+                            "variant", "metric"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("experiments.id", ondelete="CASCADE"))
+    variant: Mapped[str] = mapped_column(String(LABEL_MAX))
+    metric: Mapped[str] = mapped_column(String(LABEL_MAX))
+    value: Mapped[float]
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 from .access_models import AuditRow, RevocationRow, ServiceTokenRow  # noqa: E402,F401

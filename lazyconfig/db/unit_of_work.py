@@ -22,6 +22,7 @@ from .repositories.access import AuditRepository, RevocationRepository, ServiceT
 from .repositories.analytics import ChangeAnalyticsRepository, RefusalRepository
 from .repositories.changes import ChangeRepository
 from .repositories.compactions import CompactionRepository
+from .repositories.experiments import ExperimentRepository
 from .repositories.hosts import HostRepository
 from .repositories.key_migrations import KeyMigrationRepository
 from .repositories.rules import RuleRepository
@@ -106,6 +107,7 @@ class SqlUnitOfWork:
         self.analytics = ChangeAnalyticsRepository(self.session)
         self.refusals = RefusalRepository(self.session)
         self.users = UserRepository(self.session)
+        self.experiments = ExperimentRepository(self.session)
         try:
             if self.write and self.session.get_bind().dialect.name == "postgresql":
                 self.session.execute(text("SELECT pg_advisory_xact_lock(:id)"),

@@ -5,30 +5,46 @@ from typing import Any, Callable, Mapping
 
 from ..errors import InvalidDocument
 from .model import SOURCES, ConfigEntry, same
+from .targeting import KeyTargeting, read_rules
 
 EXPORT_VERSION = 1
 
 
+class ImportValues(dict):
+    """An import document's {key: value}; `targeting` holds the {key: rules} it carries
+    (an export document's `targeting` field), applied with the values."""
+
+    targeting: dict[str, list] = {}
+
+
 def export_document(revision: int, entries: Mapping[str, ConfigEntry],
-                    mask: Callable[[str, Any], Any]) -> dict[str, Any]:
+                    mask: Callable[[str, Any], Any],
+                    targeting: Mapping[str, KeyTargeting] | None = None) -> dict[str, Any]:
+    """Values and sources; with `targeting`, each targeted key's rules (values masked)
+    under `targeting`, a field present only when some key has rules."""
     keys = sorted(entries)
-    return {"version": EXPORT_VERSION, "revision": revision,
-            "values": {k: mask(k, entries[k].value) for k in keys},
-            "sources": {k: entries[k].source for k in keys}}
+    document = {"version": EXPORT_VERSION, "revision": revision,
+                "values": {k: mask(k, entries[k].value) for k in keys},
+                "sources": {k: entries[k].source for k in keys}}
+    rules = {k: [{**r, "value": mask(k, r["value"])} for r in t.rules]
+             for k, t in sorted((targeting or {}).items()) if t.rules}
+    if rules:
+        document["targeting"] = rules
+    return document
 
 
-EXPORT_FIELDS = frozenset({"version", "revision", "values", "sources"})
+EXPORT_FIELDS = frozenset({"version", "revision", "values", "sources", "targeting"})
 _SHAPES = ("(a document holding version, revision, values or sources is read as an export "
            "document; a flat document holds only configuration keys)")
 
 
-def read_import_document(document: Any) -> dict[str, Any]:
+def read_import_document(document: Any) -> ImportValues:
     """The values an import document asks for, {key: value}. It has one of two shapes:
 
     - an export document, {"version": 1, "values": {key: value}, "revision": ...,
-      "sources": ...}: a mapping holding any of the export fields (version, revision,
-      values, sources) is read as one, and must be a whole one: version 1, a `values`
-      mapping, no other fields;
+      "sources": ..., "targeting": ...}: a mapping holding any of the export fields
+      (version, revision, values, sources, targeting) is read as one, and must be a whole
+      one: version 1, a `values` mapping, no other fields;
     - a flat mapping of key to value, as a config file holds: any other mapping. A value
       may itself be a mapping or list (for a `json` key).
 
@@ -38,13 +54,21 @@ def read_import_document(document: Any) -> dict[str, Any]:
     if not isinstance(document, Mapping):
         raise InvalidDocument("an import document must be a JSON object: a mapping of key to "
                               "value, or an export document")
-    values = (_export_values(document) if document.keys() & EXPORT_FIELDS
-              else dict(document))
+    exported = bool(document.keys() & EXPORT_FIELDS)
+    values = ImportValues(_export_values(document) if exported else document)
     named = [key for key in values if not isinstance(key, str)]
     if named:
         raise InvalidDocument(f"configuration keys are text, not {named[0]!r} "
                               f"({type(named[0]).__name__}; in YAML, quote the key)")
+    if exported and "targeting" in document:
+        values.targeting = _targeting(document["targeting"])
     return values
+
+
+def _targeting(found: Any) -> dict[str, list]:
+    if not isinstance(found, Mapping) or not all(isinstance(k, str) for k in found):
+        raise InvalidDocument("an export document's 'targeting' is an object of key to rules")
+    return {key: read_rules(rules) for key, rules in found.items()}
 
 
 def _export_values(document: Mapping[Any, Any]) -> dict[str, Any]:

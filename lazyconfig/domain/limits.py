@@ -13,6 +13,8 @@ from ..errors import UnstorableText
 KEY_MAX = 128         # a configuration key
 USER_MAX = 200        # who made a change (a token's subject)
 UNIT_MAX = 32         # a rule's unit
+UNIT_ID_MAX = 200     # a unit (a client id) in an experiment's events
+LABEL_MAX = 64        # an experiment's variant, metric, salt and layer names
 PATTERN_MAX = 500     # a rule's regular expression
 MATCHED_MAX = 16_384  # the longest string matched against a pattern (domain/patterns.py)
 NAME_MAX = 16         # value types, sources, actions, origins: words of our own

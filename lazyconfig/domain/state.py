@@ -12,6 +12,7 @@ from typing import Any, Iterable, Mapping, Protocol
 from .model import SOURCES, ConfigEntry
 from .rules import ConfigurationValidationRule, ValueType
 from .sharded import ShardedMap
+from .targeting import KeyTargeting, key_targeting
 
 
 class ExternalLayers(Protocol):
@@ -45,6 +46,8 @@ class State:
     values: dict[str, Any] = field(default_factory=dict)
     key_errors: dict[str, list[str]] = field(default_factory=dict)  # rejected file/env values
     external_errors: dict[str, list[str]] = field(default_factory=dict)  # bad file, unknown names
+    # Keys with targeting rules or an experiment: what a context may see instead of `values`.
+    targeting: dict[str, KeyTargeting] = field(default_factory=dict)
 
 
 def effective(layers: dict[str, Any]) -> tuple[Any, str]:
@@ -108,8 +111,20 @@ def build(revision: int, rules: dict[str, ConfigurationValidationRule],
         general = previous.external_errors  # same rules, same sources: same unknown names
     else:
         general = {**external.errors, **external.unknown_keys(set(rules))}
+    targeting = _targeting(previous.targeting if incremental else {}, touched, rules, persisted)
     return State(revision, rules, _sharded(persisted), _sharded(meta), entries, values, errors,
-                 general)
+                 general, targeting)
+
+
+def _targeting(previous: dict[str, KeyTargeting], touched: Iterable[str], rules: Mapping,
+               persisted: Mapping[str, dict[str, Any]]) -> dict[str, KeyTargeting]:
+    targeting = dict(previous)
+    for key in touched:
+        targeting.pop(key, None)
+        found = key_targeting(key, persisted.get(key, {})) if key in rules else None
+        if found is not None:
+            targeting[key] = found
+    return targeting
 
 
 def _sharded(items: Mapping[str, Any]) -> ShardedMap:

@@ -22,6 +22,7 @@ from ..db.head import ChangeLogHead
 from ..db.protocols import Storage
 from ..db.unit_of_work import SqlStorage
 from ..domain.key_migrations import Step
+from ..domain.targeting import read_context
 from ..settings import Settings
 from .analytics import RefusalLog
 from .engine import ConfigurationEngine
@@ -59,7 +60,8 @@ def bootstrap(settings: Settings | None = None, *, env: Mapping[str, str] | None
     engine = ConfigurationEngine(settings=settings, storage=storage, replica=replica,
                                  freshness=freshness, validators=validators,
                                  load_sources=load_sources, default_user=_os_user(),
-                                 database=database, closers=closers)
+                                 database=database, closers=closers,
+                                 context=_context(settings))
     if database is not None:
         engine = engine.recording_refusals(refusals)
     return _migrated(engine, key_migrations)
@@ -98,6 +100,14 @@ def _migrated(engine: ConfigurationEngine,
     return engine
 
 
+def _context(settings: Settings) -> dict:
+    """This process's context: LAZYCONFIG_CONTEXT, with LAZYCONFIG_CLIENT_ID as client_id."""
+    given = dict(settings.context or {})
+    if settings.client_id:
+        given["client_id"] = settings.client_id
+    return read_context(given)
+
+
 def _os_user() -> str:
     """Who a Python call without user= is attributed to."""
     try:
@@ -110,15 +120,19 @@ _engines: dict[str, ConfigurationEngine] = {}
 _engines_lock = threading.Lock()
 
 
-def get_configuration_engine(settings: Settings | None = None) -> ConfigurationEngine:
+def get_configuration_engine(settings: Settings | None = None, *,
+                             context: Mapping | None = None) -> ConfigurationEngine:
     """The process's engine for the configured database (LAZYCONFIG_DATABASE_URL, or an
-    SQLite file in the instance folder), created on first use."""
+    SQLite file in the instance folder), created on first use; with `context`, who this
+    process is ({"client_id": ..., "cluster": ...}): `get` answers for it."""
     settings = settings or Settings.from_env()
     with _engines_lock:
         engine = _engines.get(settings.database_url)
         if engine is None:
             engine = _engines[settings.database_url] = bootstrap(settings)
-        return engine
+    if context is not None:
+        engine.use_context(context)
+    return engine
 
 
 def close_configuration_engines() -> None:

@@ -1,5 +1,5 @@
-"""ConfigurationEngine: the spec's Python API, a facade over the service modules and mixins
-(templates.py, key_migrations.py). Reads come from the replica's immutable State; writes are
+"""ConfigurationEngine: the spec's Python API, a facade over the service modules and the
+feature mixins (features.py). Reads come from the replica's immutable State; writes are
 planned by planning.py, applied by writes.py, snapshots.py and rules.py, run by pipeline.py."""
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ _MISSING = object()
 class ConfigurationEngine(FeatureOperations):
     def __init__(self, *, settings: Settings, storage: Storage, replica: Replica, freshness,
                  validators: rules.Validators, load_sources: Callable[[Mapping | None], Any],
-                 default_user: str, database=None, closers: Iterable[Callable] = ()):
+                 default_user: str, database=None, closers: Iterable[Callable] = (), context=None):
         """Built by bootstrap.bootstrap(); the parts are passed in so tests can pass fakes."""
         self.settings, self.database, self.default_user = settings, database, default_user
         self.storage, self.replica, self.freshness = storage, replica, freshness
@@ -42,7 +42,8 @@ class ConfigurationEngine(FeatureOperations):
                                                             default_user)
         self.observers.add(self.change_log)  # compacts now and then, after writes
         self._closers, self._services = [self.change_log.close, *closers], Integrations()
-        replica.follow(lambda state: setattr(self, "_values", state.values))  # for get()
+        self.context = context or {}  # who this process is: get() answers for it (targeting.py)
+        replica.follow(self._take_state)
 
     def close(self) -> None:
         self._services.stop()
@@ -55,8 +56,7 @@ class ConfigurationEngine(FeatureOperations):
         return self.replica.state.revision
 
     def get(self, key: str, default: Any = _MISSING) -> Any:
-        """The effective value of `key`; UnknownKey if no rule defines it (unless a default
-        is given). Never touches the database."""
+        """`key`'s value for this process's context; UnknownKey (or `default`) if unknown."""
         try:
             return self._values[key]
         except KeyError:
@@ -99,7 +99,7 @@ class ConfigurationEngine(FeatureOperations):
         """Effective values and their sources as a document `import_configuration` takes."""
         state = self.replica.state
         return export_document(state.revision, state.entries,
-                               self.redaction(include_sensitive).value)
+                               self.redaction(include_sensitive).value, state.targeting)
 
     def get_notifications(self, limit: int = 50, since: int | None = None, key: str | None = None,
                           include_sensitive: bool = True) -> list[dict[str, Any]]:
@@ -269,8 +269,7 @@ class ConfigurationEngine(FeatureOperations):
         return self.replica.refresh()
 
     def catch_up(self) -> int:
-        """Before an API read: a revision at least as new as every write acknowledged
-        before the call, by any process on any host."""
+        """A revision as new as every write acknowledged before the call, on any host."""
         return self.freshness.catch_up()
 
     def reload_sources(self, env: Mapping[str, str] | None = None) -> None:

@@ -6,14 +6,17 @@ from __future__ import annotations
 from .accounts import ConsoleAccounts
 from .analytics import ChangeAnalytics
 from .backup_directory import BackupOperations
+from .experiments import ExperimentOperations
 from .importers import ForeignImports
 from .key_migrations import KeyMigrationOperations
 from .point_in_time import PointInTime
+from .targeting import TargetingOperations
 from .templates import TemplateOperations
 from .tokens import TokenOperations
 
 
 class FeatureOperations(TemplateOperations, KeyMigrationOperations, TokenOperations, PointInTime,
-                        ForeignImports, ChangeAnalytics, ConsoleAccounts, BackupOperations):
+                        ForeignImports, ChangeAnalytics, ConsoleAccounts, BackupOperations,
+                        TargetingOperations, ExperimentOperations):
     """Every feature mixin; each uses only the engine's pipeline, replica, storage and
     `_author`/`_write`."""

@@ -18,6 +18,7 @@ from ..domain.model import same
 from ..domain.redaction import Redaction
 from ..domain.rules import lookalike
 from ..domain.state import KeyMeta, State, effective
+from ..domain.targeting import TARGETING, layer_values
 from ..errors import (InvalidParameter, InvalidSource, PreconditionFailed, UnknownKey,
                       UnstorableText, ValidationFailed)
 from .validation import Check, checked
@@ -168,7 +169,7 @@ def rollback_writes(state: State, target: Mapping[str, dict], chosen: set[str] |
 
 def _restoring(key: str, current: Mapping[str, Any], wanted: Mapping[str, Any]) -> list[LayerWrite]:
     writes = []
-    for source in WRITABLE_SOURCES:
+    for source in (*WRITABLE_SOURCES, TARGETING):  # an experiment's layer is its own
         have, want = current.get(source, REMOVE), wanted.get(source, REMOVE)
         if want is REMOVE and have is not REMOVE:
             writes.append(LayerWrite(key, source, REMOVE))
@@ -187,8 +188,8 @@ def check_restorable(state: State, target: Mapping[str, dict], chosen: set[str] 
         if rule is None:
             errors[key] = ["the key no longer exists"]
             continue
-        problems = [f"{source} value: {m}" for source, value in layers.items()
-                    for m in check(rule, value)[1]]
+        problems = [f"{label} value: {m}" for source, value in layers.items()
+                    for label, held in layer_values(source, value) for m in check(rule, held)[1]]
         if problems:
             errors[key] = problems
     if errors:
@@ -201,11 +202,45 @@ def import_writes(state: State, values: Mapping[str, Any],
                   check: Check = checked) -> list[LayerWrite]:
     """Runtime overrides for the document's values that differ from today's; a masked
     sensitive value ("***" from an export) leaves the current value alone. In key order, so
-    the diff and the change log read the same whatever order the document came in."""
+    the diff and the change log read the same whatever order the document came in. Then
+    the targeting rules the document carries (`values.targeting`), for keys whose differ."""
     items = [(k, v, None) for k, v in sorted(values.items())
              if not (v == MASK and k in state.rules and state.rules[k].sensitive)]
-    return [w for w in checked_writes(state, items, "runtime", check)
-            if not same(state.values.get(w.key), w.value)]
+    writes = [w for w in checked_writes(state, items, "runtime", check)
+              if not same(state.values.get(w.key), w.value)]
+    for key, rules in sorted(getattr(values, "targeting", {}).items()):
+        masked = key in state.rules and state.rules[key].sensitive and any(
+            r["value"] == MASK for r in rules)
+        if not masked and rules != state.persisted.get(key, {}).get(TARGETING, []):
+            writes += targeting_writes(state, key, rules or None, check)
+    return writes
+
+
+def targeting_writes(state: State, key: str, rules: list[dict[str, Any]] | None,
+                     check: Check = checked) -> list[LayerWrite]:
+    """The write of `key`'s targeting layer: `rules` with each value checked by the key's
+    rule (all refusals at once), or its removal for None."""
+    check_known(state, [key])
+    if rules is None:
+        return [LayerWrite(key, TARGETING, REMOVE)] if TARGETING in state.persisted.get(
+            key, {}) else []
+    return [LayerWrite(key, TARGETING, checked_items(state, key, rules, "rules", check))]
+
+
+def checked_items(state: State, key: str, items: list[dict[str, Any]], field: str,
+                  check: Check = checked) -> list[dict[str, Any]]:
+    """`items` (targeting rules, variants: each with a `value`) with every value checked by
+    `key`'s rule; all the refusals at once, named `field[n].value`."""
+    check_known(state, [key])
+    rule, problems, stored = state.rules[key], {}, []
+    for n, item in enumerate(items):
+        value, found = check(rule, item["value"])
+        if found:
+            problems[f"{field}[{n}].value"] = found
+        stored.append({**item, "value": value})
+    if problems:
+        raise ValidationFailed(problems)
+    return stored
 
 
 def revert_writes(state: State, key: str, revision: int, found: bool,
@@ -227,7 +262,8 @@ def check_rule_fits(state: State, rule: ConfigurationValidationRule,
     if rule.default_value is not None or rule.required:
         problems += [f"default value: {m}" for m in check(rule, rule.default_value)[1]]
     for source, value in state.persisted.get(rule.key, {}).items():
-        problems += [f"current {source} value: {m}" for m in check(rule, value)[1]]
+        problems += [f"current {label} value: {m}" for label, held in layer_values(source, value)
+                     for m in check(rule, held)[1]]
     if problems:
         raise ValidationFailed({rule.key: problems})
 

@@ -59,6 +59,17 @@ EXPECTED_ROLE = {
     ("GET", "/backups"): "admin",
     ("POST", "/backups"): "admin",
     ("POST", "/backups/<backup_id>/verify"): "admin",
+    ("GET", "/values/<string:key>/targeting"): "viewer",
+    ("PUT", "/values/<string:key>/targeting"): "editor",
+    ("DELETE", "/values/<string:key>/targeting"): "editor",
+    ("GET", "/values/<string:key>/explain"): "viewer",
+    ("GET", "/experiments"): "viewer",
+    ("POST", "/experiments"): "editor",
+    ("GET", "/experiments/<id:experiment_id>"): "viewer",
+    ("PATCH", "/experiments/<id:experiment_id>"): "editor",
+    ("POST", "/experiments/<id:experiment_id>/events"): "viewer",
+    ("GET", "/experiments/<id:experiment_id>/results"): "viewer",
+    ("POST", "/experiments/<id:experiment_id>/conclude"): "editor",
 }
 # What a token scoped to keys may use: a route of one key (in its scope), and the routes that
 # check or filter keys themselves. Every other route is 403 to it.
@@ -81,6 +92,11 @@ BODIES = {
     ("POST", "/templates/<string:name>/apply"): {"dry_run": True},
     ("POST", "/tokens"): {"name": "loader", "role": "viewer"},
     ("POST", "/tokens/revoke"): {"jti": "a-jti"},
+    ("PUT", "/values/<string:key>/targeting"): {"rules": []},
+    ("POST", "/experiments"): {"key": KEY, "variants": []},
+    ("POST", "/experiments/<id:experiment_id>/events"): {"exposures": []},
+    ("POST", "/experiments/<id:experiment_id>/conclude"): {"winner": "a"},
+    ("PATCH", "/experiments/<id:experiment_id>"): {"coverage": 0.5},
 }
 TEMPLATE = "with-secret"  # the template the sensitive-value check defines
 
@@ -112,10 +128,11 @@ BAD_TOKENS = {
 }
 
 
-def url(rule: str, snapshot_id: int, token_id: int = 1) -> str:
+def url(rule: str, snapshot_id: int, experiment_id: int = 1, token_id: int = 1) -> str:
     return PREFIX + (rule.replace("<string:key>", KEY).replace("<id:snapshot_id>", str(snapshot_id))
                      .replace("<id:token_id>", str(token_id)).replace("<string:name>", TEMPLATE)
-                     .replace("<backup_id>", BACKUP_ID))
+                     .replace("<backup_id>", BACKUP_ID)
+                     .replace("<id:experiment_id>", str(experiment_id)))
 
 
 def call(client, method, rule, snapshot_id, authorization):
@@ -210,11 +227,17 @@ def test_a_viewer_never_sees_a_sensitive_value_nor_do_the_logs(app, client, engi
     snapshot_id = engine.create_snapshot("with the secret", user="setup")
     # Another secret, so that its drift shows both (masked); it holds SECRET_VALUE.
     engine.create_template({"name": TEMPLATE, "values": {"api_password": SECRET_VALUE + "-2"}})
+    # Targeting and an experiment hold the secret too.
+    engine.put_targeting("api_password", [{"when": [{"attribute": "cluster", "op": "equals",
+                                                     "value": "eu-1"}], "value": SECRET_VALUE}])
+    experiment = engine.start_experiment("api_password", {"variants": [
+        {"name": "a", "value": SECRET_VALUE, "weight": 0.5},
+        {"name": "b", "value": DEFAULT_SECRET, "weight": 0.5}]})
     bodies = {}
     for (method, rule), needed in EXPECTED_ROLE.items():
         if method != "GET" or needed != "viewer":
             continue
-        path = url(rule, snapshot_id).replace(KEY, "api_password")
+        path = url(rule, snapshot_id, experiment["id"]).replace(KEY, "api_password")
         if rule == "/notifications/stream":
             streamed = client.get(path + "?last_event_id=0", headers=viewer, buffered=False)
             bodies[rule] = _read_stream_until(streamed, '"key":"api_password"')

@@ -37,6 +37,7 @@ METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 # The console's HTML pages are not API operations (tests/console drives them in a browser).
 UNDOCUMENTED = ("static", "api-docs.", "swagger_ui_assets.", "metrics.", "console.")
 SNAPSHOT_IDS = [1, 2]  # made by the `seeded` fixture
+EXPERIMENT_IDS = [1]  # likewise
 CUSTOM_KEY = "fuzz.custom_key"  # a new key, for PUT /rules
 FUZZ_TEMPLATE = "fuzz-template"  # a stored template, made by the `seeded` fixture
 
@@ -68,7 +69,7 @@ def flatmap_path_parameters(_context, path_parameters):
     # Random keys and ids are nearly all 404s: draw real ones as well, so that writes get
     # past the lookup and into the engine.
     real = {"key": [*KEYS, CUSTOM_KEY], "snapshot_id": SNAPSHOT_IDS,
-            "name": ["throughput", FUZZ_TEMPLATE]}
+            "name": ["throughput", FUZZ_TEMPLATE], "experiment_id": EXPERIMENT_IDS}
     return st.fixed_dictionaries({name: st.sampled_from([*real.get(name, []), value])
                                   for name, value in (path_parameters or {}).items()})
 
@@ -95,12 +96,16 @@ def bounded_waits(monkeypatch):
 
 @pytest.fixture
 def seeded(engine):
-    """Two snapshots, a change and a stored template, for the fuzzer's real ids, revisions
-    and names."""
+    """Two snapshots, a change, a stored template and an experiment, for the fuzzer's real
+    ids, revisions and names."""
     engine.create_snapshot("fuzz: before", user="fuzzer")
     engine.create_template({**template_schemas.EXAMPLE, "name": FUZZ_TEMPLATE}, user="fuzzer")
     engine.set("lazy_loading_unloading_check_interval", 45.0, user="fuzzer")
     engine.create_snapshot("fuzz: after", user="fuzzer")
+    engine.start_experiment("lazy_loading_unloading_enabled", {
+        "coverage": 0.1, "metrics": ["load_ms"],  # the API's examples name these
+        "variants": [{"name": "control", "value": False, "weight": 0.5},
+                     {"name": "aggressive", "value": True, "weight": 0.5}]})
 
 
 @pytest.fixture

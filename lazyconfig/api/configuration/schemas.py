@@ -39,6 +39,8 @@ class DocumentSchema(Schema):
     revision = fields.Integer(strict=True)
     values = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), required=True)
     sources = fields.Dict(keys=fields.String(), values=fields.String())
+    targeting = fields.Dict(keys=fields.String(), values=fields.List(fields.Raw()), metadata={
+        "description": "each targeted key's rules (docs/targeting.md); present when any"})
 
 
 class ImportSchema(DocumentSchema):

@@ -7,13 +7,13 @@ from flask_smorest import abort
 from .. import presenters
 from ..auth import current_caller, current_user, require_keys
 from ..blueprint import Blueprint
-from ..point_in_time.schemas import PastQuerySchema
-from ..context import engine, request_id, sees_sensitive
-from ..schemas import COMPACTED, key_parameter
+from ..context import engine, request_context, request_id, sees_sensitive
+from ..schemas import COMPACTED, ContextQuerySchema, key_parameter
 from .preconditions import ETAG_HEADER, IF_MATCH_PARAMETER, etag, if_match_version
 from .schemas import (BATCH_EXAMPLE, PUT_EXAMPLE, BatchResultSchema, BatchSchema,
                       EntryListSchema, EntrySchema, HistoryQuerySchema, HistorySchema,
-                      RevertSchema, ValueUpdateSchema)
+                      RevertSchema, ValueUpdateSchema, ValuesQuerySchema)
+
 
 blp = Blueprint("values", __name__, "Configuration values and their history")
 KEY = [key_parameter("lazy_loading_unloading_check_interval")]
@@ -22,19 +22,20 @@ KEY = [key_parameter("lazy_loading_unloading_check_interval")]
 @blp.route("/values")
 class Values(MethodView):
     @blp.requires("viewer", scoped=True)
-    @blp.arguments(PastQuerySchema, location="query")
+    @blp.arguments(ValuesQuerySchema, location="query")
     @blp.response(200, EntryListSchema)
     @blp.alt_response(400, response="BAD_REQUEST", description="no such revision yet")
     @blp.alt_response(410, response="GONE", description=COMPACTED)
     def get(self, query):
-        """Every key's effective value, source and layers; with `at_revision` or `at`, the
-        effective values then, as the change log recorded them (no layers). A token scoped
-        to keys sees those keys only."""
+        """Every key's effective value, source and layers (for a context, when one is
+        given); with `at_revision` or `at`, the effective values then, as the change log
+        recorded them (no layers). A token scoped to keys sees those keys only."""
         caller = current_caller()
         if query["at_revision"] is None and query["at"] is None:
-            entries = {k: e for k, e in engine().entries().items() if caller.may_use(k)}
-            return {"values": [presenters.entry(entries[k]) for k in sorted(entries)],
-                    "count": len(entries)}
+            entries, context = engine().entries(), request_context(query)
+            shown = sorted(k for k in entries if caller.may_use(k))
+            return {"values": [presenters.entry(entries[k], engine().decide(k, context))
+                               for k in shown], "count": len(shown)}
         past = engine().values_at(query["at_revision"], at=query["at"])
         return presenters.past(past, caller.may_use)
 
@@ -42,12 +43,15 @@ class Values(MethodView):
 @blp.route("/values/<string:key>", parameters=KEY)
 class Value(MethodView):
     @blp.requires("viewer")
+    @blp.arguments(ContextQuerySchema, location="query")
     @blp.response(200, EntrySchema, headers=ETAG_HEADER)
     @blp.alt_response(404, response="NOT_FOUND")
-    def get(self, key):
-        """One key's effective value, source, layers and version"""
+    def get(self, query, key):
+        """One key's effective value, source, layers and version (for a context, when one
+        is given: `source` then names the layer that decided it, targeting or experiment)"""
         item = engine().get_entry(key)
-        return presenters.entry(item), 200, etag(item.version)
+        return presenters.entry(item, engine().decide(key, request_context(query))), 200, \
+            etag(item.version)
 
     @blp.requires("editor", writes=True)
     @blp.doc(parameters=[IF_MATCH_PARAMETER])

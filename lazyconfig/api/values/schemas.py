@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from ..schemas import ID_RANGE, MAX_ID, PAGE_NOTE, ChangeSchema
+from ..point_in_time.schemas import PastQuerySchema
+from ..schemas import ID_RANGE, MAX_ID, PAGE_NOTE, ChangeSchema, ContextQuerySchema
 
 PUT_EXAMPLE = {
     "key": "lazy_loading_unloading_check_interval",
@@ -136,3 +137,7 @@ class RevertSchema(Schema):
                               metadata={"description": "a global revision, e.g. one from the "
                                                        "key's history"})
     description = fields.String(load_default=None, allow_none=True)
+
+
+class ValuesQuerySchema(PastQuerySchema, ContextQuerySchema):
+    """GET /values: now (for a context, when one is given) or at a past revision."""
