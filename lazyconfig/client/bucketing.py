@@ -1,6 +1,8 @@
-"""Bucketing, the client's copy of lazyconfig/domain/bucketing.py (the client imports
-nothing of the server); tests/unit/test_bucketing.py holds the two equal on 1,000,000 ids
-(docs/targeting.md, "Bucketing").
+"""Bucketing: where a unit (a client id) falls among 10,000 buckets for a salt. The one
+implementation: the server and the engine use it too (lazyconfig/domain/bucketing.py names
+it for the domain), so they and LiveConfig cannot disagree (docs/targeting.md, "Bucketing").
+It lives here, in the standard-library-only client, because the client imports nothing of
+the server, while the server may import this.
 
 bucket(salt, unit) = first 8 bytes of SHA-256(UTF-8 of salt + ":" + unit), read as a
 big-endian unsigned integer, modulo 10,000. Salts hold no ":", so (salt, unit) pairs never

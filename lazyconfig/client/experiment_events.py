@@ -1,6 +1,6 @@
-"""The client's copy of lazyconfig/service/experiment_events.py (the client imports nothing
-of the server): LiveConfig's experiment events wait in a bounded buffer and a background
-thread sends them in batches; when the buffer is full, or the server is away, they are
+"""Experiment events, buffered: LiveConfig's and the engine's (lazyconfig/service/
+experiment_events.py names this one implementation for the service layer) wait in a bounded
+buffer and a background thread sends them in batches; when the buffer is full, or the server is away, they are
 dropped rather than held (docs/targeting.md, "Events")."""
 from __future__ import annotations
 

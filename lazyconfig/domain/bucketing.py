@@ -1,18 +1,7 @@
-"""Bucketing: where a unit (a client id) falls among 10,000 buckets for a salt. The one
-definition the server and the engine use; lazyconfig/client/bucketing.py is a copy that
-tests/unit/test_bucketing.py holds equal to it (docs/targeting.md, "Bucketing").
-
-bucket(salt, unit) = first 8 bytes of SHA-256(UTF-8 of salt + ":" + unit), read as a
-big-endian unsigned integer, modulo 10,000. Salts hold no ":", so (salt, unit) pairs never
-collide; SHA-256 is in every language's standard library and runs in C here.
-"""
+"""Bucketing for the domain: the one implementation, lazyconfig/client/bucketing.py, which the
+client (importing nothing of the server) shares with the server and the engine."""
 from __future__ import annotations
 
-from hashlib import sha256
+from ..client.bucketing import BUCKETS, bucket
 
-BUCKETS = 10_000
-
-
-def bucket(salt: str, unit: str) -> int:
-    """The bucket, 0 to 9,999, of `unit` under `salt`: the same on every process and host."""
-    return int.from_bytes(sha256(f"{salt}:{unit}".encode()).digest()[:8], "big") % BUCKETS
+__all__ = ["BUCKETS", "bucket"]

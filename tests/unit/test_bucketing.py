@@ -30,8 +30,9 @@ def table(ranges_by_variant: list[list[list[int]]]) -> list[int | None]:
     return owner
 
 
-def test_the_client_copy_agrees_with_the_server_on_a_million_ids(points):
-    assert [client_bucketing.bucket("exp-salt", unit) for unit in IDS] == points
+def test_the_server_and_the_client_run_one_implementation():
+    # One function, not two copies held equal: the domain names the client's.
+    assert bucketing.bucket is client_bucketing.bucket
     assert client_bucketing.BUCKETS == BUCKETS
 
 

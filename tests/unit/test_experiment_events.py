@@ -1,4 +1,4 @@
-"""Buffered experiment events (the engine's and the client's copy alike): sent in batches
+"""Buffered experiment events (one implementation for the engine and the client): sent in batches
 off the read path, and dropped, never held or waited for, when the buffer is full or the
 server is away."""
 from __future__ import annotations
@@ -11,9 +11,13 @@ from lazyconfig.client import experiment_events as client_events
 from lazyconfig.service import experiment_events as engine_events
 
 
-@pytest.fixture(params=[engine_events, client_events], ids=["engine", "client"])
-def buffer_type(request):
-    return request.param.EventBuffer
+@pytest.fixture
+def buffer_type():
+    return client_events.EventBuffer
+
+
+def test_the_engine_and_the_client_buffer_events_with_one_implementation():
+    assert engine_events.EventBuffer is client_events.EventBuffer
 
 
 def test_events_are_sent_in_one_batch_per_experiment(buffer_type):
