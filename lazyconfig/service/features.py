@@ -8,11 +8,12 @@ from .analytics import ChangeAnalytics
 from .importers import ForeignImports
 from .key_migrations import KeyMigrationOperations
 from .point_in_time import PointInTime
+from .snapshots import SnapshotPins
 from .templates import TemplateOperations
 from .tokens import TokenOperations
 
 
 class FeatureOperations(TemplateOperations, KeyMigrationOperations, TokenOperations, PointInTime,
-                        ForeignImports, ChangeAnalytics, ConsoleAccounts):
+                        ForeignImports, ChangeAnalytics, ConsoleAccounts, SnapshotPins):
     """Every feature mixin; each uses only the engine's pipeline, replica, storage and
     `_author`/`_write`."""

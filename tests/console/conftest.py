@@ -1,5 +1,5 @@
 """The console's browser tests: one gunicorn and one headless Debian chromium (driven by
-Playwright, never a browser of its own) for the whole module, pages reused."""
+Playwright, never a browser of its own) for the console package, pages reused."""
 from __future__ import annotations
 
 import os
@@ -51,7 +51,7 @@ class Console:
         return self.api("GET", f"/values/{key}").json()["value"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")  # one server for the console modules: its start is costly
 def console(tmp_path_factory, postgres_url):
     workdir, database_url = server_database(tmp_path_factory, postgres_url, "console")
     server = LiveServer(workdir, database_url)

@@ -16,8 +16,8 @@ from ..context import engine, settings
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                static_folder="static")
-PAGES = {"values": "Values", "snapshots": "Snapshots", "analytics": "Analytics",
-         "status": "Status"}
+PAGES = {"values": "Values", "snapshots": "Snapshots", "templates": "Templates",
+         "analytics": "Analytics", "status": "Status"}
 # Only our own files: no inline script, nothing from another origin (docs/console.md).
 POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
           "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
@@ -50,7 +50,7 @@ def home():
     return redirect(url_for(".page", name="values"))
 
 
-@bp.get("/<any(values, snapshots, analytics, status):name>")
+@bp.get("/<any(values, snapshots, templates, analytics, status):name>")
 def page(name: str):
     if session_auth.signed_in() is None:
         return redirect(url_for(".sign_in"))

