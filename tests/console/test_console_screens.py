@@ -106,3 +106,53 @@ def test_an_editor_pins_and_unpins_a_snapshot(editor, viewer, console):
     editor.get_by_role("button", name=f"Unpin #{made['id']}").click()
     editor.get_by_role("button", name=f"Pin #{made['id']}").wait_for()
     assert console.api("GET", f"/snapshots/{made['id']}").json()["pinned"] is False
+
+
+def test_an_admin_issues_a_token_sees_its_secret_once_and_revokes_it(admin, console):
+    _go(admin, "Tokens", "#issue")
+    admin.get_by_label("Name").fill("loader-eu1")
+    admin.get_by_label("Role").select_option("viewer")
+    admin.get_by_label("Key patterns").fill("lazy_loading_*")
+    admin.get_by_label("Expires in days").fill("30")
+    admin.get_by_role("button", name="Issue the token").click()
+    secret = admin.get_by_role("textbox", name="The new token")
+    secret.wait_for()
+    token = secret.input_value()
+    row = admin.locator("#tokens tbody tr", has_text="loader-eu1")
+    assert "lazy_loading_*" in row.inner_text() and "live" in row.inner_text()
+    admin.screenshot(path=str(IMAGES / "console-tokens.png"))
+    as_token = {"Authorization": f"Bearer {token}"}
+    whoami = console.api("GET", "/auth/whoami", headers=as_token).json()
+    assert (whoami["name"], whoami["role"], whoami["keys"]) == ("loader-eu1", "viewer",
+                                                                ["lazy_loading_*"])
+    admin.get_by_role("button", name="I have copied it").click()
+    assert secret.is_hidden() and token not in admin.content()  # shown once
+    admin.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="Revoke loader-eu1").click()
+    row.filter(has_text="revoked").wait_for()
+    deadline_ok = False
+    for _ in range(20):  # refused on every process within a second
+        if console.api("GET", "/auth/whoami", headers=as_token).status_code == 401:
+            deadline_ok = True
+            break
+        admin.wait_for_timeout(100)
+    assert deadline_ok
+
+
+def test_the_audit_log_is_paged_newest_first(admin, viewer, console):
+    for n in range(50):  # a page is 50 events: these and the token's make two pages
+        assert console.api("POST", "/tokens/revoke", json={"jti": f"audit-page-{n}"}).ok
+    total = console.api("GET", "/audit").json()["total"]
+    _go(admin, "Audit", "#audit tbody tr[data-id]")
+    first = admin.locator("#audit tbody tr[data-id]")
+    assert first.count() == 50 and "audit-page-49" in first.first.inner_text()
+    assert admin.locator("#page-of").inner_text() == f"Page 1 of {-(-total // 50)} ({total} events)"
+    admin.get_by_role("button", name="Older events").click()
+    admin.locator("#page-of").filter(has_text="Page 2").wait_for()
+    assert "token.issue" in admin.locator("#audit tbody").inner_text()
+    assert admin.get_by_role("button", name="Newer events").is_enabled()
+    _fits_a_phone(admin)
+    assert viewer.get_by_role("link", name="Tokens").count() == 0
+    viewer.goto(f"{console.url}/console/tokens")
+    assert "needs the admin role" in viewer.locator("main").inner_text()
+    viewer.goto(f"{console.url}/console/values")
