@@ -257,9 +257,10 @@ def test_an_admin_previews_an_import_before_it_applies(chromium, console):
     page.locator("#figures strong").first.wait_for()
     revision = console.api("GET", "/status").json()["revision"]
     assert page.locator("#figures strong").first.inner_text() == str(revision)
-    page.get_by_label("A JSON document").fill(json.dumps({INTERVAL: 77.0}))
+    page.get_by_role("link", name="Import").click()
+    page.get_by_label("File contents").fill(json.dumps({INTERVAL: 77.0}))
     page.get_by_role("button", name="Preview the import").click()
-    page.locator("#diff tbody tr th").filter(has_text=INTERVAL).wait_for()
+    page.locator(f'#diff tbody tr[data-key="{INTERVAL}"][data-status="applied"]').wait_for()
     assert console.value(INTERVAL) != 77.0  # only a preview
     page.get_by_role("button", name="Import", exact=True).click()
     page.locator("#message").filter(has_text="Imported").wait_for()

@@ -42,7 +42,7 @@ def _go(page, label: str, ready: str) -> None:
 
 
 def _diff(page) -> dict[str, tuple[str, str]]:
-    rows = page.locator("#diff tbody tr[data-key]")
+    rows = page.locator("#diff tbody tr.changed")
     return {row.get_attribute("data-key"): (row.locator(".old").inner_text(),
                                             row.locator(".new").inner_text())
             for row in rows.all()}
@@ -156,3 +156,52 @@ def test_the_audit_log_is_paged_newest_first(admin, viewer, console):
     viewer.goto(f"{console.url}/console/tokens")
     assert "needs the admin role" in viewer.locator("main").inner_text()
     viewer.goto(f"{console.url}/console/values")
+
+
+def test_the_history_shows_a_past_revision_and_restores_it_after_a_preview(editor, viewer, console):
+    assert console.api("PUT", f"/values/{STRATEGY}", json={"value": "CONSERVATIVE"}).ok
+    then = console.api("GET", "/status").json()["revision"]
+    assert console.api("PUT", f"/values/{STRATEGY}", user="bob", json={"value": "BALANCED"}).ok
+    _go(editor, "History", f'#changes tbody tr[data-revision="{then + 1}"]')
+    editor.get_by_role("button", name=f"View r{then}", exact=True).click()
+    editor.locator("#diff-title").filter(has_text=f"at revision {then}").wait_for()
+    assert _diff(editor)[STRATEGY] == ("BALANCED", "CONSERVATIVE")
+    assert editor.locator("#restore").is_hidden()  # viewing is not restoring
+    editor.get_by_role("button", name=f"Restore to r{then}", exact=True).click()
+    editor.locator("#diff-title").filter(has_text=f"Restoring revision {then}").wait_for()
+    dry = console.api("POST", "/restore", json={"at_revision": then, "dry_run": True}).json()
+    assert set(_diff(editor)) == {d["key"] for d in dry["diff"]} == {STRATEGY}
+    assert console.value(STRATEGY) == "BALANCED"  # only a preview
+    editor.get_by_role("button", name="Restore these values").click()
+    editor.locator("#message").filter(has_text=f"Restored revision {then}").wait_for()
+    assert console.value(STRATEGY) == "CONSERVATIVE"
+    newest = console.api("GET", f"/values/{STRATEGY}/history?limit=1").json()["history"][0]
+    assert (newest["action"], newest["user"]) == ("restore", "alice")
+    _go(viewer, "History", "#changes tbody tr")
+    assert viewer.get_by_role("button", name=f"Restore to r{then}").count() == 0
+    assert viewer.get_by_role("button", name="Preview restoring it").count() == 0
+    viewer.get_by_role("spinbutton", name="Revision").fill(str(then))
+    viewer.get_by_role("spinbutton", name="Revision").press("Enter")  # the keyboard's way to view it
+    viewer.locator("#diff-title").filter(has_text=f"at revision {then}").wait_for()
+
+
+def test_an_env_file_is_previewed_key_by_key_then_imported(admin, console):
+    assert console.api("PUT", "/values/load_timeout", json={"value": 30.0}).ok
+    _go(admin, "Import", "#import")
+    admin.get_by_label("Format").select_option("env")
+    admin.get_by_label("File contents").fill(
+        "LAZYCONFIG_LOAD_TIMEOUT=45\nLAZYCONFIG_STRAY_SETTING=1\nmax_concurrent_loads="
+        f"{console.value('max_concurrent_loads')}\n")
+    admin.get_by_role("button", name="Preview the import").click()
+    admin.locator("#diff tbody tr[data-status]").first.wait_for()
+    shown = {row.locator("th").inner_text(): row.locator(".status").inner_text()
+             for row in admin.locator("#diff tbody tr[data-status]").all()}
+    assert shown == {"LAZYCONFIG_LOAD_TIMEOUT": "applied", "LAZYCONFIG_STRAY_SETTING": "unknown key",
+                     "max_concurrent_loads": "unchanged"}
+    assert console.value("load_timeout") == 30.0  # only a preview
+    _fits_a_phone(admin)
+    admin.get_by_role("button", name="Import", exact=True).click()
+    admin.locator("#message").filter(has_text="Imported: 1 keys changed").wait_for()
+    assert console.value("load_timeout") == 45.0
+    newest = console.api("GET", "/values/load_timeout/history?limit=1").json()["history"][0]
+    assert (newest["action"], newest["user"]) == ("import", "ada")

@@ -8,8 +8,8 @@ from ..auth import current_user
 from ..blueprint import Blueprint
 from ..context import engine, request_id, sees_sensitive
 from .schemas import (CREATE_EXAMPLE, DiffQuerySchema, RollbackResultSchema, RollbackSchema,
-                      SnapshotCreateSchema, SnapshotDetailSchema, SnapshotDiffSchema, SnapshotSchema,
-                      SnapshotPageSchema)
+                      SnapshotCreateSchema, SnapshotDetailSchema, SnapshotDiffSchema,
+                      SnapshotPageSchema, SnapshotSchema)
 
 blp = Blueprint("snapshots", __name__, "Snapshots and rollback")
 

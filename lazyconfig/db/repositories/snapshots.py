@@ -69,7 +69,8 @@ class SnapshotRepository:
         there is no such snapshot."""
         changed = self.session.execute(update(SnapshotRow).where(
             SnapshotRow.id == snapshot_id, SnapshotRow.pinned != pinned).values(pinned=pinned))
-        row = self.session.execute(select(*self._LISTED).where(SnapshotRow.id == snapshot_id)).first()
+        row = self.session.execute(
+            select(*self._LISTED).where(SnapshotRow.id == snapshot_id)).first()
         return None if row is None else (_info(row), bool(changed.rowcount))
 
     def delete_many(self, snapshot_ids: Iterable[int]) -> int:

@@ -14,11 +14,13 @@ export class ApiError extends Error {
   }
 }
 
-// One API call; resolves to the parsed body, or rejects with an ApiError.
+// One API call; resolves to the parsed body, or rejects with an ApiError. The payload is
+// sent as JSON, or as it is when the headers name its Content-Type.
 export async function api(method, path, payload, headers = {}) {
   const init = { method, credentials: "same-origin",
                  headers: { "X-CSRF-Token": csrf, Accept: "application/json", ...headers } };
-  if (payload !== undefined) {
+  if (payload !== undefined && headers["Content-Type"]) init.body = payload; // a file as it is
+  else if (payload !== undefined) {
     init.body = JSON.stringify(payload);
     init.headers["Content-Type"] = "application/json";
   }
