@@ -167,10 +167,10 @@ class RemoteBackend:
 
     @answers
     def create_snapshot(self, description: str | None, tags: list[str], pinned: bool) -> int:
-        if pinned:
-            raise BadUsage("--pin: the REST API cannot pin a snapshot yet; pin it with a "
-                           "local command (--database-url)")
-        return self.client.create_snapshot(description, tags).id
+        snapshot_id = self.client.create_snapshot(description, tags).id
+        if pinned:  # a second call: retention keeps the newest snapshot in between anyway
+            self.client._call("POST", f"/snapshots/{snapshot_id}/pin")
+        return snapshot_id
 
     @answers
     def issue_token(self, name: str, role: str, keys: list[str] | None,
