@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator
 from .. import errors
 from ..client import ConfigClient
 from ..client import errors as api
-from .backend import BadUsage, Written, masked, wanted
+from .backend import Written, masked, wanted
 
 PAGE_SIZE = 100  # the most snapshots the API hands out in one page
 RULE_FIELDS = ("type", "default", "min", "max", "min_exclusive", "choices", "pattern",

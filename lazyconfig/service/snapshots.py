@@ -141,14 +141,15 @@ class SnapshotPins:
                      request_id: str | None = None) -> dict[str, Any]:
         """Pin (or unpin) a snapshot; its metadata after. SnapshotNotFound when there is
         none. Pinning a pinned snapshot changes nothing and records nothing."""
-        check_texts({"user": (user, USER_MAX)})
+        actor = user or self.default_user
+        check_texts({"user": (actor, USER_MAX)})
         with self.storage.writing() as uow:
             found = uow.snapshots.set_pinned(snapshot_id, pinned)
             if found is None:
                 raise SnapshotNotFound(snapshot_id)
             info, changed = found
             if changed:
-                uow.audit.record(at=utcnow(), actor=user or self.default_user,
+                uow.audit.record(at=utcnow(), actor=actor,
                                  action="snapshot.pin" if pinned else "snapshot.unpin",
                                  subject=f"snapshot:{snapshot_id}", request_id=request_id)
             uow.commit()

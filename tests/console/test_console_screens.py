@@ -4,35 +4,11 @@ panel, imports in every format with their per-key report, service tokens and the
 log. Screenshots of the templates and tokens screens go to docs/images/ (README)."""
 from __future__ import annotations
 
-import pytest
-
-from .conftest import PASSWORD
-from .test_console_browser import IMAGES, _signed_in
+from .test_console_browser import IMAGES
 
 STRATEGY = "lazy_loading_unloading_strategy"
 CACHE = "cache_size_limit"
 MIB = 1 << 20
-
-
-@pytest.fixture(scope="module")
-def editor(chromium, console):
-    context, page = _signed_in(chromium, console.url, name="alice", password=PASSWORD)
-    yield page
-    context.close()
-
-
-@pytest.fixture(scope="module")
-def admin(chromium, console):
-    context, page = _signed_in(chromium, console.url, token=console.server.token("ada", "admin"))
-    yield page
-    context.close()
-
-
-@pytest.fixture(scope="module")
-def viewer(chromium, console):
-    context, page = _signed_in(chromium, console.url, token=console.server.token("vera", "viewer"))
-    yield page
-    context.close()
 
 
 def _go(page, label: str, ready: str) -> None:

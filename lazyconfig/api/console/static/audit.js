@@ -1,5 +1,5 @@
 // The audit log (admins), newest first, a page at a time.
-import { ApiError, api, element } from "./console.js";
+import { api, element, reported } from "./console.js";
 
 const $ = (id) => document.getElementById(id);
 const SIZE = 50;
@@ -20,14 +20,9 @@ async function show() {
 }
 
 function go(step) {
-  return () => { page = Math.min(Math.max(1, page + step), pages); show().catch(reported); };
-}
-
-function reported(error) {
-  if (!(error instanceof ApiError)) throw error;
-  $("message").textContent = error.message;
+  return reported(() => { page = Math.min(Math.max(1, page + step), pages); return show(); });
 }
 
 $("newer").addEventListener("click", go(-1));
 $("older").addEventListener("click", go(1));
-show().catch(reported);
+reported(show)();

@@ -65,3 +65,15 @@ export function follow(onChange) {
   stream.addEventListener("change", (event) => onChange(JSON.parse(event.data)));
   return stream;
 }
+
+// `action` with an API refusal shown in #message: its message and each field's problem,
+// and for a 412 that nothing was `done` since the configuration moved after the preview.
+export function reported(action, done = "changed") {
+  return (...args) => Promise.resolve(action(...args)).catch((error) => {
+    if (!(error instanceof ApiError)) throw error;
+    const detail = Object.entries(error.body.errors || {}).map(([k, m]) => `${k}: ${[].concat(m).join(" ")}`);
+    document.getElementById("message").textContent =
+      (error.status === 412 ? `Conflict: the configuration changed since the preview; nothing was ${done}. ` : "") +
+      (detail.length ? `${error.message} (${detail.join("; ")})` : error.message);
+  });
+}

@@ -1,7 +1,7 @@
 // Import (admins): a lazyconfig JSON document, or a .env, Consul or etcd export; the dry
 // run's per-key report (applied / unchanged / unknown key) first, then the import itself
 // at the previewed revision, so a change made in between is a conflict.
-import { ApiError, api, element, show } from "./console.js";
+import { api, element, show, reported } from "./console.js";
 
 const $ = (id) => document.getElementById(id);
 let previewed = null; // {format, body, revision} of the import being previewed
@@ -57,19 +57,10 @@ async function apply() {
   $("message").textContent = `Imported: ${result.diff.length} keys changed (snapshot #${result.snapshot_id} holds what they were).`;
 }
 
-function reported(action) {
-  return (...args) => action(...args).catch((error) => {
-    if (!(error instanceof ApiError)) throw error;
-    const detail = Object.entries(error.body.errors || {}).map(([k, m]) => `${k}: ${[].concat(m).join(" ")}`);
-    $("message").textContent = (error.status === 412 ? "Conflict: the configuration changed since the preview; nothing was imported. " : "") +
-      (detail.length ? `${error.message} (${detail.join("; ")})` : error.message);
-  });
-}
-
 $("file").addEventListener("change", async () => {
   const file = $("file").files[0];
   if (file) $("document").value = await file.text();
 });
 $("import").addEventListener("submit", reported(preview));
-$("apply").addEventListener("click", reported(apply));
+$("apply").addEventListener("click", reported(apply, "imported"));
 $("close").addEventListener("click", () => { $("diff").hidden = true; });

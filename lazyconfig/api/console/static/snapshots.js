@@ -1,7 +1,7 @@
 // Snapshots: take one, compare any two or one with now (changed keys highlighted), and roll
 // back after a dry run's preview, all or only the keys left checked; pin (kept by retention)
 // and unpin.
-import { ApiError, ago, api, canEdit, element, show } from "./console.js";
+import { ago, api, canEdit, element, reported, show } from "./console.js";
 
 const $ = (id) => document.getElementById(id);
 let preview = null; // {id, revision} of the rollback being previewed
@@ -88,18 +88,9 @@ async function create(event) {
   await list();
 }
 
-function reported(action) {
-  return (...args) => action(...args).catch((error) => {
-    if (!(error instanceof ApiError)) throw error;
-    $("message").textContent = error.status === 412
-      ? `Conflict: the configuration changed since the preview; nothing was rolled back. ${error.message}`
-      : error.message;
-  });
-}
-
 $("compare").addEventListener("submit", reported(compare));
 $("preview")?.addEventListener("click", reported(previewRollback));
-$("rollback")?.addEventListener("click", reported(rollback));
+$("rollback")?.addEventListener("click", reported(rollback, "rolled back"));
 $("close")?.addEventListener("click", () => { $("diff").hidden = true; });
 $("create")?.addEventListener("submit", reported(create));
 list();

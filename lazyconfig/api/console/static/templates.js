@@ -1,6 +1,6 @@
 // Templates: every one with its values; apply one with parameters after the dry run's diff
 // (changed keys only, now on the left, the template's on the right); its drift against now.
-import { ApiError, api, element, show } from "./console.js";
+import { api, element, show, reported } from "./console.js";
 
 const $ = (id) => document.getElementById(id);
 let templates = [];
@@ -83,19 +83,10 @@ async function drift() {
        result.drift.map((d) => [d.key, d.current_value, d.template_value]), false);
 }
 
-function reported(action) {
-  return (...args) => action(...args).catch((error) => {
-    if (!(error instanceof ApiError)) throw error;
-    const detail = Object.entries(error.body.errors || {}).map(([k, m]) => `${k}: ${[].concat(m).join(" ")}`);
-    $("message").textContent = (error.status === 412 ? "Conflict: the configuration changed since the preview; nothing was applied. " : "") +
-      (detail.length ? `${error.message} (${detail.join("; ")})` : error.message);
-  });
-}
-
 $("template").addEventListener("change", () => { paramFields(); $("diff").hidden = true; });
 // A viewer's form has no preview: Enter there shows the drift.
 $("chosen").addEventListener("submit", reported($("preview") ? preview : (event) => { event.preventDefault(); return drift(); }));
 $("drift").addEventListener("click", reported(drift));
-$("apply")?.addEventListener("click", reported(apply));
+$("apply")?.addEventListener("click", reported(apply, "applied"));
 $("close").addEventListener("click", () => { $("diff").hidden = true; });
 load();

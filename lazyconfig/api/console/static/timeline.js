@@ -1,6 +1,6 @@
 // The history screen: the newest changes, the configuration at any revision beside today's,
 // and (editors) a restore to a revision after its dry run's preview.
-import { ApiError, ago, api, canEdit, element, follow, show } from "./console.js";
+import { ago, api, canEdit, element, follow, show, reported } from "./console.js";
 
 const $ = (id) => document.getElementById(id);
 const RECENT = 50;
@@ -64,18 +64,9 @@ async function restore() {
     `(snapshot #${result.safety_snapshot_id} holds what they were).`;
 }
 
-function reported(action) {
-  return (...args) => action(...args).catch((error) => {
-    if (!(error instanceof ApiError)) throw error;
-    const detail = Object.entries(error.body.errors || {}).map(([k, m]) => `${k}: ${[].concat(m).join(" ")}`);
-    $("message").textContent = (error.status === 412 ? "Conflict: the configuration changed since the preview; nothing was restored. " : "") +
-      (detail.length ? `${error.message} (${detail.join("; ")})` : error.message);
-  });
-}
-
 $("at").addEventListener("submit", reported((event) => { event.preventDefault(); return at(Number($("revision").value)); }));
 $("preview")?.addEventListener("click", reported(() => preview(Number($("revision").value))));
-$("restore")?.addEventListener("click", reported(restore));
+$("restore")?.addEventListener("click", reported(restore, "restored"));
 $("close").addEventListener("click", () => { $("diff").hidden = true; });
 reported(recent)();
 follow(() => recent());

@@ -1,6 +1,6 @@
 // Service tokens (admins): issue one with a name, role, key patterns and expiry (its secret
 // shown once), list them, revoke one.
-import { ApiError, ago, api, element } from "./console.js";
+import { ago, api, element, reported } from "./console.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -45,14 +45,6 @@ async function issue(event) {
   $("message").textContent = `Issued ${made.name} (lzc_${made.id}).`;
   $("issue").reset();
   await list();
-}
-
-function reported(action) {
-  return (...args) => action(...args).catch((error) => {
-    if (!(error instanceof ApiError)) throw error;
-    const detail = Object.entries(error.body.errors || {}).map(([k, m]) => `${k}: ${JSON.stringify(m)}`);
-    $("message").textContent = detail.length ? `${error.message} (${detail.join("; ")})` : error.message;
-  });
 }
 
 $("issue").addEventListener("submit", reported(issue));
