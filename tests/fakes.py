@@ -240,6 +240,13 @@ class FakeSnapshots:
         return [(s.info.id, s.info.pinned, s.info.created_at)
                 for s in (self._t.snapshots[i] for i in sorted(self._t.snapshots, reverse=True))]
 
+    def set_pinned(self, snapshot_id: int, pinned: bool):
+        found = self._t.snapshots.get(snapshot_id)
+        if found is None:
+            return None
+        self._t.snapshots[snapshot_id] = replace(found, info=replace(found.info, pinned=pinned))
+        return self._t.snapshots[snapshot_id].info, found.info.pinned != pinned
+
     def delete_many(self, snapshot_ids: Iterable[int]) -> int:
         return sum(self._t.snapshots.pop(i, None) is not None for i in list(snapshot_ids))
 

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator
 from .. import errors
 from ..client import ConfigClient
 from ..client import errors as api
-from .backend import BadUsage, Written, masked, wanted
+from .backend import Written, masked, wanted
 
 PAGE_SIZE = 100  # the most snapshots the API hands out in one page
 RULE_FIELDS = ("type", "default", "min", "max", "min_exclusive", "choices", "pattern",
@@ -189,10 +189,10 @@ class RemoteBackend:
 
     @answers
     def create_snapshot(self, description: str | None, tags: list[str], pinned: bool) -> int:
-        if pinned:
-            raise BadUsage("--pin: the REST API cannot pin a snapshot yet; pin it with a "
-                           "local command (--database-url)")
-        return self.client.create_snapshot(description, tags).id
+        snapshot_id = self.client.create_snapshot(description, tags).id
+        if pinned:  # a second call: retention keeps the newest snapshot in between anyway
+            self.client._call("POST", f"/snapshots/{snapshot_id}/pin")
+        return snapshot_id
 
     @answers
     def issue_token(self, name: str, role: str, keys: list[str] | None,

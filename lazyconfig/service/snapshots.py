@@ -131,3 +131,26 @@ def import_values(uow: UnitOfWork, state: State, *, values: dict[str, Any], dry_
                            retention)
     apply(uow, state, writes, "import", author, "import")
     return diff, safety.id
+
+
+class SnapshotPins:
+    """Pinning: a pinned snapshot is never deleted by retention (ConfigurationEngine mixes
+    this in). A pin changes no value, so it is an audit event, not a change-log row."""
+
+    def pin_snapshot(self, snapshot_id: int, pinned: bool = True, *, user: str | None = None,
+                     request_id: str | None = None) -> dict[str, Any]:
+        """Pin (or unpin) a snapshot; its metadata after. SnapshotNotFound when there is
+        none. Pinning a pinned snapshot changes nothing and records nothing."""
+        actor = user or self.default_user
+        check_texts({"user": (actor, USER_MAX)})
+        with self.storage.writing() as uow:
+            found = uow.snapshots.set_pinned(snapshot_id, pinned)
+            if found is None:
+                raise SnapshotNotFound(snapshot_id)
+            info, changed = found
+            if changed:
+                uow.audit.record(at=utcnow(), actor=actor,
+                                 action="snapshot.pin" if pinned else "snapshot.unpin",
+                                 subject=f"snapshot:{snapshot_id}", request_id=request_id)
+            uow.commit()
+        return info.as_dict()

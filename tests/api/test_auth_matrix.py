@@ -33,6 +33,8 @@ EXPECTED_ROLE = {
     ("DELETE", "/snapshots/<id:snapshot_id>"): "admin",
     ("POST", "/snapshots/<id:snapshot_id>/rollback"): "editor",
     ("GET", "/snapshots/<id:snapshot_id>/diff"): "viewer",
+    ("POST", "/snapshots/<id:snapshot_id>/pin"): "editor",
+    ("DELETE", "/snapshots/<id:snapshot_id>/pin"): "editor",
     ("GET", "/notifications"): "viewer",
     ("GET", "/notifications/stream"): "viewer",
     ("POST", "/reset"): "admin",

@@ -1,5 +1,5 @@
 """What only the remote mode has: the profile file's server and token, the token's user and
-role, a refusal the API cannot carry out, and snapshot lists longer than one API page."""
+role, a refusal, a snapshot pinned through the API, and snapshot lists longer than one API page."""
 from __future__ import annotations
 
 import json
@@ -40,15 +40,17 @@ def test_through_a_server(modes: Modes, make_engine, tmp_path):
         assert refused.exit_code == 1 and refused.stdout == ""
         assert refused.stderr == "lazyconfig: this needs the admin role; your token has editor\n"
 
-        pin = modes.remote("snapshot", "create", "--pin")
-        assert pin.exit_code == 2 and "cannot pin" in pin.stderr
-
         listed = modes.remote("snapshot", "list", "--limit", "150", "--json")
         assert len(json.loads(listed.stdout)) == PINNED
         assert listed == modes.local("snapshot", "list", "--limit", "150", "--json")
         table = modes.remote("snapshot", "list", "--limit", "150")
         assert table.stderr == f"({PINNED} of {PINNED} snapshots)\n"
         assert table == modes.local("snapshot", "list", "--limit", "150")
+
+        pin = modes.remote("snapshot", "create", "--pin", "-m", "pinned remotely")
+        assert pin.exit_code == 0, pin.stderr
+        shown = json.loads(modes.local("snapshot", "list", "--limit", "1", "--json").stdout)[0]
+        assert (shown["id"], shown["pinned"]) == (int(pin.stdout), True)
 
         forged = CliRunner().invoke(root, ["--url", server.url, "--token", "not-a-token",
                                            "get", "load_timeout"], catch_exceptions=False,

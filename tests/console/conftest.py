@@ -1,5 +1,5 @@
 """The console's browser tests: one gunicorn and one headless Debian chromium (driven by
-Playwright, never a browser of its own) for the whole module, pages reused."""
+Playwright, never a browser of its own) for the console package, pages reused."""
 from __future__ import annotations
 
 import os
@@ -51,7 +51,7 @@ class Console:
         return self.api("GET", f"/values/{key}").json()["value"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")  # one server for the console modules: its start is costly
 def console(tmp_path_factory, postgres_url):
     workdir, database_url = server_database(tmp_path_factory, postgres_url, "console")
     server = LiveServer(workdir, database_url)
@@ -70,3 +70,40 @@ def console(tmp_path_factory, postgres_url):
     finally:
         server.stop()
     assert "Traceback" not in server.log(), "gunicorn logged an error"
+
+
+def signed_in(browser, url: str, **form) -> tuple:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(f"{url}/console/sign-in")
+    if "token" in form:
+        page.get_by_label("Access token").fill(form["token"])
+        page.get_by_role("button", name="Sign in with the token").click()
+    else:
+        page.get_by_label("Name").fill(form["name"])
+        page.get_by_label("Password").fill(form["password"])
+        page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url("**/console/values")
+    page.wait_for_selector("#values tbody tr")
+    return context, page
+
+
+@pytest.fixture(scope="module")
+def editor(chromium, console):
+    context, page = signed_in(chromium, console.url, name="alice", password=PASSWORD)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def admin(chromium, console):
+    context, page = signed_in(chromium, console.url, token=console.server.token("ada", "admin"))
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def viewer(chromium, console):
+    context, page = signed_in(chromium, console.url, token=console.server.token("vera", "viewer"))
+    yield page
+    context.close()

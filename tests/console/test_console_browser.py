@@ -8,44 +8,12 @@ import json
 import time
 from pathlib import Path
 
-import pytest
-
-from .conftest import PASSWORD, SECRET_KEY
+from .conftest import PASSWORD, SECRET_KEY, signed_in
 
 INTERVAL = "lazy_loading_unloading_check_interval"
 STRATEGY = "lazy_loading_unloading_strategy"
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 WEIGHT_BUDGET = 200 * 1024
-
-
-def _signed_in(browser, url: str, **form) -> tuple:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.goto(f"{url}/console/sign-in")
-    if "token" in form:
-        page.get_by_label("Access token").fill(form["token"])
-        page.get_by_role("button", name="Sign in with the token").click()
-    else:
-        page.get_by_label("Name").fill(form["name"])
-        page.get_by_label("Password").fill(form["password"])
-        page.get_by_role("button", name="Sign in", exact=True).click()
-    page.wait_for_url("**/console/values")
-    page.wait_for_selector("#values tbody tr")
-    return context, page
-
-
-@pytest.fixture(scope="module")
-def editor(chromium, console):
-    context, page = _signed_in(chromium, console.url, name="alice", password=PASSWORD)
-    yield page
-    context.close()
-
-
-@pytest.fixture(scope="module")
-def viewer(chromium, console):
-    context, page = _signed_in(chromium, console.url, token=console.server.token("vera", "viewer"))
-    yield page
-    context.close()
 
 
 def _row(page, key: str):
@@ -186,7 +154,7 @@ def test_requests_without_the_csrf_token_are_refused(editor, console):
 
 
 def test_the_values_page_fits_a_phone(chromium, console):
-    context, page = _signed_in(chromium, console.url, name="alice", password=PASSWORD)
+    context, page = signed_in(chromium, console.url, name="alice", password=PASSWORD)
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(IMAGES / "console-phone.png"))
@@ -252,14 +220,15 @@ def test_a_keys_history_lists_its_changes_and_reverts_one(editor, console):
 
 
 def test_an_admin_previews_an_import_before_it_applies(chromium, console):
-    context, page = _signed_in(chromium, console.url, token=console.server.token("ada", "admin"))
+    context, page = signed_in(chromium, console.url, token=console.server.token("ada", "admin"))
     page.get_by_role("link", name="Status").click()
     page.locator("#figures strong").first.wait_for()
     revision = console.api("GET", "/status").json()["revision"]
     assert page.locator("#figures strong").first.inner_text() == str(revision)
-    page.get_by_label("A JSON document").fill(json.dumps({INTERVAL: 77.0}))
+    page.get_by_role("link", name="Import").click()
+    page.get_by_label("File contents").fill(json.dumps({INTERVAL: 77.0}))
     page.get_by_role("button", name="Preview the import").click()
-    page.locator("#diff tbody tr th").filter(has_text=INTERVAL).wait_for()
+    page.locator(f'#diff tbody tr[data-key="{INTERVAL}"][data-status="applied"]').wait_for()
     assert console.value(INTERVAL) != 77.0  # only a preview
     page.get_by_role("button", name="Import", exact=True).click()
     page.locator("#message").filter(has_text="Imported").wait_for()

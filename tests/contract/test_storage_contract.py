@@ -2,6 +2,7 @@
 or PostgreSQL, whichever the suite runs on) must answer every call alike."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -102,6 +103,9 @@ def test_snapshots_keep_their_data_and_list_newest_first(storage):
         assert uow.snapshots.get(new.id + 100) is None
         assert uow.snapshots.exists(old.id) and not uow.snapshots.exists(new.id + 100)
     with storage.writing() as uow:
+        assert uow.snapshots.set_pinned(new.id, True) == (replace(new, pinned=True), True)
+        assert uow.snapshots.set_pinned(new.id, True)[1] is False  # already pinned
+        assert uow.snapshots.set_pinned(new.id + 100, True) is None
         assert uow.snapshots.delete_many([old.id, new.id + 100]) == 1
         uow.commit()
     with storage.reading() as uow:

@@ -16,8 +16,10 @@ from ..context import engine, settings
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                static_folder="static")
-PAGES = {"values": "Values", "snapshots": "Snapshots", "analytics": "Analytics",
-         "status": "Status"}
+PAGES = {"values": "Values", "history": "History", "snapshots": "Snapshots",
+         "templates": "Templates", "analytics": "Analytics", "status": "Status",
+         "import": "Import", "tokens": "Tokens", "audit": "Audit"}
+ADMIN_PAGES = {"import", "tokens", "audit"}  # linked for admins only; the API refuses everyone else
 # Only our own files: no inline script, nothing from another origin (docs/console.md).
 POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
           "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
@@ -40,7 +42,9 @@ def _headers(response):
 
 def _render(template: str, status: int = 200, **context):
     claims = session_auth.signed_in()
-    return render_template(f"console/{template}", api_prefix=PREFIX, pages=PAGES,
+    shown = {name: label for name, label in PAGES.items()
+             if name not in ADMIN_PAGES or (claims and claims["role"] == "admin")}
+    return render_template(f"console/{template}", api_prefix=PREFIX, pages=shown,
                            csrf=session_auth.csrf_token(), user=claims and claims["sub"],
                            role=claims and claims["role"], **context), status
 
@@ -50,7 +54,8 @@ def home():
     return redirect(url_for(".page", name="values"))
 
 
-@bp.get("/<any(values, snapshots, analytics, status):name>")
+@bp.get("/<any(values, history, snapshots, templates, analytics, status, import, tokens, "
+        "audit):name>")
 def page(name: str):
     if session_auth.signed_in() is None:
         return redirect(url_for(".sign_in"))

@@ -9,7 +9,7 @@ from ..blueprint import Blueprint
 from ..context import engine, request_id, sees_sensitive
 from .schemas import (CREATE_EXAMPLE, DiffQuerySchema, RollbackResultSchema, RollbackSchema,
                       SnapshotCreateSchema, SnapshotDetailSchema, SnapshotDiffSchema,
-                      SnapshotPageSchema)
+                      SnapshotPageSchema, SnapshotSchema)
 
 blp = Blueprint("snapshots", __name__, "Snapshots and rollback")
 
@@ -84,3 +84,22 @@ class Diff(MethodView):
         another one, or to the current configuration"""
         return engine().diff_snapshots(snapshot_id, query["against"],
                                        include_sensitive=sees_sensitive())
+
+
+@blp.route("/snapshots/<id:snapshot_id>/pin")
+class Pin(MethodView):
+    @blp.requires("editor", writes=True)
+    @blp.response(200, SnapshotSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def post(self, snapshot_id):
+        """Pin a snapshot: retention never deletes it (recorded in the audit log)"""
+        return engine().pin_snapshot(snapshot_id, True, user=current_user(),
+                                     request_id=request_id())
+
+    @blp.requires("editor", writes=True)
+    @blp.response(200, SnapshotSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def delete(self, snapshot_id):
+        """Unpin a snapshot: retention may delete it again (recorded in the audit log)"""
+        return engine().pin_snapshot(snapshot_id, False, user=current_user(),
+                                     request_id=request_id())

@@ -75,7 +75,8 @@ class AuditEventSchema(Schema):
     id = fields.Integer()
     at = fields.DateTime()
     actor = fields.String(allow_none=True)
-    action = fields.String(metadata={"description": "token.issue, token.revoke, jti.revoke"})
+    action = fields.String(metadata={"description": "token.issue, token.revoke, jti.revoke, "
+                                                         "snapshot.pin, snapshot.unpin"})
     subject = fields.String()
     request_id = fields.String(allow_none=True)
     detail = fields.Raw(allow_none=True)

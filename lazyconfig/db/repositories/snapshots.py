@@ -64,6 +64,15 @@ class SnapshotRepository:
         self.session.execute(update(SnapshotRow).where(SnapshotRow.id == snapshot_id).values(
             data=data, key_count=len(data)))
 
+    def set_pinned(self, snapshot_id: int, pinned: bool) -> tuple[SnapshotInfo, bool] | None:
+        """Pin or unpin a snapshot: its metadata after and whether it changed, or None when
+        there is no such snapshot."""
+        changed = self.session.execute(update(SnapshotRow).where(
+            SnapshotRow.id == snapshot_id, SnapshotRow.pinned != pinned).values(pinned=pinned))
+        row = self.session.execute(
+            select(*self._LISTED).where(SnapshotRow.id == snapshot_id)).first()
+        return None if row is None else (_info(row), bool(changed.rowcount))
+
     def delete_many(self, snapshot_ids: Iterable[int]) -> int:
         """Delete these snapshots; returns how many there were."""
         ids = list(snapshot_ids)

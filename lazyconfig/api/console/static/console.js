@@ -14,11 +14,13 @@ export class ApiError extends Error {
   }
 }
 
-// One API call; resolves to the parsed body, or rejects with an ApiError.
+// One API call; resolves to the parsed body, or rejects with an ApiError. The payload is
+// sent as JSON, or as it is when the headers name its Content-Type.
 export async function api(method, path, payload, headers = {}) {
   const init = { method, credentials: "same-origin",
                  headers: { "X-CSRF-Token": csrf, Accept: "application/json", ...headers } };
-  if (payload !== undefined) {
+  if (payload !== undefined && headers["Content-Type"]) init.body = payload; // a file as it is
+  else if (payload !== undefined) {
     init.body = JSON.stringify(payload);
     init.headers["Content-Type"] = "application/json";
   }
@@ -62,4 +64,16 @@ export function follow(onChange) {
   const stream = new EventSource(prefix + "/notifications/stream", { withCredentials: true });
   stream.addEventListener("change", (event) => onChange(JSON.parse(event.data)));
   return stream;
+}
+
+// `action` with an API refusal shown in #message: its message and each field's problem,
+// and for a 412 that nothing was `done` since the configuration moved after the preview.
+export function reported(action, done = "changed") {
+  return (...args) => Promise.resolve(action(...args)).catch((error) => {
+    if (!(error instanceof ApiError)) throw error;
+    const detail = Object.entries(error.body.errors || {}).map(([k, m]) => `${k}: ${[].concat(m).join(" ")}`);
+    document.getElementById("message").textContent =
+      (error.status === 412 ? `Conflict: the configuration changed since the preview; nothing was ${done}. ` : "") +
+      (detail.length ? `${error.message} (${detail.join("; ")})` : error.message);
+  });
 }

@@ -1,6 +1,7 @@
 // Snapshots: take one, compare any two or one with now (changed keys highlighted), and roll
-// back after a dry run's preview, all or only the keys left checked.
-import { ApiError, ago, api, element, show } from "./console.js";
+// back after a dry run's preview, all or only the keys left checked; pin (kept by retention)
+// and unpin.
+import { ago, api, canEdit, element, reported, show } from "./console.js";
 
 const $ = (id) => document.getElementById(id);
 let preview = null; // {id, revision} of the rollback being previewed
@@ -11,10 +12,22 @@ async function list() {
     element("td", { text: String(s.id) }), element("td", { text: ago(s.timestamp) }),
     element("td", { text: s.created_by || "" }), element("td", { text: s.description || "" }),
     element("td", { text: s.tags.join(", ") }), element("td", { text: String(s.key_count) }),
-    element("td", { text: String(s.revision) }))));
+    element("td", { text: String(s.revision) }), pinCell(s))));
   const options = () => page.snapshots.map((s) => element("option", { value: s.id, text: `#${s.id} ${s.description || ""}` }));
   $("diff-from").replaceChildren(...options());
   $("diff-to").replaceChildren(element("option", { value: "", text: "the current configuration" }), ...options());
+}
+
+function pinCell(s) {
+  if (!canEdit) return element("td", { text: s.pinned ? "pinned" : "" });
+  const button = element("button", { type: "button", class: "link", text: `${s.pinned ? "Unpin" : "Pin"} #${s.id}` });
+  button.addEventListener("click", reported(async () => {
+    await api(s.pinned ? "DELETE" : "POST", `/snapshots/${s.id}/pin`);
+    $("message").textContent = `Snapshot #${s.id} ${s.pinned ? "unpinned: retention may delete it" : "pinned: retention keeps it"}.`;
+    await list();
+    $("snapshots").querySelector(`tr[data-id="${s.id}"] button`)?.focus();
+  }));
+  return element("td", {}, button);
 }
 
 function diffRows(changes, pick) {
@@ -75,18 +88,9 @@ async function create(event) {
   await list();
 }
 
-function reported(action) {
-  return (...args) => action(...args).catch((error) => {
-    if (!(error instanceof ApiError)) throw error;
-    $("message").textContent = error.status === 412
-      ? `Conflict: the configuration changed since the preview; nothing was rolled back. ${error.message}`
-      : error.message;
-  });
-}
-
 $("compare").addEventListener("submit", reported(compare));
 $("preview")?.addEventListener("click", reported(previewRollback));
-$("rollback")?.addEventListener("click", reported(rollback));
+$("rollback")?.addEventListener("click", reported(rollback, "rolled back"));
 $("close")?.addEventListener("click", () => { $("diff").hidden = true; });
 $("create")?.addEventListener("submit", reported(create));
 list();
