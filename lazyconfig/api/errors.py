@@ -24,6 +24,8 @@ STATUS = {  # most specific first
     errors.SnapshotNotFound: 404,
     errors.TemplateNotFound: 404,
     errors.TokenNotFound: 404,
+    errors.ChangeRequestNotFound: 404,
+    errors.NotAllowed: 403,
     errors.UnstorableText: 422,
     errors.ValidationFailed: 400,
     errors.InvalidSource: 400,

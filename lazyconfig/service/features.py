@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .accounts import ConsoleAccounts
 from .analytics import ChangeAnalytics
+from .change_requests import ChangeRequests
 from .importers import ForeignImports
 from .key_migrations import KeyMigrationOperations
 from .point_in_time import PointInTime
@@ -13,6 +14,6 @@ from .tokens import TokenOperations
 
 
 class FeatureOperations(TemplateOperations, KeyMigrationOperations, TokenOperations, PointInTime,
-                        ForeignImports, ChangeAnalytics, ConsoleAccounts):
+                        ForeignImports, ChangeAnalytics, ConsoleAccounts, ChangeRequests):
     """Every feature mixin; each uses only the engine's pipeline, replica, storage and
     `_author`/`_write`."""

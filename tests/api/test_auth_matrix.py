@@ -55,6 +55,15 @@ EXPECTED_ROLE = {
     ("GET", "/audit"): "admin",
     ("POST", "/restore"): "editor",
     ("GET", "/analytics/changes"): "viewer",
+    ("GET", "/policies"): "viewer",
+    ("PUT", "/policies"): "admin",
+    ("GET", "/change-requests"): "viewer",
+    ("GET", "/change-requests/<id:change_id>"): "viewer",
+    ("PUT", "/change-requests/<id:change_id>"): "editor",
+    ("POST", "/change-requests/<id:change_id>/approve"): "editor",
+    ("POST", "/change-requests/<id:change_id>/reject"): "editor",
+    ("POST", "/change-requests/<id:change_id>/apply"): "editor",
+    ("POST", "/change-requests/<id:change_id>/cancel"): "editor",
 }
 # What a token scoped to keys may use: a route of one key (in its scope), and the routes that
 # check or filter keys themselves. Every other route is 403 to it.
@@ -77,6 +86,8 @@ BODIES = {
     ("POST", "/templates/<string:name>/apply"): {"dry_run": True},
     ("POST", "/tokens"): {"name": "loader", "role": "viewer"},
     ("POST", "/tokens/revoke"): {"jti": "a-jti"},
+    ("PUT", "/policies"): {"rules": []},
+    ("PUT", "/change-requests/<id:change_id>"): {"updates": [{"key": KEY, "value": 30.0}]},
 }
 TEMPLATE = "with-secret"  # the template the sensitive-value check defines
 
@@ -110,7 +121,8 @@ BAD_TOKENS = {
 
 def url(rule: str, snapshot_id: int, token_id: int = 1) -> str:
     return PREFIX + (rule.replace("<string:key>", KEY).replace("<id:snapshot_id>", str(snapshot_id))
-                     .replace("<id:token_id>", str(token_id)).replace("<string:name>", TEMPLATE))
+                     .replace("<id:token_id>", str(token_id)).replace("<string:name>", TEMPLATE)
+                     .replace("<id:change_id>", "1"))
 
 
 def call(client, method, rule, snapshot_id, authorization):
@@ -205,6 +217,8 @@ def test_a_viewer_never_sees_a_sensitive_value_nor_do_the_logs(app, client, engi
     snapshot_id = engine.create_snapshot("with the secret", user="setup")
     # Another secret, so that its drift shows both (masked); it holds SECRET_VALUE.
     engine.create_template({"name": TEMPLATE, "values": {"api_password": SECRET_VALUE + "-2"}})
+    # Change request 1: its diff holds the secret before and after.
+    engine.propose({"api_password": SECRET_VALUE + "-3"}, user="setup")
     bodies = {}
     for (method, rule), needed in EXPECTED_ROLE.items():
         if method != "GET" or needed != "viewer":
