@@ -13,8 +13,8 @@ import click
 from .root import root
 from .server import startup_notice
 # Each module registers its commands on `root` when imported.
-from . import (changelog, completion, configuration, key_migrations, rules, server,  # noqa: F401
-               snapshots, templates, users, values, watch)
+from . import (change_requests, changelog, completion, configuration,  # noqa: F401
+               key_migrations, rules, server, snapshots, templates, users, values, watch)
 
 __all__ = ["main", "root", "startup_notice"]
 
