@@ -95,6 +95,9 @@ def apply_operation(uow, state, *, record: Mapping, author: Author, applied_by: 
                     check: Check = checked) -> int | None:
     """In the write's transaction: claim the approved request and write its content; the
     revision written (None when nothing changed). Conflict when it is no longer approved."""
+    held = uow.change_requests.find(record["id"])  # read under the write lock: the truth
+    if held is None or (held["state"], held["content_hash"]) != (APPROVED, record["content_hash"]):
+        raise Conflict(f"change request {record['id']} is no longer approved as it was")
     writes = planned_writes(state, record["updates"], record["source"],
                             record["expected_versions"], check)
     changes = apply(uow, state, writes, ACTION, author)
@@ -197,7 +200,9 @@ class ChangeRequests:
                                       expected_versions, scheduled_at)
         author = Author(fields["author"], description, request_id)
         if break_glass is not None:
-            check_texts({"reason": (break_glass or None, 2000)})
+            check_texts({"reason": (break_glass, 2000)})
+            if not break_glass.strip():
+                raise UnstorableText({"break_glass": ["the reason"]}, "say why the glass broke")
             author = Author(author.user, f"break-glass: {break_glass}"
                             + (f": {description}" if description else ""), request_id)
             return self.pipeline.run(partial(

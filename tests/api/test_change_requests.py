@@ -151,3 +151,27 @@ def test_policies_refuse_bad_rules_and_only_admins_set_them(client, admin, edito
                      json={"rules": [{"pattern": "", "approvals": 0}]})
     assert bad.status_code == 422
     assert client.get(f"{PREFIX}/policies", headers=editor).json == {"rules": []}
+
+
+def test_break_glass_without_a_reason_is_refused_and_changes_nothing(client, engine, admin):
+    before = engine.revision
+    refused = client.put(f"{PREFIX}/values/{KEY}", json={"value": 9.0},
+                         headers={**admin, "X-Lazyconfig-Break-Glass": " "})
+    assert refused.status_code == 422 and engine.revision == before
+    assert engine.change_requests()[1] == 0
+
+
+def test_a_scheduled_request_whose_key_moved_is_refused_at_its_time_with_the_reason(
+        client, engine, as_role):
+    at = datetime.now(timezone.utc) + timedelta(seconds=0.3)
+    held = held_put(client, as_role("editor", "alice"), 33.0, scheduled_at=at.isoformat())
+    engine.set(KEY, 44.0, user="someone", strict=True)
+    while datetime.now(timezone.utc) < at:
+        pass
+    revision = engine.revision
+    assert engine.apply_due_requests("test") == []
+    refused = engine.change_request(held["id"])
+    assert refused["state"] == "refused" and "version" in refused["reason"]
+    assert (engine.get(KEY), engine.revision) == (44.0, revision)
+    assert engine.audit_events(1)[0][0]["action"] == "cr.refuse"
+    assert engine.apply_due_requests("test") == []  # refused once, not again
