@@ -63,6 +63,19 @@ class ExperimentNotFound(ConfigurationError):
         self.experiment_id = experiment_id
 
 
+class ChangeRequestNotFound(ConfigurationError):
+    """No change request has this id."""
+
+    def __init__(self, request_id: int):
+        super().__init__(f"there is no change request {request_id}")
+        self.change_request_id = request_id
+
+
+class NotAllowed(ConfigurationError):
+    """The caller's role suffices, but this caller may not do this (four eyes: nobody
+    approves their own change request)."""
+
+
 class ChangeLogCompacted(ConfigurationError):
     """A request named a revision older than the change log keeps: the changes up to
     `first_kept_revision` were compacted into a checkpoint, so only that revision and later

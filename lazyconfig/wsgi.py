@@ -1,6 +1,8 @@
 """gunicorn entry point: `lazyconfig serve` runs `lazyconfig.wsgi:application()`, and the
 checkout's `wsgi.py` calls `application()` for `gunicorn -c gunicorn.conf.py wsgi:app`."""
 import gc
+import os
+import socket
 import logging
 import time
 
@@ -8,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from lazyconfig import create_app
+from lazyconfig.api.context import EXTENSION
 from lazyconfig.errors import StorageUnavailable
 from lazyconfig.logs import configure
 from lazyconfig.settings import Settings
@@ -38,6 +41,9 @@ def application():
     # text): one per request, one per configuration change, and errors with their request ids.
     configure(Settings.from_env())
     app = app_once_the_database_answers()
+    # Every worker runs a scheduler of change requests; the database lets one apply each.
+    app.extensions[EXTENSION].start_scheduler(
+        f"scheduler@{socket.gethostname()}:{os.getpid()}")
     # What the worker has built so far (the app, its libraries, the loaded configuration)
     # lives as long as the worker: keep it out of the collector's full passes. A full
     # collection over it was a pause for every request of the worker.

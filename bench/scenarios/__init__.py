@@ -18,7 +18,7 @@ from ..loadgen import CONNECTIONS, Load, Target, closed, open_loop
 
 ORDER = ("in_process", "http_read", "http_write", "batch", "scale", "propagation",
          "slow_clients", "memory", "token_read", "point_in_time", "analytics",
-         "backups")
+         "backups", "scheduled_apply")
 PREFIX = "/api/lazy-loading-config"
 # Latency under load is measured at this fraction of the service's own measured throughput,
 # the same absolute rate for the service and its baseline.

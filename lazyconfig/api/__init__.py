@@ -8,6 +8,7 @@ from ..settings import Settings
 from . import auth, console, context, docs, errors, health, memory, metrics, observe
 from .analytics import blp as analytics
 from .backups import blp as backups
+from .change_requests import blp as change_requests
 from .body_limit import ChunkedBodyLimit
 from .blueprint import Api, RowIdConverter
 from .configuration import blp as configuration
@@ -25,7 +26,8 @@ from .validation import blp as validation
 from .values import blp as values
 
 RESOURCES = (status, values, validation, snapshots, notifications, configuration, rules,
-             templates, tokens, point_in_time, analytics, backups, targeting, experiments)
+             templates, tokens, point_in_time, analytics, backups, targeting, experiments,
+             change_requests)
 
 
 def init_app(app: Flask, configuration_engine: ConfigurationEngine, settings: Settings,

@@ -27,6 +27,8 @@ STATUS = {  # most specific first
     errors.BackupNotFound: 404,
     errors.DatabaseNotEmpty: 409,
     errors.ExperimentNotFound: 404,
+    errors.ChangeRequestNotFound: 404,
+    errors.NotAllowed: 403,
     errors.UnstorableText: 422,
     errors.ValidationFailed: 400,
     errors.InvalidSource: 400,

@@ -8,6 +8,7 @@ itself, so nothing is hidden from it except where the API hides it from everyone
 from __future__ import annotations
 
 import queue
+from datetime import datetime
 from typing import Any, Iterator
 
 from ..settings import Settings
@@ -72,7 +73,12 @@ class LocalBackend:
                 "updated_at": None if item.updated_at is None else item.updated_at.isoformat(),
                 "updated_by": item.updated_by, "sensitive": shown.is_sensitive(item.key)}
 
-    def set(self, key: str, value: Any, source: str, description: str | None) -> Written:
+    def set(self, key: str, value: Any, source: str,
+            description: str | None) -> Written | dict[str, Any]:
+        """The write, or the change request it became when a policy covers the key."""
+        if self.engine.approvals_needed([key]):
+            return _record(self.engine.propose({key: value}, source=source, user=self.actor,
+                                              description=description))
         done = self.engine.write_values({key: value}, source=source, user=self.actor,
                                         description=description, action="set")
         return Written(key, self.engine.get(key), done.revision)
@@ -127,6 +133,30 @@ class LocalBackend:
         record, token = self.engine.issue_token(name, role, keys=keys, expires_in=expires_in,
                                                 user=self.actor)
         return {**record, "token": token}
+
+    # -- change requests -----------------------------------------------------------------
+    def policies(self) -> list[dict[str, Any]]:
+        return [_record(rule) for rule in self.engine.policies()]
+
+    def set_policies(self, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [_record(rule) for rule in self.engine.put_policies(rules, user=self.actor)]
+
+    def change_requests(self, state: str | None) -> list[dict[str, Any]]:
+        return [_record(item) for item in self.engine.change_requests(state, 1000)[0]]
+
+    def change_request(self, change_id: int) -> dict[str, Any]:
+        return _record(self.engine.change_request(change_id))
+
+    def decide(self, change_id: int, verb: str, reason: str | None) -> dict[str, Any]:
+        """approve, reject, apply or cancel; on the database itself one acts as an admin."""
+        engine, user = self.engine, self.actor
+        done = {"approve": lambda: engine.approve_change_request(change_id, user=user),
+                "reject": lambda: engine.reject_change_request(change_id, user=user,
+                                                               reason=reason),
+                "apply": lambda: engine.apply_change_request(change_id, user=user),
+                "cancel": lambda: engine.cancel_change_request(change_id, user=user,
+                                                               admin=True)}[verb]()
+        return _record(done)
 
     def create_snapshot(self, description: str | None, tags: list[str], pinned: bool) -> int:
         return self.engine.create_snapshot(description, tags, user=self.actor, pinned=pinned)
@@ -226,3 +256,13 @@ def _plain(result) -> dict[str, Any]:
     """A reset, rollback or import result as the API shows it: its changes as records."""
     shown_changes = [change.as_dict() for change in result["changes"]]
     return {**{name: result[name] for name in result}, "changes": shown_changes}
+
+
+def _record(record: dict[str, Any]) -> dict[str, Any]:
+    """A policy rule or change request as the API shows it (times as ISO 8601 text)."""
+    shown = {name: value.isoformat() if isinstance(value, datetime) else value
+             for name, value in record.items()}
+    if "content_hash" in record:
+        shown["approved_by"] = [a["user"] for a in record["approvals"]
+                                if a["content_hash"] == record["content_hash"]]
+    return shown

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 from .. import errors
-from ..client import ConfigClient
+from ..client import ChangeRequested, ConfigClient
 from ..client import errors as api
 from .backend import Written, masked, wanted
 
@@ -95,9 +95,14 @@ class RemoteBackend:
         return [found[key].json for key in sorted(found)]
 
     @answers
-    def set(self, key: str, value: Any, source: str, description: str | None) -> Written:
-        with _known(key):
-            entry = self.client.set(key, value, source=source, description=description)
+    def set(self, key: str, value: Any, source: str,
+            description: str | None) -> Written | dict[str, Any]:
+        """The write, or the change request the server held it as."""
+        try:
+            with _known(key):
+                entry = self.client.set(key, value, source=source, description=description)
+        except ChangeRequested as held:
+            return held.change_request.json
         return Written(key, entry.value, entry.version)
 
     @answers
@@ -193,6 +198,27 @@ class RemoteBackend:
         if pinned:  # a second call: retention keeps the newest snapshot in between anyway
             self.client._call("POST", f"/snapshots/{snapshot_id}/pin")
         return snapshot_id
+
+    # -- change requests -----------------------------------------------------------------
+    @answers
+    def policies(self) -> list[dict[str, Any]]:
+        return self.client.policies()
+
+    @answers
+    def set_policies(self, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return self.client.set_policies(rules)
+
+    @answers
+    def change_requests(self, state: str | None) -> list[dict[str, Any]]:
+        return [item.json for item in self.client.change_requests(state, 500)]
+
+    @answers
+    def change_request(self, change_id: int) -> dict[str, Any]:
+        return self.client.change_request(change_id).json
+
+    @answers
+    def decide(self, change_id: int, verb: str, reason: str | None) -> dict[str, Any]:
+        return self.client.decide(change_id, verb, reason).json
 
     @answers
     def issue_token(self, name: str, role: str, keys: list[str] | None,

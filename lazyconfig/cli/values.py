@@ -92,6 +92,10 @@ def set_value(backend: Backend, key: str, value: str, source: str,
       lazyconfig set lazy_loading_unloading_check_interval 30 -m "faster checks"
     """
     written = backend.set(key, parse_value(backend, key, value), source, description)
+    if isinstance(written, dict):  # a policy covers the key: held for approval
+        from .change_requests import held_line
+        click.echo(held_line(written))
+        return
     click.echo(f"{key} = {text(written.value)} (revision {written.revision})")
 
 

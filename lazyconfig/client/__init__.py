@@ -9,6 +9,7 @@ current from the change stream.
     with LiveConfig(client) as config:
         config.get("lazy_loading_unloading_check_interval")   # a memory read
 """
+from .change_request_records import ChangeRequest, ChangeRequested
 from .config_client import ConfigClient
 from .errors import (ApiError, Conflict, Forbidden, Gone, MalformedRequest, MalformedResponse,
                      NotFound, ServerError, ServiceUnavailable, Unauthorized, ValidationFailed)
@@ -21,7 +22,8 @@ from .records import (BatchResult, Change, DiffRow, History, ImportResult, Repor
 from .snapshot_records import Diff, KeyDiff, Snapshot, SnapshotInfo, SnapshotPage
 from .template_records import Template, TemplateApplied, TemplateDrift
 
-__all__ = ["ApiError", "BatchResult", "Change", "ChangeStream", "ConfigClient", "Conflict", "Diff",
+__all__ = ["ApiError", "BatchResult", "Change", "ChangeRequest", "ChangeRequested",
+           "ChangeStream", "ConfigClient", "Conflict", "Diff",
            "DiffRow", "Forbidden", "Gone", "History", "ImportResult", "KeyDiff", "LiveConfig",
            "MalformedRequest", "MalformedResponse", "NotFound", "Record", "ReportRow",
            "ResetResult", "RestoreResult", "RollbackResult", "Rule", "ServerError",

@@ -6,6 +6,7 @@ import json
 from typing import Any, Iterable, Mapping
 from urllib.parse import quote
 
+from .change_request_records import ChangeRequest, written_or_held
 from .events import ChangeStream
 from .json_object import JsonObject, json_dict
 from .records import (BatchResult, Change, History, ImportResult, ResetResult, RestoreResult,
@@ -131,12 +132,16 @@ class ConfigClient:
         return _dicts(answer, "rules")
 
     def set(self, key: str, value: Any, *, description: str | None = None,
-            source: str = "runtime", if_version: int | None = None) -> ValueEntry:
+            source: str = "runtime", if_version: int | None = None,
+            scheduled_at: str | None = None) -> ValueEntry:
         """Set one value; returns the key's new entry. With `if_version`, Conflict when the
-        key changed since that version."""
-        return ValueEntry.from_json(self._call(
-            "PUT", f"/values/{key}", headers=_if_match(if_version),
-            body={"value": value, "source": source, "description": description}))
+        key changed since that version. ChangeRequested when the server holds the write
+        for approval, or until `scheduled_at` (an ISO 8601 time with its zone)."""
+        body = {"value": value, "source": source, "description": description}
+        if scheduled_at is not None:
+            body["scheduled_at"] = scheduled_at
+        return ValueEntry.from_json(written_or_held(self._call(
+            "PUT", f"/values/{key}", headers=_if_match(if_version), body=body)))
 
     def update(self, values: Mapping[str, Any], *, description: str | None = None,
                source: str = "runtime", create_snapshot: bool = False,
@@ -150,12 +155,13 @@ class ConfigClient:
                              "expected_version": expected.get(k)} for k, v in values.items()],
                 "create_snapshot": create_snapshot or snapshot_description is not None,
                 "snapshot_description": snapshot_description}
-        return BatchResult.from_json(self._call("POST", "/values/batch", body=body))
+        return BatchResult.from_json(written_or_held(self._call("POST", "/values/batch",
+                                                                body=body)))
 
     def unset(self, key: str, *, if_version: int | None = None) -> ValueEntry:
         """Remove the key's runtime override; returns its entry."""
-        return ValueEntry.from_json(
-            self._call("DELETE", f"/values/{key}", headers=_if_match(if_version)))
+        return ValueEntry.from_json(written_or_held(
+            self._call("DELETE", f"/values/{key}", headers=_if_match(if_version))))
 
     def validate(self, key: str, value: Any) -> list[str]:
         """The messages `value` would be refused with; [] when valid. Applies nothing."""
@@ -337,3 +343,29 @@ class ConfigClient:
             raise ValueError(f"transport is 'sse' or 'websocket', not {transport!r}")
         return ChangeStream(self.transport, PREFIX + "/notifications/stream",
                             last_event_id=last_event_id, key=key)
+
+    # -- change requests (docs/change-requests.md) ---------------------------------------
+    def policies(self) -> list[dict[str, Any]]:
+        """The rules naming keys whose writes need approval: [{pattern, approvals, ...}]."""
+        return list(JsonObject(self._call("GET", "/policies"), "policies").value("rules"))
+
+    def set_policies(self, rules: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Replace every policy rule ({pattern, approvals}). Admin only."""
+        return list(JsonObject(self._call("PUT", "/policies", body={"rules": list(rules)}),
+                               "policies").value("rules"))
+
+    def change_requests(self, state: str | None = None, limit: int = 50,
+                        offset: int = 0) -> list[ChangeRequest]:
+        """Change requests, newest first (of one `state`, e.g. pending or review)."""
+        page = self._call("GET", "/change-requests", params={
+            "state": state, "page_size": limit, "page": offset // limit + 1})
+        return list(JsonObject(page, "change requests").records("change_requests",
+                                                                ChangeRequest.from_json))
+
+    def change_request(self, change_id: int) -> ChangeRequest:
+        return ChangeRequest.from_json(self._call("GET", f"/change-requests/{change_id}"))
+
+    def decide(self, change_id: int, verb: str, reason: str | None = None) -> ChangeRequest:
+        """approve, reject, apply or cancel a change request; its record afterwards."""
+        return ChangeRequest.from_json(self._call(
+            "POST", f"/change-requests/{change_id}/{verb}", body={"reason": reason}))

@@ -274,3 +274,4 @@ class ObservationRow(Base):
 
 
 from .access_models import AuditRow, RevocationRow, ServiceTokenRow  # noqa: E402,F401
+from .change_request_models import ChangePolicyRow, ChangeRequestRow  # noqa: E402,F401

@@ -20,6 +20,7 @@ from ..errors import (ConfigurationError, InvalidParameter, SchemaMoved,
 from .connection import WRITE_OPTION
 from .repositories.access import AuditRepository, RevocationRepository, ServiceTokenRepository
 from .repositories.analytics import ChangeAnalyticsRepository, RefusalRepository
+from .repositories.change_requests import ChangePolicyRepository, ChangeRequestRepository
 from .repositories.changes import ChangeRepository
 from .repositories.compactions import CompactionRepository
 from .repositories.experiments import ExperimentRepository
@@ -108,6 +109,8 @@ class SqlUnitOfWork:
         self.refusals = RefusalRepository(self.session)
         self.users = UserRepository(self.session)
         self.experiments = ExperimentRepository(self.session)
+        self.policies = ChangePolicyRepository(self.session)
+        self.change_requests = ChangeRequestRepository(self.session)
         try:
             if self.write and self.session.get_bind().dialect.name == "postgresql":
                 self.session.execute(text("SELECT pg_advisory_xact_lock(:id)"),

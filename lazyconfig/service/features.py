@@ -6,6 +6,7 @@ from __future__ import annotations
 from .accounts import ConsoleAccounts
 from .analytics import ChangeAnalytics
 from .backup_directory import BackupOperations
+from .change_requests import ChangeRequests
 from .experiments import ExperimentOperations
 from .importers import ForeignImports
 from .key_migrations import KeyMigrationOperations
@@ -18,6 +19,6 @@ from .tokens import TokenOperations
 
 class FeatureOperations(TemplateOperations, KeyMigrationOperations, TokenOperations, PointInTime,
                         ForeignImports, ChangeAnalytics, ConsoleAccounts, BackupOperations,
-                        TargetingOperations, ExperimentOperations, SnapshotPins):
+                        TargetingOperations, ExperimentOperations, SnapshotPins, ChangeRequests):
     """Every feature mixin; each uses only the engine's pipeline, replica, storage and
     `_author`/`_write`."""

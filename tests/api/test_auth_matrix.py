@@ -72,6 +72,15 @@ EXPECTED_ROLE = {
     ("POST", "/experiments/<id:experiment_id>/events"): "viewer",
     ("GET", "/experiments/<id:experiment_id>/results"): "viewer",
     ("POST", "/experiments/<id:experiment_id>/conclude"): "editor",
+    ("GET", "/policies"): "viewer",
+    ("PUT", "/policies"): "admin",
+    ("GET", "/change-requests"): "viewer",
+    ("GET", "/change-requests/<id:change_id>"): "viewer",
+    ("PUT", "/change-requests/<id:change_id>"): "editor",
+    ("POST", "/change-requests/<id:change_id>/approve"): "editor",
+    ("POST", "/change-requests/<id:change_id>/reject"): "editor",
+    ("POST", "/change-requests/<id:change_id>/apply"): "editor",
+    ("POST", "/change-requests/<id:change_id>/cancel"): "editor",
 }
 # What a token scoped to keys may use: a route of one key (in its scope), and the routes that
 # check or filter keys themselves. Every other route is 403 to it.
@@ -99,6 +108,8 @@ BODIES = {
     ("POST", "/experiments/<id:experiment_id>/events"): {"exposures": []},
     ("POST", "/experiments/<id:experiment_id>/conclude"): {"winner": "a"},
     ("PATCH", "/experiments/<id:experiment_id>"): {"coverage": 0.5},
+    ("PUT", "/policies"): {"rules": []},
+    ("PUT", "/change-requests/<id:change_id>"): {"updates": [{"key": KEY, "value": 30.0}]},
 }
 TEMPLATE = "with-secret"  # the template the sensitive-value check defines
 
@@ -134,7 +145,8 @@ def url(rule: str, snapshot_id: int, experiment_id: int = 1, token_id: int = 1) 
     return PREFIX + (rule.replace("<string:key>", KEY).replace("<id:snapshot_id>", str(snapshot_id))
                      .replace("<id:token_id>", str(token_id)).replace("<string:name>", TEMPLATE)
                      .replace("<backup_id>", BACKUP_ID)
-                     .replace("<id:experiment_id>", str(experiment_id)))
+                     .replace("<id:experiment_id>", str(experiment_id))
+                     .replace("<id:change_id>", "1"))
 
 
 def call(client, method, rule, snapshot_id, authorization):
@@ -235,6 +247,8 @@ def test_a_viewer_never_sees_a_sensitive_value_nor_do_the_logs(app, client, engi
     experiment = engine.start_experiment("api_password", {"variants": [
         {"name": "a", "value": SECRET_VALUE, "weight": 0.5},
         {"name": "b", "value": DEFAULT_SECRET, "weight": 0.5}]})
+    # Change request 1: its diff holds the secret before and after.
+    engine.propose({"api_password": SECRET_VALUE + "-3"}, user="setup")
     bodies = {}
     for (method, rule), needed in EXPECTED_ROLE.items():
         if method != "GET" or needed != "viewer":

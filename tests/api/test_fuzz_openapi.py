@@ -40,6 +40,7 @@ SNAPSHOT_IDS = [1, 2]  # made by the `seeded` fixture
 EXPERIMENT_IDS = [1]  # likewise
 CUSTOM_KEY = "fuzz.custom_key"  # a new key, for PUT /rules
 FUZZ_TEMPLATE = "fuzz-template"  # a stored template, made by the `seeded` fixture
+CHANGE_IDS = [1, 2, 3]  # change requests: the admin's own, and two of another's
 
 
 def served_app_facts() -> tuple[dict, list[str]]:
@@ -69,7 +70,8 @@ def flatmap_path_parameters(_context, path_parameters):
     # Random keys and ids are nearly all 404s: draw real ones as well, so that writes get
     # past the lookup and into the engine.
     real = {"key": [*KEYS, CUSTOM_KEY], "snapshot_id": SNAPSHOT_IDS,
-            "name": ["throughput", FUZZ_TEMPLATE], "experiment_id": EXPERIMENT_IDS}
+            "name": ["throughput", FUZZ_TEMPLATE], "experiment_id": EXPERIMENT_IDS,
+            "change_id": CHANGE_IDS}
     return st.fixed_dictionaries({name: st.sampled_from([*real.get(name, []), value])
                                   for name, value in (path_parameters or {}).items()})
 
@@ -96,8 +98,9 @@ def bounded_waits(monkeypatch):
 
 @pytest.fixture
 def seeded(engine):
-    """Two snapshots, a change, a stored template and an experiment, for the fuzzer's real
-    ids, revisions and names."""
+    """Two snapshots, a change, a stored template, an experiment, a policy and three change
+    requests (one the admin's own, to edit; one pending, one approved), for the fuzzer's
+    real ids, revisions and names."""
     engine.create_snapshot("fuzz: before", user="fuzzer")
     engine.create_template({**template_schemas.EXAMPLE, "name": FUZZ_TEMPLATE}, user="fuzzer")
     engine.set("lazy_loading_unloading_check_interval", 45.0, user="fuzzer")
@@ -106,6 +109,10 @@ def seeded(engine):
         "coverage": 0.1, "metrics": ["load_ms"],  # the API's examples name these
         "variants": [{"name": "control", "value": False, "weight": 0.5},
                      {"name": "aggressive", "value": True, "weight": 0.5}]})
+    engine.put_policies([{"pattern": "lazy_loading_unloading_check_*", "approvals": 1}])
+    engine.propose({"lazy_loading_unloading_check_interval": 50.0}, user="admin-user")
+    engine.propose({"lazy_loading_unloading_check_interval": 55.0}, user="fuzzer")
+    engine.propose({"lazy_loading_unloading_max_unloads_per_cycle": 3}, user="fuzzer")
 
 
 @pytest.fixture

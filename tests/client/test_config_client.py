@@ -118,3 +118,25 @@ def test_failures_raise_with_the_servers_message(client_as, server):
         editor.set(INTERVAL, 22.0, if_version=version)
     with pytest.raises(ServiceUnavailable, match="cannot reach"):
         ConfigClient(f"http://127.0.0.1:{free_port()}", "t", timeout=2).get(INTERVAL)
+
+
+def test_a_write_a_policy_covers_is_held_then_approved_and_applied(client_as):
+    from lazyconfig.client import ChangeRequested
+    admin, alice, bob = client_as("admin"), client_as("editor", "alice"), client_as("editor", "bob")
+    key = "client_four_eyes_limit"  # a custom key: the policy holds no other test's writes
+    admin.put_rule(key, type="int", default=1, min=0, max=100)
+    admin.set_policies([{"pattern": key, "approvals": 1}])
+    try:
+        with pytest.raises(ChangeRequested) as held:
+            alice.set(key, 7, description="more")
+        request = held.value.change_request
+        assert (request.state, request.author, request.diff[0]["after"]) == ("pending", "alice", 7)
+        with pytest.raises(Forbidden):
+            alice.decide(request.id, "approve")
+        assert bob.decide(request.id, "approve").approved_by == ("bob",)
+        applied = bob.decide(request.id, "apply")
+        assert applied.state == "applied" and alice.get(key) == 7
+        assert request.id in [r.id for r in admin.change_requests("applied")]
+        assert admin.change_request(request.id).applied_revision == applied.applied_revision
+    finally:
+        admin.set_policies([])

@@ -7,6 +7,8 @@ from flask_smorest import abort
 from .. import presenters
 from ..auth import current_caller, current_user, require_keys
 from ..blueprint import Blueprint
+from ..change_requests.gate import BREAK_GLASS_PARAMETER, BROKE_GLASS, HELD, held
+from ..change_requests.schemas import ChangeRequestSchema
 from ..context import engine, request_context, request_id, sees_sensitive
 from ..schemas import COMPACTED, ContextQuerySchema, key_parameter
 from .preconditions import ETAG_HEADER, IF_MATCH_PARAMETER, etag, if_match_version
@@ -54,9 +56,11 @@ class Value(MethodView):
             etag(item.version)
 
     @blp.requires("editor", writes=True)
-    @blp.doc(parameters=[IF_MATCH_PARAMETER])
+    @blp.doc(parameters=[IF_MATCH_PARAMETER, BREAK_GLASS_PARAMETER])
     @blp.arguments(ValueUpdateSchema, example=PUT_EXAMPLE)
     @blp.response(200, EntrySchema, headers=ETAG_HEADER)
+    @blp.alt_response(201, schema=ChangeRequestSchema, description=BROKE_GLASS)
+    @blp.alt_response(202, schema=ChangeRequestSchema, description=HELD)
     @blp.alt_response(400, response="BAD_REQUEST", description="the value breaks its rule")
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT", description="body key differs from the path")
@@ -67,6 +71,12 @@ class Value(MethodView):
             abort(409, message=f"the body's key {body['key']!r} is not the path's {key!r}",
                   errors={"key": ["must match the key in the path"]})
         expected = if_match_version()
+        answer = held([(key, body["value"], None)], source=body["source"],
+                      description=body["description"],
+                      expected=None if expected is None else {key: expected},
+                      scheduled_at=body["scheduled_at"])
+        if answer is not None:
+            return answer
         written = engine().write_values(
             [(key, body["value"], body["description"])], source=body["source"],
             user=current_user(), description=body["description"], action="set",
@@ -76,13 +86,19 @@ class Value(MethodView):
         return presenters.entry(item), 200, etag(item.version)
 
     @blp.requires("editor", writes=True)
-    @blp.doc(parameters=[IF_MATCH_PARAMETER])
+    @blp.doc(parameters=[IF_MATCH_PARAMETER, BREAK_GLASS_PARAMETER])
     @blp.response(200, EntrySchema, headers=ETAG_HEADER)
+    @blp.alt_response(201, schema=ChangeRequestSchema, description=BROKE_GLASS)
+    @blp.alt_response(202, schema=ChangeRequestSchema, description=HELD)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
     def delete(self, key):
         """Remove the key's runtime override; the next layer down takes effect"""
-        written = engine().unset(key, user=current_user(), expected_version=if_match_version(),
+        expected = if_match_version()
+        answer = held(unsets=[key], expected=None if expected is None else {key: expected})
+        if answer is not None:
+            return answer
+        written = engine().unset(key, user=current_user(), expected_version=expected,
                                  request_id=request_id())
         item = written.entries[key]
         return presenters.entry(item), 200, etag(item.version)
@@ -91,8 +107,11 @@ class Value(MethodView):
 @blp.route("/values/batch")
 class Batch(MethodView):
     @blp.requires("editor", writes=True, scoped=True)
+    @blp.doc(parameters=[BREAK_GLASS_PARAMETER])
     @blp.arguments(BatchSchema, example=BATCH_EXAMPLE)
     @blp.response(200, BatchResultSchema)
+    @blp.alt_response(201, schema=ChangeRequestSchema, description=BROKE_GLASS)
+    @blp.alt_response(202, schema=ChangeRequestSchema, description=HELD)
     @blp.alt_response(400, response="BAD_REQUEST", description="a value breaks its rule; "
                                                                "nothing is applied")
     @blp.alt_response(404, response="NOT_FOUND")
@@ -103,6 +122,11 @@ class Batch(MethodView):
         """Apply several values atomically, optionally after a snapshot (each update may
         carry the `expected_version` its key must still be at)"""
         require_keys(key for key, _, _ in write["updates"])
+        scheduled_at = write.pop("scheduled_at")
+        answer = held(write["updates"], source=write["source"],
+                      expected=write["expected_versions"], scheduled_at=scheduled_at)
+        if answer is not None:
+            return answer
         changes = engine().write_values(**write, user=current_user(), action="batch",
                                         request_id=request_id())
         return {"success": True, "results": {key: True for key, _, _ in write["updates"]},

@@ -53,6 +53,10 @@ class EntryListSchema(Schema):
                                                       "revision the values are from"})
 
 
+SCHEDULED = ("apply at this time (with a time zone): the write becomes a change request "
+             "(202), applied then once approved")
+
+
 class ValueUpdateSchema(Schema):
     """PUT body. `key` may be left out; when given it must match the path."""
 
@@ -61,9 +65,14 @@ class ValueUpdateSchema(Schema):
     source = fields.String(load_default="runtime",
                            metadata={"description": "runtime (default) or service"})
     description = fields.String(load_default=None, allow_none=True)
+    scheduled_at = fields.AwareDateTime(load_default=None, allow_none=True,
+                                        metadata={"description": SCHEDULED})
 
 
 class BatchUpdateSchema(ValueUpdateSchema):
+    class Meta:
+        exclude = ("scheduled_at",)
+
     key = fields.String(required=True)
     expected_version = fields.Integer(
         load_default=None, strict=True, validate=ID_RANGE,
@@ -80,6 +89,8 @@ class BatchSchema(Schema):
                           metadata={"description": f"1 to {MAX_BATCH} updates, each key once"})
     create_snapshot = fields.Boolean(load_default=False)
     snapshot_description = fields.String(load_default=None, allow_none=True)
+    scheduled_at = fields.AwareDateTime(load_default=None, allow_none=True,
+                                        metadata={"description": SCHEDULED})
 
     @validates_schema
     def _one_source(self, data, **_kwargs):
@@ -97,7 +108,7 @@ class BatchSchema(Schema):
                     if u["expected_version"] is not None}
         return {"updates": [(u["key"], u["value"], u["description"]) for u in data["updates"]],
                 "source": data["updates"][0]["source"], "snapshot_description": snapshot,
-                "expected_versions": expected or None}
+                "expected_versions": expected or None, "scheduled_at": data["scheduled_at"]}
 
 
 class BatchResultSchema(Schema):

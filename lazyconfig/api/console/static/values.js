@@ -111,14 +111,21 @@ function conflictText(error) {
   return detail.length ? detail.join("; ") : error.message;
 }
 
+// A write a policy covers answers 202 with the change request it became (four eyes).
+function heldText(answer) {
+  return answer && answer.content_hash
+    ? `Held for approval as change request ${answer.id} (${answer.state}); nothing applied yet.`
+    : null;
+}
+
 async function saveOne(key, message) {
   const edit = staged.get(key);
   if (!edit) return;
   try {
-    await api("PUT", `/values/${encodeURIComponent(key)}`, { value: edit.value },
-              { "If-Match": `"${edit.version}"` });
+    const answer = await api("PUT", `/values/${encodeURIComponent(key)}`, { value: edit.value },
+                             { "If-Match": `"${edit.version}"` });
     staged.delete(key);
-    message.textContent = "saved";
+    message.textContent = heldText(answer) || "saved";
     await reload(key);
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
@@ -143,11 +150,12 @@ async function apply() {
   const updates = [...staged].map(([key, edit]) => ({ key, value: edit.value, description,
                                                       expected_version: edit.version }));
   try {
-    await api("POST", "/values/batch", { updates });
+    const answer = await api("POST", "/values/batch", { updates });
     const keys = [...staged.keys()];
     staged.clear();
     $("diff").hidden = true;
-    $("message").textContent = `Applied ${keys.length} change${keys.length === 1 ? "" : "s"}.`;
+    $("message").textContent = heldText(answer)
+      || `Applied ${keys.length} change${keys.length === 1 ? "" : "s"}.`;
     await Promise.all(keys.map((key) => reload(key, true)));
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
