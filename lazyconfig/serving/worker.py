@@ -42,16 +42,19 @@ class LazyconfigWorker(UvicornWorker):
 
     def load_wsgi(self) -> None:
         # After the fork, like everything that imports the api package (see protocol.py).
+        from ..api.metrics import EXTENSION as METRICS
         from .streams import Streams
         from .whole_requests import WholeRequests
         super().load_wsgi()
         self.flask_app = self.wsgi
         threads = WsgiOnThreads(self.flask_app, self.cfg.threads)
-        self.streams = Streams(threads, threads.pool, self.flask_app,
-                               _max_watchers(self.settings))
-        # Watchers end first at shutdown: they resume on a worker that is up.
-        self.before_shutdown.append(self.streams.close)
-        self.wsgi = WholeRequests(self.streams, self.settings.max_body_bytes,
+        front = threads
+        if METRICS in getattr(self.flask_app, "extensions", {}):  # ours, not a bench baseline
+            front = self.streams = Streams(threads, threads.pool, self.flask_app,
+                                           _max_watchers(self.settings))
+            # Watchers end first at shutdown: they resume on a worker that is up.
+            self.before_shutdown.append(self.streams.close)
+        self.wsgi = WholeRequests(front, self.settings.max_body_bytes,
                                   self.settings.body_timeout)
 
     async def _serve(self) -> None:

@@ -139,7 +139,7 @@ def opened(instance: Instance) -> http.client.HTTPConnection:
 
 
 def spread_connections(instance: Instance, count: int,
-                       bursts: int = 10) -> dict[int, list[http.client.HTTPConnection]]:
+                       bursts: int = 30) -> dict[int, list[http.client.HTTPConnection]]:
     """At least `count` connections as {pid: connections}, spread over as many workers as
     bursts of parallel connections reach. The kernel hands a new connection to whichever
     worker accepts first, which favours some workers heavily; bursts reach the others too,
