@@ -63,6 +63,12 @@ class ExperimentNotFound(ConfigurationError):
         self.experiment_id = experiment_id
 
 
+class RolloutNotFound(ConfigurationError):
+    def __init__(self, rollout_id: object):
+        super().__init__(f"rollout {rollout_id!r} does not exist")
+        self.rollout_id = rollout_id
+
+
 class ChangeLogCompacted(ConfigurationError):
     """A request named a revision older than the change log keeps: the changes up to
     `first_kept_revision` were compacted into a checkpoint, so only that revision and later

@@ -12,6 +12,7 @@ from .body_limit import ChunkedBodyLimit
 from .blueprint import Api, RowIdConverter
 from .configuration import blp as configuration
 from .experiments import blp as experiments
+from .rollouts import blp as rollouts
 from .notifications import blp as notifications
 from .point_in_time import blp as point_in_time
 from .rules import blp as rules
@@ -25,7 +26,7 @@ from .validation import blp as validation
 from .values import blp as values
 
 RESOURCES = (status, values, validation, snapshots, notifications, configuration, rules,
-             templates, tokens, point_in_time, analytics, backups, targeting, experiments)
+             templates, tokens, point_in_time, analytics, backups, targeting, experiments, rollouts)
 
 
 def init_app(app: Flask, configuration_engine: ConfigurationEngine, settings: Settings,

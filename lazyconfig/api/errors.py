@@ -27,6 +27,7 @@ STATUS = {  # most specific first
     errors.BackupNotFound: 404,
     errors.DatabaseNotEmpty: 409,
     errors.ExperimentNotFound: 404,
+    errors.RolloutNotFound: 404,
     errors.UnstorableText: 422,
     errors.ValidationFailed: 400,
     errors.InvalidSource: 400,

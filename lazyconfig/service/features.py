@@ -10,6 +10,7 @@ from .experiments import ExperimentOperations
 from .importers import ForeignImports
 from .key_migrations import KeyMigrationOperations
 from .point_in_time import PointInTime
+from .rollouts import RolloutOperations
 from .targeting import TargetingOperations
 from .templates import TemplateOperations
 from .tokens import TokenOperations
@@ -17,6 +18,6 @@ from .tokens import TokenOperations
 
 class FeatureOperations(TemplateOperations, KeyMigrationOperations, TokenOperations, PointInTime,
                         ForeignImports, ChangeAnalytics, ConsoleAccounts, BackupOperations,
-                        TargetingOperations, ExperimentOperations):
+                        TargetingOperations, ExperimentOperations, RolloutOperations):
     """Every feature mixin; each uses only the engine's pipeline, replica, storage and
     `_author`/`_write`."""
