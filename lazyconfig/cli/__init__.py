@@ -14,7 +14,8 @@ from .root import root
 from .server import startup_notice
 # Each module registers its commands on `root` when imported.
 from . import (backups, changelog, completion, configuration, experiments,  # noqa: F401
-               key_migrations, rules, server, snapshots, targeting, templates, users, values,
+               key_migrations, rollouts, rules, server, snapshots, targeting, templates,
+               users, values,
                watch)
 
 __all__ = ["main", "root", "startup_notice"]

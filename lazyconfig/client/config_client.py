@@ -112,6 +112,38 @@ class ConfigClient:
         return json_dict(self._call("POST", f"/experiments/{experiment_id}/conclude",
                                     body={"winner": winner}), "experiment")
 
+    # -- rollouts ------------------------------------------------------------------------
+    def start_rollout(self, changes: Mapping[str, Any], steps: list[Mapping[str, Any]], *,
+                      unit: str = "client_id", health: list[Mapping[str, Any]] | None = None,
+                      on_breach: str = "rollback", salt: str | None = None) -> dict[str, Any]:
+        """Start a gradual rollout of `changes` ({key: value}) over `steps` ([{percent,
+        hold_s}], the last 100); `health` rules ({metric, op, threshold, window_s,
+        min_samples}) roll it back (or pause it) when the new cohort's mean breaks one."""
+        return json_dict(self._call("POST", "/rollouts", body={
+            "changes": dict(changes), "steps": [dict(s) for s in steps], "unit": unit,
+            "health": [dict(h) for h in health or ()], "on_breach": on_breach, "salt": salt}),
+            "rollout")
+
+    def rollouts(self, page: int = 1, page_size: int = 100) -> list[dict[str, Any]]:
+        """Rollouts, newest first."""
+        return _dicts(self._call("GET", "/rollouts", params={
+            "page": page, "page_size": page_size}), "rollouts")
+
+    def rollout(self, rollout_id: int) -> dict[str, Any]:
+        """One rollout: status, step, percent, next step time, each health rule's figures."""
+        return json_dict(self._call("GET", f"/rollouts/{rollout_id}"), "rollout")
+
+    def control_rollout(self, rollout_id: int, action: str) -> dict[str, Any]:
+        """`action` is pause, resume or abort (abort rolls every cohort back)."""
+        return json_dict(self._call("POST", f"/rollouts/{rollout_id}/{action}"), "rollout")
+
+    def send_rollout_events(self, rollout_id: int, exposures: Iterable[str] = (),
+                            metrics: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
+        """Report observations ({unit, metric, value}) as for experiments; the server puts
+        each unit in its cohort (exposures are accepted and not kept)."""
+        return json_dict(self._call("POST", f"/rollouts/{rollout_id}/events", body={
+            "exposures": list(exposures), "metrics": list(metrics)}), "events")
+
     # -- targeting -----------------------------------------------------------------------
     def explain(self, key: str, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """`key`'s value for `context`, and the layer, rule or experiment that decided it."""

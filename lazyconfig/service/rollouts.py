@@ -19,6 +19,7 @@ from ..errors import Conflict, RolloutNotFound
 from . import planning
 from .apply import apply
 from .planning import REMOVE, LayerWrite
+from .experiment_events import EventBuffer
 from .rollout_driver import RolloutDriver, seconds_until
 from .rollout_health import describe, judged, read_observations
 from .validation import Check, checked
@@ -37,7 +38,8 @@ def _layers(rollout_id: int, definition: Mapping[str, Any], step: int) -> list[L
     percent = definition["steps"][step]["percent"]
     return [LayerWrite(key, ROLLOUT, {"id": rollout_id, "unit": definition["unit"],
                                       "salt": definition["salt"], "percent": percent,
-                                      "value": value})
+                                      "value": value, "metrics": sorted(
+                                          {r["metric"] for r in definition["health"]})})
             for key, value in sorted(definition["changes"].items())]
 
 
@@ -213,6 +215,23 @@ class RolloutOperations:
         if not done.result:
             raise Conflict(f"rollout {rollout_id} has already ended")
         return self.get_rollout(rollout_id)
+
+    def _track_rollouts(self, metric: str, value: float) -> None:
+        """Report an observation for every running rollout watching `metric` (the server
+        puts this process in its cohort)."""
+        for target in list(self.replica.state.targeting.values()):
+            layer = target.rollout
+            unit = self.context.get(layer["unit"]) if layer else None
+            if unit is not None and metric in layer.get("metrics", ()):
+                self.rollout_events.observation(layer["id"], str(unit), metric, value)
+
+    @property
+    def rollout_events(self) -> EventBuffer:
+        """This process's buffered rollout health reports (sent as experiment events are)."""
+        if "_rollout_events" not in self.__dict__:
+            self._rollout_events = EventBuffer(lambda *b: self.record_rollout_events(*b))
+            self._closers.insert(0, self._rollout_events.close)
+        return self._rollout_events
 
     def drive_rollouts(self) -> float | None:
         """Make every due step of the running rollouts (those another process has not
