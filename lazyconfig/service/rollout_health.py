@@ -2,7 +2,6 @@
 server, and the health rules judged over them (docs/targeting.md, "Gradual rollouts")."""
 from __future__ import annotations
 
-import math
 from datetime import datetime, timedelta
 from typing import Any, Mapping
 
@@ -10,8 +9,7 @@ from ..db.protocols import UnitOfWork
 from ..domain.limits import UNIT_ID_MAX
 from ..domain.rollouts import OPS, in_cohort
 from ..errors import ValidationFailed
-
-EVENTS_MAX = 10_000  # observations in one batch, as for experiments
+from .experiments import EVENTS_MAX, is_observation
 
 
 def read_observations(found: Mapping[str, Any], share: float, exposures: Any,
@@ -23,19 +21,12 @@ def read_observations(found: Mapping[str, Any], share: float, exposures: Any,
     if not isinstance(exposures, list) or not isinstance(metrics, list) or \
             len(exposures) + len(metrics) > EVENTS_MAX:
         raise ValidationFailed({"events": [f"lists of at most {EVENTS_MAX} events in all"]})
-    if not all(_observation(m, declared) for m in metrics):
+    if not all(is_observation(m, declared) for m in metrics):
         raise ValidationFailed({"events": [
             f"metrics are {{unit, metric, value}} with a unit of 1 to {UNIT_ID_MAX} characters, "
             f"a metric of a health rule ({', '.join(declared) or 'none'}) and a finite number"]})
     layer = {"salt": found["salt"], "percent": share}
     return [(in_cohort(layer, m["unit"]), m["metric"], float(m["value"])) for m in metrics]
-
-
-def _observation(item: Any, declared: list[str]) -> bool:
-    return (isinstance(item, Mapping) and isinstance(item.get("unit"), str)
-            and 0 < len(item["unit"]) <= UNIT_ID_MAX and item.get("metric") in declared
-            and isinstance(item.get("value"), (int, float))
-            and not isinstance(item.get("value"), bool) and math.isfinite(item["value"]))
 
 
 def judged(uow: UnitOfWork, found: Mapping[str, Any], now: datetime) -> list[dict[str, Any]]:

@@ -131,14 +131,19 @@ def test_cohorts_only_grow_over_100000_ids():
 
 
 def test_two_drivers_step_a_rollout_to_completion_once(make_engine):
-    """Two processes drive; each step (hold 0.3 s) is made once, on schedule."""
+    """Two processes drive; one stops after the first step (as a killed worker would); each
+    step (hold 0.3 s) is still made once, on schedule."""
     drivers = [make_engine({"LAZYCONFIG_ROLLOUT_POLL": "0.05"}) for _ in range(2)]
-    writer = drivers[0]
+    writer = drivers[1]
     rollout = writer.start_rollout({**BODY, "steps": [
         {"percent": 10, "hold_s": 0.3}, {"percent": 50, "hold_s": 0.3},
         {"percent": 100, "hold_s": 0.3}]})
     assert all(d.start_rollout_driver() for d in drivers)
     deadline = time.monotonic() + 10
+    while writer.get_rollout(rollout["id"])["step"] < 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    drivers[0].close()
     while writer.get_rollout(rollout["id"])["status"] != "completed":
         assert time.monotonic() < deadline, writer.get_rollout(rollout["id"])
         time.sleep(0.05)

@@ -42,7 +42,8 @@ class RolloutSchema(Schema):
     step = fields.Integer(metadata={"description": "the current step, from 0"})
     percent = fields.Float(metadata={"description": "the share of units with the new values"})
     step_at = fields.DateTime()
-    next_at = fields.DateTime(allow_none=True, metadata={"description": "when the next step is due"})
+    next_at = fields.DateTime(allow_none=True, metadata={
+        "description": "when the next step is due"})
     created_at = fields.DateTime()
     created_by = fields.String(allow_none=True)
     ended_at = fields.DateTime(allow_none=True)

@@ -44,7 +44,8 @@ class RolloutRepository:
               /, **columns: Any) -> bool:
         """Set `columns` if the rollout is still at `step` in one of `statuses` (and, given `now`,
         its step is due): True for the one caller whose UPDATE changed the row."""
-        where = [RolloutRow.id == rollout_id, RolloutRow.step == step, RolloutRow.status.in_(statuses)]
+        where = [RolloutRow.id == rollout_id, RolloutRow.step == step,
+                 RolloutRow.status.in_(statuses)]
         if now is not None:
             where.append(RolloutRow.next_at <= now)
         done = self.session.execute(update(RolloutRow).where(*where).values(**columns)
