@@ -1,10 +1,13 @@
 """A gradual rollout against real gunicorn (2 workers, each driving rollouts) with 20
 LiveConfig clients: healthy steps reach 100% on schedule, each made once; an injected
 fault in the new cohort, reported by the clients' own track(), rolls every client back
-within 5 s, with the rollback in the change log. The issue's full size (200 clients, a
-killed driving worker, 100 runs of a short schedule) is not in CI; see docs/targeting.md."""
+within 5 s, with the rollback in the change log; a driving worker killed mid-run neither
+stops nor doubles a step. The issue's full size (200 clients, 100 runs of a short
+schedule) is not in CI; see docs/targeting.md."""
 from __future__ import annotations
 
+import os
+import signal
 import time
 from contextlib import ExitStack
 
@@ -61,3 +64,17 @@ def test_a_fault_in_the_new_cohort_rolls_every_client_back(client_as):
     assert "load_ms < 500" in found["reason"]
     last = editor.history(KEY).history[0]
     assert last.action == "rollback" and "load_ms < 500" in (last.description or "")
+
+
+def test_killing_a_driving_worker_neither_stops_nor_doubles_a_step(client_as, server):
+    editor = client_as("editor")
+    rollout = editor.start_rollout({"max_concurrent_loads": 7}, STEPS)
+    assert eventually(lambda: editor.rollout(rollout["id"])["step"] >= 1, 5)
+    victim = sorted(server.worker_pids())[0]  # both workers drive; this one dies mid-run
+    os.kill(victim, signal.SIGKILL)
+    assert eventually(lambda: editor.rollout(rollout["id"])["status"] == "completed", 10)
+    mine = [c.action for c in editor.history("max_concurrent_loads").history
+            if f"rollout {rollout['id']}" in (c.description or "")]
+    assert mine == ["rollout"] * 5 and editor.get("max_concurrent_loads") == 7
+    assert eventually(lambda: len(server.worker_pids()) == 2 and victim not in
+                      server.worker_pids(), 10)  # gunicorn replaced it
