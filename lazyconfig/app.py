@@ -39,4 +39,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
                       **{k: v for k, v in config.items() if not k.startswith(PREFIX)})
     api.init_app(app, engine, settings, secret.value)
     engine.start_backup_schedule()  # when LAZYCONFIG_BACKUP_INTERVAL is set (docs/backups.md)
+    engine.start_rollout_driver()  # unless LAZYCONFIG_ROLLOUT_POLL is 0 (docs/targeting.md)
     return app

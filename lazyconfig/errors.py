@@ -76,6 +76,12 @@ class NotAllowed(ConfigurationError):
     approves their own change request)."""
 
 
+class RolloutNotFound(ConfigurationError):
+    def __init__(self, rollout_id: object):
+        super().__init__(f"rollout {rollout_id!r} does not exist")
+        self.rollout_id = rollout_id
+
+
 class ChangeLogCompacted(ConfigurationError):
     """A request named a revision older than the change log keeps: the changes up to
     `first_kept_revision` were compacted into a checkpoint, so only that revision and later

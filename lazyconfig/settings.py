@@ -163,6 +163,9 @@ VARIABLES: dict[str, Variable] = {  # the names after the prefix
     # Who this process is, for targeting and experiments (docs/targeting.md).
     "CLIENT_ID": Variable("client_id", expected="a client id"),
     "CONTEXT": Variable("context", _json_object, 'a JSON object, such as {"cluster": "eu-1"}'),
+    # Gradual rollouts: how often a serving process checks for a due step (docs/targeting.md).
+    "ROLLOUT_POLL": Variable("rollout_poll", _seconds_or_off,
+                             "a number of seconds, 0 (this process drives none) or more"),
 }
 RESERVED = frozenset({"TEST_DATABASE_URL"})  # the test suite's (tests/conftest.py), not ours
 # Names under the prefix that configure the service itself, never a configuration key.
@@ -221,6 +224,7 @@ class Settings:
     backup_keep: int = 7  # backups kept in backup_dir, newest first
     client_id: str | None = None  # this process's unit in experiments and percentages
     context: dict | None = None  # this process's other attributes (cluster, host, version…)
+    rollout_poll: float = 0.5  # seconds between checks for a due rollout step; 0: none
 
     SETTING_NAMES: ClassVar[frozenset[str]] = SETTING_NAMES
 

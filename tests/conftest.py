@@ -109,6 +109,7 @@ def engine_env(database_url, tmp_path):
     return {"LAZYCONFIG_DATABASE_URL": database_url,
             "LAZYCONFIG_INSTANCE_PATH": str(tmp_path / "instance"),
             "LAZYCONFIG_POLL_INTERVAL": "0.05",
+            "LAZYCONFIG_ROLLOUT_POLL": "0",  # tests that want a rollout driver start one
             "LAZYCONFIG_RUN_DIR": str(tmp_path / "run")}
 
 

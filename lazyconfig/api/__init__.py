@@ -13,6 +13,7 @@ from .body_limit import ChunkedBodyLimit
 from .blueprint import Api, RowIdConverter
 from .configuration import blp as configuration
 from .experiments import blp as experiments
+from .rollouts import blp as rollouts
 from .notifications import blp as notifications
 from .point_in_time import blp as point_in_time
 from .rules import blp as rules
@@ -27,7 +28,7 @@ from .values import blp as values
 
 RESOURCES = (status, values, validation, snapshots, notifications, configuration, rules,
              templates, tokens, point_in_time, analytics, backups, targeting, experiments,
-             change_requests)
+             change_requests, rollouts)
 
 
 def init_app(app: Flask, configuration_engine: ConfigurationEngine, settings: Settings,

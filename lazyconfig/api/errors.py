@@ -29,6 +29,7 @@ STATUS = {  # most specific first
     errors.ExperimentNotFound: 404,
     errors.ChangeRequestNotFound: 404,
     errors.NotAllowed: 403,
+    errors.RolloutNotFound: 404,
     errors.UnstorableText: 422,
     errors.ValidationFailed: 400,
     errors.InvalidSource: 400,

@@ -14,8 +14,8 @@ from .root import root
 from .server import startup_notice
 # Each module registers its commands on `root` when imported.
 from . import (backups, change_requests, changelog, completion, configuration,  # noqa: F401
-               experiments, key_migrations, rules, server, snapshots, targeting, templates,
-               users, values, watch)
+               experiments, key_migrations, rollouts, rules, server, snapshots, targeting,
+               templates, users, values, watch)
 
 __all__ = ["main", "root", "startup_notice"]
 

@@ -62,6 +62,17 @@ class LocalBackend:
     def conclude_experiment(self, experiment_id: int, winner: str) -> dict[str, Any]:
         return self.engine.conclude_experiment(experiment_id, winner, user=self.actor)
 
+    def start_rollout(self, spec: dict[str, Any]) -> dict[str, Any]:
+        return self.engine.start_rollout(spec, user=self.actor)
+
+    def rollout(self, rollout_id: int) -> dict[str, Any]:
+        return self.engine.get_rollout(rollout_id)
+
+    def control_rollout(self, rollout_id: int, action: str) -> dict[str, Any]:
+        if action == "abort":
+            return self.engine.abort_rollout(rollout_id, user=self.actor)
+        return getattr(self.engine, f"{action}_rollout")(rollout_id)
+
     def entries(self) -> list[dict[str, Any]]:
         found = self.engine.entries()
         return [self._entry(found[key]) for key in sorted(found)]

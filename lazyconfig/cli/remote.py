@@ -90,6 +90,18 @@ class RemoteBackend:
         return self.client.conclude_experiment(experiment_id, winner)
 
     @answers
+    def start_rollout(self, spec: dict[str, Any]) -> dict[str, Any]:
+        return self.client.start_rollout(**spec)
+
+    @answers
+    def rollout(self, rollout_id: int) -> dict[str, Any]:
+        return self.client.rollout(rollout_id)
+
+    @answers
+    def control_rollout(self, rollout_id: int, action: str) -> dict[str, Any]:
+        return self.client.control_rollout(rollout_id, action)
+
+    @answers
     def entries(self) -> list[dict[str, Any]]:
         found = self.client.entries()
         return [found[key].json for key in sorted(found)]

@@ -2,12 +2,12 @@
 come back as the typed records of records.py and snapshot_records.py."""
 from __future__ import annotations
 
-import json
 from typing import Any, Iterable, Mapping
 from urllib.parse import quote
 
 from .change_request_records import ChangeRequest, written_or_held
 from .events import ChangeStream
+from .fleet_calls import FleetCalls, context_query as _context
 from .json_object import JsonObject, json_dict
 from .records import (BatchResult, Change, History, ImportResult, ResetResult, RestoreResult,
                       RollbackResult, Rule, Status, ValueEntry, validation_errors)
@@ -24,20 +24,11 @@ def _if_match(version: int | None) -> dict[str, str]:
     return {} if version is None else {"If-Match": f'"{version}"'}
 
 
-def _dicts(answer: Any, name: str) -> list[dict[str, Any]]:
-    """The list of objects an answer holds under `name`."""
-    return list(JsonObject(answer, name).records(name, lambda item: json_dict(item, name)))
-
-
-def _context(context: Mapping[str, Any] | None) -> dict[str, str] | None:
-    return None if context is None else {"context": json.dumps(dict(context))}
-
-
 def _listed(items: Iterable[str] | None) -> list[str] | None:
     return None if items is None else list(items)
 
 
-class ConfigClient:
+class ConfigClient(FleetCalls):
     """Calls one lazyconfig server with one Bearer token. Every failure raises an ApiError
     subclass carrying the server's message (lazyconfig.client.errors); an answer the client
     cannot read raises MalformedResponse."""
@@ -69,67 +60,6 @@ class ConfigClient:
     def values(self, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Every key's effective value (for `context` when given)."""
         return {key: entry.value for key, entry in self.entries(context).items()}
-
-    # -- experiments ---------------------------------------------------------------------
-    def start_experiment(self, key: str, variants: list[Mapping[str, Any]], *,
-                         unit: str = "client_id", salt: str | None = None,
-                         layer: str | None = None,
-                         audience: list[Mapping[str, Any]] | None = None,
-                         coverage: float = 1.0, metrics: list[str] | None = None
-                         ) -> dict[str, Any]:
-        """Start an experiment on `key`; variants are {name, value, weight}, the first is
-        control. Returns the experiment, with its id and bucket ranges."""
-        return json_dict(self._call("POST", "/experiments", body={
-            "key": key, "variants": list(variants), "unit": unit, "salt": salt, "layer": layer,
-            "audience": audience, "coverage": coverage, "metrics": metrics}), "experiment")
-
-    def experiments(self, page: int = 1, page_size: int = 100) -> list[dict[str, Any]]:
-        """Experiments, newest first."""
-        return _dicts(self._call("GET", "/experiments", params={
-            "page": page, "page_size": page_size}), "experiments")
-
-    def experiment(self, experiment_id: int) -> dict[str, Any]:
-        return json_dict(self._call("GET", f"/experiments/{experiment_id}"), "experiment")
-
-    def change_experiment(self, experiment_id: int, *, coverage: float | None = None,
-                          weights: Mapping[str, float] | None = None) -> dict[str, Any]:
-        """Raise coverage or change weights; Conflict if that would move exposed units."""
-        return json_dict(self._call("PATCH", f"/experiments/{experiment_id}", body={
-            "coverage": coverage, "weights": None if weights is None else dict(weights)}),
-            "experiment")
-
-    def send_events(self, experiment_id: int, exposures: Iterable[str] = (),
-                    metrics: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
-        """Report exposures (units) and observations ({unit, metric, value})."""
-        return json_dict(self._call("POST", f"/experiments/{experiment_id}/events", body={
-            "exposures": list(exposures), "metrics": list(metrics)}), "events")
-
-    def experiment_results(self, experiment_id: int) -> dict[str, Any]:
-        """Per variant exposures and metrics against control, and the sample-ratio check."""
-        return json_dict(self._call("GET", f"/experiments/{experiment_id}/results"), "results")
-
-    def conclude_experiment(self, experiment_id: int, winner: str) -> dict[str, Any]:
-        """The winner's value becomes the runtime value; the experiment ends."""
-        return json_dict(self._call("POST", f"/experiments/{experiment_id}/conclude",
-                                    body={"winner": winner}), "experiment")
-
-    # -- targeting -----------------------------------------------------------------------
-    def explain(self, key: str, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """`key`'s value for `context`, and the layer, rule or experiment that decided it."""
-        return json_dict(self._call("GET", f"/values/{key}/explain", params=_context(context)),
-                         "explanation")
-
-    def targeting(self, key: str) -> list[dict[str, Any]]:
-        """`key`'s targeting rules, in order."""
-        return _dicts(self._call("GET", f"/values/{key}/targeting"), "rules")
-
-    def put_targeting(self, key: str, rules: list[Mapping[str, Any]] | None, *,
-                      description: str | None = None) -> list[dict[str, Any]]:
-        """Replace `key`'s targeting rules ([] or None removes them); returns them."""
-        answer = (self._call("DELETE", f"/values/{key}/targeting") if not rules else
-                  self._call("PUT", f"/values/{key}/targeting",
-                             body={"rules": list(rules), "description": description}))
-        return _dicts(answer, "rules")
 
     def set(self, key: str, value: Any, *, description: str | None = None,
             source: str = "runtime", if_version: int | None = None,

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 _MISSING = object()
 
 
-TARGETED = ("targeting", "experiment")  # what decides a value for a context, not the value
+TARGETED = ("targeting", "experiment", "rollout")  # what decides a value for a context
 
 
 class LiveConfig:
@@ -31,6 +31,8 @@ class LiveConfig:
         self._targeted: set[str] = set()  # keys whose value targeting decided for us
         self._exposures: dict[int, str] = {}  # experiment id -> our unit in it
         self.events = EventBuffer(self.client.send_events)  # sent in the background
+        self._rollouts: dict[int, str] = {}  # rollout id -> our unit in its new cohort
+        self.rollout_events = EventBuffer(self.client.send_rollout_events)
         self._values: dict[str, Any] = {}
         self._revision = 0
         self._changed = threading.Condition()
@@ -89,12 +91,17 @@ class LiveConfig:
         in; buffered and sent in the background, dropped if the server is away."""
         for experiment_id, unit in dict(self._exposures).items():
             self.events.observation(experiment_id, unit, metric, value)
+        for rollout_id, unit in dict(self._rollouts).items():
+            self.rollout_events.observation(rollout_id, unit, metric, value)
 
     def _expose(self, key: str, source: str) -> None:
         """Report our exposure to the experiment that decides `key` for us, once."""
-        if source != "experiment" or self.context is None:
+        if source not in ("experiment", "rollout") or self.context is None:
             return
         found = self.client.explain(key, self.context)
+        if found.get("rollout") is not None:  # our health reports go to this rollout
+            self._rollouts[found["rollout"]] = str(self.context.get(found.get("unit") or ""))
+            return
         unit = self.context.get(found.get("unit") or "client_id")
         if found.get("experiment") is not None and unit is not None and \
                 self._exposures.get(found["experiment"]) != str(unit):
@@ -103,6 +110,7 @@ class LiveConfig:
 
     def close(self) -> None:
         self.events.close()
+        self.rollout_events.close()
         if self._stream is not None:
             self._stream.close()
         if self._thread is not None:

@@ -273,5 +273,38 @@ class ObservationRow(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class RolloutRow(Base):
+    """A gradual rollout of new values of some keys (docs/targeting.md): its definition,
+    the step it is at and when that step began and ends, so any process can drive it."""
+
+    __tablename__ = "rollouts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    status: Mapped[str] = mapped_column(String(NAME_MAX))  # running, paused, completed, ...
+    definition: Mapped[Any] = mapped_column(JSONValue)
+    step: Mapped[int] = mapped_column(default=0)
+    step_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(USER_MAX))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class RolloutObservationRow(Base):
+    """One reported value of a metric by a unit under a rollout, with its cohort (whether
+    the unit had the new values when the server received it)."""
+
+    __tablename__ = "rollout_observations"
+    __table_args__ = (Index("ix_rollout_observations_rollout", "rollout_id", "metric", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    rollout_id: Mapped[int] = mapped_column(BigId, ForeignKey("rollouts.id", ondelete="CASCADE"))
+    new: Mapped[bool] = mapped_column()
+    metric: Mapped[str] = mapped_column(String(LABEL_MAX))
+    value: Mapped[float]
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 from .access_models import AuditRow, RevocationRow, ServiceTokenRow  # noqa: E402,F401
 from .change_request_models import ChangePolicyRow, ChangeRequestRow  # noqa: E402,F401

@@ -24,6 +24,7 @@ from .repositories.change_requests import ChangePolicyRepository, ChangeRequestR
 from .repositories.changes import ChangeRepository
 from .repositories.compactions import CompactionRepository
 from .repositories.experiments import ExperimentRepository
+from .repositories.rollouts import RolloutRepository
 from .repositories.hosts import HostRepository
 from .repositories.key_migrations import KeyMigrationRepository
 from .repositories.rules import RuleRepository
@@ -111,6 +112,7 @@ class SqlUnitOfWork:
         self.experiments = ExperimentRepository(self.session)
         self.policies = ChangePolicyRepository(self.session)
         self.change_requests = ChangeRequestRepository(self.session)
+        self.rollouts = RolloutRepository(self.session)
         try:
             if self.write and self.session.get_bind().dialect.name == "postgresql":
                 self.session.execute(text("SELECT pg_advisory_xact_lock(:id)"),

@@ -13,6 +13,7 @@ from typing import Any, Callable, Mapping
 from ..errors import InvalidDocument, ValidationFailed
 from .bucketing import BUCKETS, bucket
 from .experiments import variant_of
+from .rollouts import ROLLOUT, in_cohort
 
 TARGETING, EXPERIMENT = "targeting", "experiment"  # value-row sources beside SOURCES
 ATTRIBUTES = ("client_id", "cluster", "host", "version", "region", "tenant", "environment")
@@ -169,22 +170,34 @@ class Decision:
     experiment: int | None = None
     variant: str | None = None
     unit: str | None = None  # the context attribute an experiment assigned by
+    rollout: int | None = None
 
 
 @dataclass(frozen=True)
 class KeyTargeting:
-    """One key's targeting rules and running experiment, as stored."""
+    """One key's targeting rules, running experiment and rollout, as stored."""
 
     key: str
     rules: tuple = ()
     experiment: Mapping[str, Any] | None = None
+    rollout: Mapping[str, Any] | None = None
 
     def decide(self, context: Mapping[str, Any]) -> Decision | None:
         """The targeted value for `context`, or None when the plain value applies. Rules
-        first, in order; then the experiment."""
+        first, in order; then the experiment; then the rollout."""
         for n, rule in enumerate(self.rules):
             if meets(rule["when"], context, self.key):
                 return Decision(rule["value"], TARGETING, rule=n)
+        return self._experiment(context) or self._rollout(context)
+
+    def _rollout(self, context: Mapping[str, Any]) -> Decision | None:
+        rollout = self.rollout
+        unit = context.get(rollout["unit"]) if rollout else None
+        if unit is None or not in_cohort(rollout, str(unit)):
+            return None
+        return Decision(rollout["value"], ROLLOUT, rollout=rollout["id"], unit=rollout["unit"])
+
+    def _experiment(self, context: Mapping[str, Any]) -> Decision | None:
         experiment = self.experiment
         unit = context.get(experiment["unit"]) if experiment else None
         if unit is None or not meets(experiment["audience"], context, experiment["salt"]):
@@ -199,9 +212,9 @@ class KeyTargeting:
 def key_targeting(key: str, layers: Mapping[str, Any]) -> KeyTargeting | None:
     """A key's targeting from its persisted layers, or None when it has none."""
     rules, experiment = layers.get(TARGETING), layers.get(EXPERIMENT)
-    if not rules and not experiment:
+    if not rules and not experiment and not layers.get(ROLLOUT):
         return None
-    return KeyTargeting(key, tuple(rules or ()), experiment)
+    return KeyTargeting(key, tuple(rules or ()), experiment, layers.get(ROLLOUT))
 
 
 def resolved(values: dict[str, Any], targeting: Mapping[str, KeyTargeting],
@@ -227,4 +240,6 @@ def layer_values(source: str, value: Any) -> list[tuple[str, Any]]:
         return [(f"{source} rule {n}", r["value"]) for n, r in enumerate(value)]
     if source == EXPERIMENT:
         return [(f"{source} variant {v['name']}", v["value"]) for v in value["variants"]]
+    if source == ROLLOUT:
+        return [(f"rollout {value['id']}", value["value"])]
     return [(source, value)]

@@ -225,6 +225,7 @@ class ChangeRequests:
         planning.check_source(source)
         author = user or self.default_user
         check_texts({"user": (author, USER_MAX), "description": (description, None)})
+        self.catch_up()  # another worker may have just defined a key, or moved a version
         state = self.replica.state
         precheck(state, updates=updates, source=source, check=checked)
         keys = [u["key"] for u in updates]

@@ -132,7 +132,7 @@ def read_events(found: Mapping[str, Any], exposures: Any, metrics: Any) -> tuple
             len(exposures) + len(metrics) > EVENTS_MAX:
         raise ValidationFailed({"events": [f"lists of at most {EVENTS_MAX} events in all"]})
     units = [u for u in exposures if isinstance(u, str) and 0 < len(u) <= UNIT_ID_MAX]
-    bad = [m for m in metrics if not _observation(m, found["metrics"])]
+    bad = [m for m in metrics if not is_observation(m, found["metrics"])]
     if len(units) < len(exposures) or bad:
         raise ValidationFailed({"events": [
             f"units are texts of 1 to {UNIT_ID_MAX} characters; metrics are "
@@ -144,7 +144,8 @@ def read_events(found: Mapping[str, Any], exposures: Any, metrics: Any) -> tuple
     return seen, observed
 
 
-def _observation(item: Any, declared: list[str]) -> bool:
+def is_observation(item: Any, declared: list[str]) -> bool:
+    """Whether `item` is {unit, metric, value}: a unit id, a declared metric, a finite number."""
     return (isinstance(item, Mapping) and isinstance(item.get("unit"), str)
             and 0 < len(item["unit"]) <= UNIT_ID_MAX and item.get("metric") in declared
             and isinstance(item.get("value"), (int, float))

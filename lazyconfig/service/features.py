@@ -11,6 +11,7 @@ from .experiments import ExperimentOperations
 from .importers import ForeignImports
 from .key_migrations import KeyMigrationOperations
 from .point_in_time import PointInTime
+from .rollouts import RolloutOperations
 from .snapshots import SnapshotPins
 from .targeting import TargetingOperations
 from .templates import TemplateOperations
@@ -19,6 +20,7 @@ from .tokens import TokenOperations
 
 class FeatureOperations(TemplateOperations, KeyMigrationOperations, TokenOperations, PointInTime,
                         ForeignImports, ChangeAnalytics, ConsoleAccounts, BackupOperations,
-                        TargetingOperations, ExperimentOperations, SnapshotPins, ChangeRequests):
+                        TargetingOperations, ExperimentOperations, SnapshotPins, ChangeRequests,
+                        RolloutOperations):
     """Every feature mixin; each uses only the engine's pipeline, replica, storage and
     `_author`/`_write`."""

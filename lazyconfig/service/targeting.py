@@ -56,10 +56,11 @@ class TargetingOperations:
         return self._events
 
     def track(self, metric: str, value: float) -> None:
-        """Report an observation of `metric` for every experiment this process is in;
+        """Report an observation of `metric` for every experiment and rollout this process is in;
         buffered and sent in the background, never waiting for the database."""
         for experiment_id, unit in dict(self.__dict__.get("_exposures", {})).items():
             self.events.observation(experiment_id, unit, metric, value)
+        self._track_rollouts(metric, value)
 
     def decide(self, key: str, context: Mapping[str, Any] | None = None) -> Decision:
         """What `key` is for `context` (default: this process's), and what decided it."""

@@ -81,6 +81,13 @@ EXPECTED_ROLE = {
     ("POST", "/change-requests/<id:change_id>/reject"): "editor",
     ("POST", "/change-requests/<id:change_id>/apply"): "editor",
     ("POST", "/change-requests/<id:change_id>/cancel"): "editor",
+    ("GET", "/rollouts"): "viewer",
+    ("POST", "/rollouts"): "editor",
+    ("GET", "/rollouts/<id:rollout_id>"): "viewer",
+    ("POST", "/rollouts/<id:rollout_id>/pause"): "editor",
+    ("POST", "/rollouts/<id:rollout_id>/resume"): "editor",
+    ("POST", "/rollouts/<id:rollout_id>/abort"): "editor",
+    ("POST", "/rollouts/<id:rollout_id>/events"): "viewer",
 }
 # What a token scoped to keys may use: a route of one key (in its scope), and the routes that
 # check or filter keys themselves. Every other route is 403 to it.
@@ -110,6 +117,8 @@ BODIES = {
     ("PATCH", "/experiments/<id:experiment_id>"): {"coverage": 0.5},
     ("PUT", "/policies"): {"rules": []},
     ("PUT", "/change-requests/<id:change_id>"): {"updates": [{"key": KEY, "value": 30.0}]},
+    ("POST", "/rollouts"): {"changes": {KEY: 1}, "steps": []},
+    ("POST", "/rollouts/<id:rollout_id>/events"): {"metrics": []},
 }
 TEMPLATE = "with-secret"  # the template the sensitive-value check defines
 
@@ -141,12 +150,14 @@ BAD_TOKENS = {
 }
 
 
-def url(rule: str, snapshot_id: int, experiment_id: int = 1, token_id: int = 1) -> str:
+def url(rule: str, snapshot_id: int, experiment_id: int = 1, token_id: int = 1,
+        rollout_id: int = 1) -> str:
     return PREFIX + (rule.replace("<string:key>", KEY).replace("<id:snapshot_id>", str(snapshot_id))
                      .replace("<id:token_id>", str(token_id)).replace("<string:name>", TEMPLATE)
                      .replace("<backup_id>", BACKUP_ID)
                      .replace("<id:experiment_id>", str(experiment_id))
-                     .replace("<id:change_id>", "1"))
+                     .replace("<id:change_id>", "1")
+                     .replace("<id:rollout_id>", str(rollout_id)))
 
 
 def call(client, method, rule, snapshot_id, authorization):
@@ -249,11 +260,14 @@ def test_a_viewer_never_sees_a_sensitive_value_nor_do_the_logs(app, client, engi
         {"name": "b", "value": DEFAULT_SECRET, "weight": 0.5}]})
     # Change request 1: its diff holds the secret before and after.
     engine.propose({"api_password": SECRET_VALUE + "-3"}, user="setup")
+    rollout = engine.start_rollout({"changes": {"api_password": SECRET_VALUE},
+                                    "steps": [{"percent": 100, "hold_s": 3600}]})
     bodies = {}
     for (method, rule), needed in EXPECTED_ROLE.items():
         if method != "GET" or needed != "viewer":
             continue
-        path = url(rule, snapshot_id, experiment["id"]).replace(KEY, "api_password")
+        path = url(rule, snapshot_id, experiment["id"], rollout_id=rollout["id"]).replace(
+            KEY, "api_password")
         if rule == "/notifications/stream":
             streamed = client.get(path + "?last_event_id=0", headers=viewer, buffered=False)
             bodies[rule] = _read_stream_until(streamed, '"key":"api_password"')

@@ -60,6 +60,7 @@ EXAMPLES = {
     "PROFILE": ("staging", "staging"),
     "BACKUP_DIR": ("/var/backups/lazy", Path("/var/backups/lazy")),
     "BACKUP_INTERVAL": ("3600", 3600.0),
+    "ROLLOUT_POLL": ("0.25", 0.25),
     "BACKUP_KEEP": ("30", 30),
     "CLIENT_ID": ("loader-7", "loader-7"),
     "CONTEXT": ('{"cluster": "eu-1"}', {"cluster": "eu-1"}),

@@ -63,5 +63,5 @@ class Explain(MethodView):
         return {"key": key, "value": redaction().value(key, decision.value),
                 "layer": decision.layer, "rule": decision.rule,
                 "experiment": decision.experiment, "variant": decision.variant,
-                "unit": decision.unit,
+                "unit": decision.unit, "rollout": decision.rollout,
                 "context": context}

@@ -36,6 +36,8 @@ class DecisionSchema(Schema):
     rule = fields.Integer(allow_none=True, metadata={"description": "the targeting rule's index"})
     experiment = fields.Integer(allow_none=True)
     variant = fields.String(allow_none=True)
+    rollout = fields.Integer(allow_none=True, metadata={"description": "the rollout whose "
+                                                        "new cohort this context is in"})
     unit = fields.String(allow_none=True, metadata={
         "description": "the context attribute the experiment assigned by"})
     context = fields.Dict()
