@@ -10,6 +10,7 @@ from .analytics import blp as analytics
 from .backups import blp as backups
 from .body_limit import ChunkedBodyLimit
 from .blueprint import Api, RowIdConverter
+from .clients import blp as clients
 from .configuration import blp as configuration
 from .experiments import blp as experiments
 from .notifications import blp as notifications
@@ -25,7 +26,8 @@ from .validation import blp as validation
 from .values import blp as values
 
 RESOURCES = (status, values, validation, snapshots, notifications, configuration, rules,
-             templates, tokens, point_in_time, analytics, backups, targeting, experiments)
+             templates, tokens, point_in_time, analytics, backups, targeting, experiments,
+             clients)
 
 
 def init_app(app: Flask, configuration_engine: ConfigurationEngine, settings: Settings,

@@ -23,6 +23,7 @@ from .repositories.analytics import ChangeAnalyticsRepository, RefusalRepository
 from .repositories.changes import ChangeRepository
 from .repositories.compactions import CompactionRepository
 from .repositories.experiments import ExperimentRepository
+from .repositories.watch_clients import WatchClientRepository
 from .repositories.hosts import HostRepository
 from .repositories.key_migrations import KeyMigrationRepository
 from .repositories.rules import RuleRepository
@@ -108,6 +109,7 @@ class SqlUnitOfWork:
         self.refusals = RefusalRepository(self.session)
         self.users = UserRepository(self.session)
         self.experiments = ExperimentRepository(self.session)
+        self.watch_clients = WatchClientRepository(self.session)
         try:
             if self.write and self.session.get_bind().dialect.name == "postgresql":
                 self.session.execute(text("SELECT pg_advisory_xact_lock(:id)"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from .accounts import ConsoleAccounts
 from .analytics import ChangeAnalytics
 from .backup_directory import BackupOperations
+from .clients import ClientOperations
 from .experiments import ExperimentOperations
 from .importers import ForeignImports
 from .key_migrations import KeyMigrationOperations
@@ -17,6 +18,6 @@ from .tokens import TokenOperations
 
 class FeatureOperations(TemplateOperations, KeyMigrationOperations, TokenOperations, PointInTime,
                         ForeignImports, ChangeAnalytics, ConsoleAccounts, BackupOperations,
-                        TargetingOperations, ExperimentOperations):
+                        TargetingOperations, ExperimentOperations, ClientOperations):
     """Every feature mixin; each uses only the engine's pipeline, replica, storage and
     `_author`/`_write`."""

@@ -70,13 +70,18 @@ EXPECTED_ROLE = {
     ("POST", "/experiments/<id:experiment_id>/events"): "viewer",
     ("GET", "/experiments/<id:experiment_id>/results"): "viewer",
     ("POST", "/experiments/<id:experiment_id>/conclude"): "editor",
+    ("GET", "/clients"): "viewer",
+    ("POST", "/clients/<client_id>/report"): "viewer",
+    ("GET", "/notifications/<id:revision>/delivery"): "viewer",
 }
 # What a token scoped to keys may use: a route of one key (in its scope), and the routes that
 # check or filter keys themselves. Every other route is 403 to it.
 SCOPED = {rule for _, rule in EXPECTED_ROLE if "<string:key>" in rule} | {
-    "/values", "/values/batch", "/notifications", "/notifications/stream", "/auth/whoami"}
+    "/values", "/values/batch", "/notifications", "/notifications/stream", "/auth/whoami",
+    "/clients/<client_id>/report"}
 # What such a token may use when KEY is outside its scope: only the filtered lists.
-FILTERED = {"/values", "/notifications", "/notifications/stream", "/auth/whoami"}
+FILTERED = {"/values", "/notifications", "/notifications/stream", "/auth/whoami",
+            "/clients/<client_id>/report"}  # a report names no key
 # A body that gets past parsing, so the status shows the role check and nothing else.
 BODIES = {
     ("PUT", "/values/<string:key>"): {"value": 30.0},
@@ -96,6 +101,7 @@ BODIES = {
     ("POST", "/experiments"): {"key": KEY, "variants": []},
     ("POST", "/experiments/<id:experiment_id>/events"): {"exposures": []},
     ("POST", "/experiments/<id:experiment_id>/conclude"): {"winner": "a"},
+    ("POST", "/clients/<client_id>/report"): {"revision": 0},
     ("PATCH", "/experiments/<id:experiment_id>"): {"coverage": 0.5},
 }
 TEMPLATE = "with-secret"  # the template the sensitive-value check defines
@@ -132,7 +138,8 @@ def url(rule: str, snapshot_id: int, experiment_id: int = 1, token_id: int = 1) 
     return PREFIX + (rule.replace("<string:key>", KEY).replace("<id:snapshot_id>", str(snapshot_id))
                      .replace("<id:token_id>", str(token_id)).replace("<string:name>", TEMPLATE)
                      .replace("<backup_id>", BACKUP_ID)
-                     .replace("<id:experiment_id>", str(experiment_id)))
+                     .replace("<id:experiment_id>", str(experiment_id))
+                     .replace("<client_id>", "loader-1").replace("<id:revision>", "1"))
 
 
 def call(client, method, rule, snapshot_id, authorization):
