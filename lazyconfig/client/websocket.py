@@ -38,8 +38,9 @@ class SocketChangeStream(ChangeStream):
             raise ServerError(f"no WebSocket: the server answered {response.status}", 502)
         self.connected.set()
         sock, frames = self._conn.sock, response.fp
-        subscribe = {"type": "subscribe", "keys": None if self.key is None else [self.key],
-                     "since": self.last_event_id}
+        subscribe: dict[str, object] = {
+            "type": "subscribe", "keys": None if self.key is None else [self.key],
+            "since": self.last_event_id}
         if self.identity is not None:
             subscribe["client"] = self.identity
         send_frame(sock, TEXT, json.dumps(subscribe).encode())
