@@ -7,6 +7,7 @@ Python client's LiveConfig, and a plain client's report. 50 clients in one async
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import time
 from datetime import datetime, timezone
@@ -15,7 +16,8 @@ import pytest
 from websockets.asyncio.client import connect
 
 from tests.e2e.conftest import server_database
-from tests.serving.test_watchers import KEY, OTHER, PREFIX, READ_TIMEOUT, call, put, token
+from tests.serving.test_watchers import (KEY, OTHER, PREFIX, READ_TIMEOUT, call, metrics, put,
+                                         token)
 from tests.support.servers import server_env, serving
 
 from lazyconfig.client import ConfigClient, LiveConfig
@@ -109,6 +111,8 @@ def test_delivery_names_the_paused_clients_and_their_lag(server):
             f"loader-{n:02}" for n in range(PAUSED)]
         assert {p["acked"] for p in answer["pending"]} == {before}
         assert _delivery(server, before)["delivered"] == CLIENTS  # everyone had the earlier
+        # Each of the 45 acks of `after` is one delivery lag observation, on either worker.
+        assert metrics(server)["lazyconfig_delivery_lag_seconds_count"] >= CLIENTS - PAUSED
         time.sleep(0.5)
         seen = clients(server)
         waited = (datetime.now(timezone.utc) - committed).total_seconds()
@@ -144,9 +148,15 @@ def test_sse_streams_live_configs_and_reports_name_their_clients(server):
                          {"revision": revision - 1, "host": "cron", "version": "0.1"},
                          role="viewer")
         assert status == 204
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=READ_TIMEOUT)
+        conn.request("GET", f"{PREFIX}/notifications?since={revision}&wait=0.2", headers={
+            "Authorization": f"Bearer {token()}",
+            "X-Lazyconfig-Client": "id=poll-2; host=batch; version=2.0"})
+        assert conn.getresponse().status == 200
+        conn.close()
         seen = until(lambda: (found := clients(server)) and found.get("sse-watcher", {}).get(
             "acked") == revision and found.get("live-7", {}).get("acked") == revision
-            and found)
+            and "poll-2" in found and found)
         assert seen, clients(server)
     stream.close()
     assert seen["sse-watcher"]["transport"] == "sse" and seen["sse-watcher"]["host"]
@@ -156,6 +166,7 @@ def test_sse_streams_live_configs_and_reports_name_their_clients(server):
     assert (poller["host"], poller["transport"], poller["acked"]) == ("cron", "report",
                                                                       revision - 1)
     assert poller["lag_revisions"] >= 1 and poller["lag_seconds"] >= 0
+    assert (seen["poll-2"]["transport"], seen["poll-2"]["acked"]) == ("wait", revision)
     status, body = call(server, "POST", "/clients/%20bad/report", {"revision": 1},
                         role="viewer")
     assert status == 422 and "%20bad" not in clients(server)
