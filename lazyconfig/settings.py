@@ -139,6 +139,8 @@ VARIABLES: dict[str, Variable] = {  # the names after the prefix
                                     "a whole number, 0 or more"),
     # Watchers served from the event loop (lazyconfig/serving/streams.py), per worker.
     "MAX_WATCHERS": Variable("max_watchers", _whole(0), "a whole number, 0 or more"),
+    # Watchers not seen for longer leave GET /clients and are pruned (service/clients.py).
+    "CLIENT_TTL": Variable("client_ttl", _whole(1), "a whole number of seconds, 1 or more"),
     # WEB_CONCURRENCY is the name gunicorn and hosting platforms use for the same thing.
     "WORKERS": Variable("workers", _whole(1), "a whole number, 1 or more", "WEB_CONCURRENCY"),
     # Single sign-on (docs/auth.md): tokens of an OIDC provider, verified with its keys.
@@ -207,6 +209,7 @@ class Settings:
     # Event-loop watchers a worker holds: ~40 KiB each while up to date, at most 1 MiB unsent
     # before one is cut off (docs/notifications.md, "Limits").
     max_watchers: int = 20_000
+    client_ttl: int = 3600  # seconds a named watcher stays known after it was last seen
     workers: int = field(default_factory=_default_workers)
     oidc_issuer: str = ""  # unset: no single sign-on
     oidc_audience: str = ""

@@ -11,6 +11,7 @@ from .backups import blp as backups
 from .change_requests import blp as change_requests
 from .body_limit import ChunkedBodyLimit
 from .blueprint import Api, RowIdConverter
+from .clients import blp as clients
 from .configuration import blp as configuration
 from .experiments import blp as experiments
 from .rollouts import blp as rollouts
@@ -28,7 +29,7 @@ from .values import blp as values
 
 RESOURCES = (status, values, validation, snapshots, notifications, configuration, rules,
              templates, tokens, point_in_time, analytics, backups, targeting, experiments,
-             change_requests, rollouts)
+             change_requests, rollouts, clients)
 
 
 def init_app(app: Flask, configuration_engine: ConfigurationEngine, settings: Settings,

@@ -81,6 +81,10 @@ class Metrics:
             "lazyconfig_fanout_lag_seconds", "From a change's commit to its being queued "
             "for every watcher of a worker (one observation per change and worker)",
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10), **on)
+        self.delivery_lag = Histogram(
+            "lazyconfig_delivery_lag_seconds", "From a change's commit to a named client's "
+            "acknowledging it (WebSocket ack, or SSE event handed to the transport)",
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60), **on)
 
     def on_write(self, action: str, keys: list[str], revision: int) -> None:
         self.writes.labels(action).inc()

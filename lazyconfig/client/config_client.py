@@ -6,7 +6,7 @@ from typing import Any, Iterable, Mapping
 from urllib.parse import quote
 
 from .change_request_records import ChangeRequest, written_or_held
-from .events import ChangeStream
+from .events import ChangeStream, client_identity
 from .fleet_calls import FleetCalls, context_query as _context
 from .json_object import JsonObject, json_dict
 from .records import (BatchResult, Change, History, ImportResult, ResetResult, RestoreResult,
@@ -260,19 +260,21 @@ class ConfigClient(FleetCalls):
             "notifications", Change.from_json))
 
     def watch(self, last_event_id: int | None = None, key: str | None = None,
-              transport: str = "sse") -> ChangeStream:
+              transport: str = "sse", client_id: str | None = None) -> ChangeStream:
         """Every change after `last_event_id` (default: from now on) as it is made, from the
         server-sent event stream (`transport="sse"`) or the WebSocket ("websocket").
         Iterate it for Change records; it reconnects by itself and resumes after the last
         revision it has, so none is missed or repeated, until its `close()` is called.
-        It raises Unauthorized, Forbidden or NotFound, which retrying cannot fix."""
+        It raises Unauthorized, Forbidden or NotFound, which retrying cannot fix. The
+        stream names itself (GET /clients) as `client_id`, or a generated id."""
+        identity = client_identity(client_id)
         if transport == "websocket":
             return SocketChangeStream(self.transport, PREFIX + "/notifications/ws",
-                                      last_event_id=last_event_id, key=key)
+                                      last_event_id=last_event_id, key=key, identity=identity)
         if transport != "sse":
             raise ValueError(f"transport is 'sse' or 'websocket', not {transport!r}")
         return ChangeStream(self.transport, PREFIX + "/notifications/stream",
-                            last_event_id=last_event_id, key=key)
+                            last_event_id=last_event_id, key=key, identity=identity)
 
     # -- change requests (docs/change-requests.md) ---------------------------------------
     def policies(self) -> list[dict[str, Any]]:

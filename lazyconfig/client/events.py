@@ -3,7 +3,11 @@ with Last-Event-ID after any disconnect, so no change is missed or seen twice.""
 from __future__ import annotations
 
 import http.client
+import os
+import socket
 import threading
+import uuid
+from importlib import metadata
 from typing import Iterator
 
 from .errors import ServiceUnavailable, ServerError
@@ -14,6 +18,23 @@ from .transport import Transport, shut
 READ_TIMEOUT = 45.0  # the server sends a heartbeat every 15 s; silence this long is a dead link
 MAX_BACKOFF = 2.0
 RETRYABLE = (ServiceUnavailable, ServerError, OSError, http.client.HTTPException)
+
+
+def client_identity(client_id: str | None = None) -> dict[str, str]:
+    """Who this watcher is for GET /clients: `client_id` (default: host, process id and a
+    random part), this host's name and the package's version."""
+    host = socket.gethostname()[:200]
+    try:
+        version = metadata.version("lazyconfig")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    return {"id": client_id or f"{host}-{os.getpid()}-{uuid.uuid4().hex[:8]}"[:200],
+            "host": host, "version": version}
+
+
+def client_header(identity: dict[str, str]) -> str:
+    """The X-Lazyconfig-Client header naming a stream's or blocking query's watcher."""
+    return "; ".join(f"{name}={identity[name]}" for name in ("id", "host", "version"))
 
 
 def parse_events(lines: Iterator[bytes]) -> Iterator[dict[str, str]]:
@@ -37,8 +58,9 @@ class ChangeStream:
     """Iterate for Change records; `close()` (from any thread) ends the iteration."""
 
     def __init__(self, transport: Transport, path: str, last_event_id: int | None = None,
-                 key: str | None = None):
+                 key: str | None = None, identity: dict[str, str] | None = None):
         self.transport, self.path, self.key = transport, path, key
+        self.identity = identity  # who the stream says it is (client_identity)
         self.last_event_id = last_event_id  # the revision we have everything up to
         self.connected = threading.Event()  # set while a connection is open
         self._closed = threading.Event()
@@ -73,6 +95,8 @@ class ChangeStream:
         headers = {"Accept": "text/event-stream"}
         if self.last_event_id is not None:
             headers["Last-Event-ID"] = str(self.last_event_id)
+        if self.identity is not None:
+            headers["X-Lazyconfig-Client"] = client_header(self.identity)
         self._conn, response = self.transport.send(
             "GET", self.path, params={"key": self.key}, headers=headers, timeout=READ_TIMEOUT)
         if self.closed:
@@ -86,4 +110,4 @@ class ChangeStream:
                 yield Change.from_json(parse(event["data"], "a change event"))
 
 
-__all__ = ["ChangeStream", "parse_events"]
+__all__ = ["ChangeStream", "client_identity", "parse_events"]

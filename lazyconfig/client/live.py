@@ -9,7 +9,7 @@ from typing import Any, Callable, Mapping
 
 from .config_client import ConfigClient
 from .errors import ApiError, Gone
-from .events import ChangeStream
+from .events import ChangeStream, client_identity
 from .experiment_events import EventBuffer
 from .records import Change
 
@@ -28,6 +28,9 @@ class LiveConfig:
         targeting gives that context (docs/targeting.md)."""
         self.client, self.transport = client, transport
         self.context = dict(context) if context else None
+        # Who this copy is in GET /clients: its context's client_id, else made up once.
+        named = (self.context or {}).get("client_id")
+        self.client_id = str(named) if named is not None else client_identity()["id"]
         self._targeted: set[str] = set()  # keys whose value targeting decided for us
         self._exposures: dict[int, str] = {}  # experiment id -> our unit in it
         self.events = EventBuffer(self.client.send_events)  # sent in the background
@@ -135,7 +138,8 @@ class LiveConfig:
         with self._changed:
             self._values, self._revision = values, max(self._revision, revision)
             self._changed.notify_all()
-        return self.client.watch(last_event_id=revision, transport=self.transport)
+        return self.client.watch(last_event_id=revision, transport=self.transport,
+                                 client_id=self.client_id)
 
     def _follow(self, stream: ChangeStream) -> None:
         try:

@@ -23,7 +23,8 @@ TEXT, CLOSE, PING, PONG = 0x1, 0x8, 0x9, 0xA
 
 
 class SocketChangeStream(ChangeStream):
-    """A ChangeStream over /notifications/ws; acknowledges the revisions it has reached."""
+    """A ChangeStream over /notifications/ws; acknowledges each change once iterated, and
+    each progress."""
 
     def _one_connection(self) -> Iterator[Change]:
         key = base64.b64encode(os.urandom(16)).decode()
@@ -37,8 +38,11 @@ class SocketChangeStream(ChangeStream):
             raise ServerError(f"no WebSocket: the server answered {response.status}", 502)
         self.connected.set()
         sock, frames = self._conn.sock, response.fp
-        subscribe = {"type": "subscribe", "keys": None if self.key is None else [self.key],
-                     "since": self.last_event_id}
+        subscribe: dict[str, object] = {
+            "type": "subscribe", "keys": None if self.key is None else [self.key],
+            "since": self.last_event_id}
+        if self.identity is not None:
+            subscribe["client"] = self.identity
         send_frame(sock, TEXT, json.dumps(subscribe).encode())
         for opcode, payload in read_frames(frames):
             if opcode == PING:
@@ -55,6 +59,9 @@ class SocketChangeStream(ChangeStream):
             change = Change.from_json(message["change"])
             self.last_event_id = change.revision
             yield change
+            # Back here, the consumer has taken the change: acknowledge it (GET /clients).
+            send_frame(sock, TEXT, json.dumps({"type": "ack",
+                                               "revision": change.revision}).encode())
         elif message.get("type") == "progress":
             revision = message["revision"]
             if self.last_event_id is None or revision > self.last_event_id:

@@ -18,6 +18,8 @@ DAY_MAX = 10  # YYYY-MM-DD
 PASSWORD_HASH_MAX = 200  # an argon2id hash in its PHC text form is about 100 characters
 from .base import Base, BigId, JSONValue, UTCDateTime, utcnow
 
+CLIENT_FIELD_MAX = 200  # a watcher's id, host and version (service/clients.py)
+
 
 class RuleRow(Base):
     """Validation-rule metadata for one key; a key without a row does not exist."""
@@ -304,6 +306,18 @@ class RolloutObservationRow(Base):
     metric: Mapped[str] = mapped_column(String(LABEL_MAX))
     value: Mapped[float]
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+class WatchClientRow(Base):
+    """A named watcher (service/clients.py): who it is, the last revision it acknowledged
+    and when it was last seen (the server's clock)."""
+
+    __tablename__ = "watch_clients"
+
+    id: Mapped[str] = mapped_column(String(CLIENT_FIELD_MAX), primary_key=True)
+    host: Mapped[str] = mapped_column(String(CLIENT_FIELD_MAX), default="")
+    version: Mapped[str] = mapped_column(String(CLIENT_FIELD_MAX), default="")
+    transport: Mapped[str] = mapped_column(String(16))
+    acked: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 from .access_models import AuditRow, RevocationRow, ServiceTokenRow  # noqa: E402,F401

@@ -24,14 +24,15 @@ from .repositories.change_requests import ChangePolicyRepository, ChangeRequestR
 from .repositories.changes import ChangeRepository
 from .repositories.compactions import CompactionRepository
 from .repositories.experiments import ExperimentRepository
-from .repositories.rollouts import RolloutRepository
 from .repositories.hosts import HostRepository
 from .repositories.key_migrations import KeyMigrationRepository
+from .repositories.rollouts import RolloutRepository
 from .repositories.rules import RuleRepository
 from .repositories.snapshots import SnapshotRepository
 from .repositories.templates import TemplateRepository
 from .repositories.users import UserRepository
 from .repositories.values import ValueRepository
+from .repositories.watch_clients import WatchClientRepository
 
 log = logging.getLogger(__name__)
 WRITE_LOCK_ID = 0x1A2C0F16  # pg_advisory_xact_lock key shared by every lazyconfig writer
@@ -113,6 +114,7 @@ class SqlUnitOfWork:
         self.policies = ChangePolicyRepository(self.session)
         self.change_requests = ChangeRequestRepository(self.session)
         self.rollouts = RolloutRepository(self.session)
+        self.watch_clients = WatchClientRepository(self.session)
         try:
             if self.write and self.session.get_bind().dialect.name == "postgresql":
                 self.session.execute(text("SELECT pg_advisory_xact_lock(:id)"),

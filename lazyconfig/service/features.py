@@ -7,6 +7,7 @@ from .accounts import ConsoleAccounts
 from .analytics import ChangeAnalytics
 from .backup_directory import BackupOperations
 from .change_requests import ChangeRequests
+from .clients import ClientOperations
 from .experiments import ExperimentOperations
 from .importers import ForeignImports
 from .key_migrations import KeyMigrationOperations
@@ -21,6 +22,6 @@ from .tokens import TokenOperations
 class FeatureOperations(TemplateOperations, KeyMigrationOperations, TokenOperations, PointInTime,
                         ForeignImports, ChangeAnalytics, ConsoleAccounts, BackupOperations,
                         TargetingOperations, ExperimentOperations, SnapshotPins, ChangeRequests,
-                        RolloutOperations):
+                        RolloutOperations, ClientOperations):
     """Every feature mixin; each uses only the engine's pipeline, replica, storage and
     `_author`/`_write`."""

@@ -20,6 +20,7 @@ from ..api.notifications.handover import FRONT, StreamPlan, WaitPlan
 from ..api.notifications.waiting import (HEARTBEAT_SECONDS, RETRY_MILLISECONDS, Shown,
                                          event_text, missed_page, notification)
 from ..errors import ChangeLogCompacted, FeedBusy, StorageUnavailable
+from .acks import Acks
 from .fanout import FanOut, Watcher
 from .whole_requests import DEPARTURE, App, Message, Receive, Scope, Send
 
@@ -150,6 +151,8 @@ class Streams:
         watcher = Watcher(keys, max(cursor, start), sse_form, plan.include_sensitive,
                           admits=plan.admits, valid=plan.still_valid)
         end = time.monotonic() + plan.lifetime
+        acks = Acks(plan.engine, fanout, self.metrics.delivery_lag, "sse")
+        acks.named(plan.client)
         with _watching(fanout, watcher, scope), self.metrics.watching("sse"):
             fanout.join(watcher)
             await send({**head, "headers": [(k, v) for k, v in head["headers"]
@@ -158,7 +161,8 @@ class Streams:
             await send(_chunk(opening.encode()))
             shown = Shown(plan.engine, plan.key, plan.include_sensitive, plan.admits)
             if await self._catch_up(shown, cursor, start, send):
-                await _live(watcher, end, send)
+                acks.ack(start)
+                await _live(watcher, end, send, acks)
         await send({"type": "http.response.body", "body": b""})
 
     async def _catch_up(self, shown: Shown, cursor: int, start: int, send: Send) -> bool:
@@ -176,13 +180,17 @@ class Streams:
         return True
 
 
-async def _live(watcher: Watcher, end: float, send: Send) -> None:
+async def _live(watcher: Watcher, end: float, send: Send, acks: Acks) -> None:
+    """Send what the watcher holds, a heartbeat when idle; each send acknowledges, for a
+    named client, every revision the fan-out had when it was taken."""
     beat = time.monotonic() + HEARTBEAT_SECONDS
     while watcher.ended is None:
         if watcher.unsent:
+            head = acks.fanout.head
             data = b"".join(watcher.take())
             await send(_chunk(data))
             watcher.sent(data)
+            acks.ack(head)
             beat = time.monotonic() + HEARTBEAT_SECONDS
             continue
         now = time.monotonic()
@@ -194,6 +202,7 @@ async def _live(watcher: Watcher, end: float, send: Send) -> None:
         except TimeoutError:
             if time.monotonic() >= beat:
                 await send(_chunk(b": heartbeat\n\n"))
+                acks.ack(acks.fanout.head)
                 beat = time.monotonic() + HEARTBEAT_SECONDS
 
 

@@ -1,8 +1,8 @@
 """GET /api/lazy-loading-config/notifications/ws: change notifications over a WebSocket
 (subprotocol lazyconfig.v1), from the worker's fan-out like the event stream.
 
-The client sends JSON messages `subscribe {keys?, since?}`, `unsubscribe`, `ping` and
-`ack {revision}`; the server sends `change {change}` (the event stream's data), `progress
+The client sends JSON messages `hello {client}`, `subscribe {keys?, since?, client?}`,
+`unsubscribe`, `ping` and `ack {revision}` (recorded for a named client, acks.py); the server sends `change {change}` (the event stream's data), `progress
 {revision}` (every change up to it has been sent: after a catch-up, on `ping`, and every
 heartbeat), and `error {code, status, message[, errors]}` for a message it refuses.
 docs/notifications.md lists the close codes.
@@ -20,6 +20,8 @@ from ..api.notifications.handover import Admission, admit_watcher
 from ..api.notifications.waiting import HEARTBEAT_SECONDS, Shown, change_data, missed_page
 from ..api.notifications.waiting import notification
 from ..errors import ConfigurationError, FeedBusy
+from ..service.clients import client_name
+from .acks import Acks
 from .fanout import Watcher
 from .streams import SOCKET_PATH, Streams
 from .whole_requests import Receive, Scope, Send
@@ -102,7 +104,7 @@ class _Session:
         self.watcher = Watcher(None, 0, ws_form, admission.include_sensitive,
                                admits=admission.admits, valid=admission.still_valid)
         self.sending = asyncio.Lock()  # held by a catch-up, so live changes wait behind it
-        self.acked: int | None = None
+        self.acks = Acks(self.engine, self.fanout, streams.metrics.delivery_lag, "websocket")
         lifetime = max(admission.expires - time.time(), 0.0)  # inf: a token that never expires
         self.expiry = asyncio.get_running_loop().call_later(
             min(lifetime, NEVER_SECONDS), self.watcher.end, "expired")
@@ -130,6 +132,7 @@ class _Session:
                         await self.watcher.woken.wait()
                 except TimeoutError:
                     self._progress()
+                    self.acks.seen()
                     beat = time.monotonic() + HEARTBEAT_SECONDS
                 continue
             async with self.sending:
@@ -146,6 +149,10 @@ class _Session:
             kind = message["type"]
         except (ValueError, TypeError, KeyError):
             return self._refuse(400, 'a message is a JSON object with a "type"')
+        if kind in ("hello", "subscribe") and isinstance(message.get("client"), dict):
+            self.acks.named(client_name(message["client"]))
+        if kind == "hello":
+            return None
         if kind == "subscribe":
             await self._subscribe(message)
         elif kind == "unsubscribe":
@@ -153,10 +160,10 @@ class _Session:
         elif kind == "ping":
             self._progress()
         elif kind == "ack" and _revision(message.get("revision")):
-            self.acked = message["revision"]
+            self.acks.ack(message["revision"])
         else:
             self._refuse(400, f"unknown message {kind!r} (or a bad revision): send "
-                              "subscribe, unsubscribe, ping or ack")
+                              "hello, subscribe, unsubscribe, ping or ack")
 
     async def _subscribe(self, message: dict) -> None:
         keys, since = message.get("keys"), message.get("since")

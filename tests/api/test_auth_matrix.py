@@ -88,13 +88,18 @@ EXPECTED_ROLE = {
     ("POST", "/rollouts/<id:rollout_id>/resume"): "editor",
     ("POST", "/rollouts/<id:rollout_id>/abort"): "editor",
     ("POST", "/rollouts/<id:rollout_id>/events"): "viewer",
+    ("GET", "/clients"): "viewer",
+    ("POST", "/clients/<client_id>/report"): "viewer",
+    ("GET", "/notifications/<id:revision>/delivery"): "viewer",
 }
 # What a token scoped to keys may use: a route of one key (in its scope), and the routes that
 # check or filter keys themselves. Every other route is 403 to it.
 SCOPED = {rule for _, rule in EXPECTED_ROLE if "<string:key>" in rule} | {
-    "/values", "/values/batch", "/notifications", "/notifications/stream", "/auth/whoami"}
+    "/values", "/values/batch", "/notifications", "/notifications/stream", "/auth/whoami",
+    "/clients/<client_id>/report"}
 # What such a token may use when KEY is outside its scope: only the filtered lists.
-FILTERED = {"/values", "/notifications", "/notifications/stream", "/auth/whoami"}
+FILTERED = {"/values", "/notifications", "/notifications/stream", "/auth/whoami",
+            "/clients/<client_id>/report"}  # a report names no key
 # A body that gets past parsing, so the status shows the role check and nothing else.
 BODIES = {
     ("PUT", "/values/<string:key>"): {"value": 30.0},
@@ -114,6 +119,7 @@ BODIES = {
     ("POST", "/experiments"): {"key": KEY, "variants": []},
     ("POST", "/experiments/<id:experiment_id>/events"): {"exposures": []},
     ("POST", "/experiments/<id:experiment_id>/conclude"): {"winner": "a"},
+    ("POST", "/clients/<client_id>/report"): {"revision": 0},
     ("PATCH", "/experiments/<id:experiment_id>"): {"coverage": 0.5},
     ("PUT", "/policies"): {"rules": []},
     ("PUT", "/change-requests/<id:change_id>"): {"updates": [{"key": KEY, "value": 30.0}]},
@@ -157,7 +163,8 @@ def url(rule: str, snapshot_id: int, experiment_id: int = 1, token_id: int = 1,
                      .replace("<backup_id>", BACKUP_ID)
                      .replace("<id:experiment_id>", str(experiment_id))
                      .replace("<id:change_id>", "1")
-                     .replace("<id:rollout_id>", str(rollout_id)))
+                     .replace("<id:rollout_id>", str(rollout_id))
+                     .replace("<client_id>", "loader-1").replace("<id:revision>", "1"))
 
 
 def call(client, method, rule, snapshot_id, authorization):

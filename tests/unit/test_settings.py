@@ -47,6 +47,7 @@ EXAMPLES = {
     "BODY_TIMEOUT": ("60", 60.0),
     "MAX_WAITING_CLIENTS": ("3", 3),
     "MAX_WATCHERS": ("5000", 5000),
+    "CLIENT_TTL": ("600", 600),
     "WORKERS": ("11", 11),
     "URL": ("http://config.internal:7000", "http://config.internal:7000"),
     "TOKEN": ("a-token", "a-token"),

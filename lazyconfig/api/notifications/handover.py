@@ -13,6 +13,7 @@ from typing import Any, Callable, Mapping, Protocol
 
 from flask import Flask
 
+from ...service.clients import ClientName
 from ...service.engine import ConfigurationEngine
 from ..auth import authorize, current_caller, still_valid_check
 from ..context import engine, sees_sensitive
@@ -26,7 +27,7 @@ class StreamPlan:
     """An admitted event stream: the changes (of `key`, or all, of the keys the caller's
     scope `admits`) after `cursor` (None: from now on), masked unless `include_sensitive`,
     for `lifetime` seconds (the token's), ended once `still_valid()` says the token was
-    revoked."""
+    revoked; a named `client` has acknowledged what the transport was handed."""
     engine: ConfigurationEngine
     key: str | None
     cursor: int | None
@@ -34,6 +35,7 @@ class StreamPlan:
     lifetime: float
     still_valid: Callable[[], bool] = lambda: True
     admits: Callable[[str], bool] = lambda _key: True
+    client: ClientName | None = None  # who the watcher says it is (X-Lazyconfig-Client)
 
 
 @dataclass(frozen=True)

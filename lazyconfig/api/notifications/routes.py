@@ -10,6 +10,7 @@ from ..auth import current_caller, require_keys, still_valid_check
 from ..blueprint import Blueprint
 from ..context import engine, sees_sensitive
 from ..metrics import metrics
+from ...service.clients import header_client_name
 from ..schemas import COMPACTED
 from .departure import client_gone
 from .handover import StreamPlan, WaitPlan, front
@@ -28,6 +29,12 @@ EVENT_SCHEMA = {"type": "object", "description": "one event of the stream", "pro
     "data": {"type": "string", "description": "the change as JSON: an entry of GET "
                                               "/notifications"}}}
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+CLIENT_HEADER = "X-Lazyconfig-Client"  # id=…; host=…; version=… (docs/notifications.md)
+
+
+def named_client():
+    """Who the request's watcher says it is, if it says so (service/clients.py)."""
+    return header_client_name(request.headers.get(CLIENT_HEADER))
 
 
 def _ended():
@@ -50,6 +57,9 @@ class Notifications(MethodView):
         sensitive, caller = sees_sensitive(), current_caller()
         if query["key"] is not None:
             require_keys([query["key"]])
+        name = named_client()
+        if name is not None and query["wait"]:  # a blocking query has what it says it has
+            engine().client_reports.note(name, "wait", query["since"])
 
         def fetch():
             found = engine().get_notifications(query["limit"], query["since"], query["key"],
@@ -105,7 +115,8 @@ class NotificationStream(MethodView):
         loop_front = front(request.environ)
         if loop_front is not None:  # the front streams from its event loop
             loop_front.take(StreamPlan(engine(), key, last_event_id, sees_sensitive(),
-                                       lifetime, still_valid_check(), caller.may_use))
+                                       lifetime, still_valid_check(), caller.may_use,
+                                       named_client()))
             return Response(b"", mimetype="text/event-stream", headers=STREAM_HEADERS)
         stream = event_stream(engine(), change_feed(current_app), key=key,
                               last_event_id=last_event_id,
