@@ -46,6 +46,20 @@ class ConsoleAccounts:
                 raise UnknownKey(name)
             uow.commit()
 
+    def record_sign_in(self, name: str | None, way: str, refused: str | None = None, *,
+                       request_id: str | None = None) -> None:
+        """Put a console sign-in (`way`: password or token) in the audit log, or its refusal
+        with the reason; a name no account could have is recorded as none."""
+        if name is not None and (text_problem(name, USER_MAX) or not name.isprintable()):
+            name = None
+        with self.storage.writing() as uow:
+            uow.audit.record(at=utcnow(), actor=name, request_id=request_id,
+                             action="console.sign_in" if refused is None
+                             else "console.sign_in_refused",
+                             subject=f"console:{name or '?'}",
+                             detail={"with": way, **({"reason": refused} if refused else {})})
+            uow.commit()
+
     def list_users(self) -> list[tuple[str, str]]:
         """(name, role) of every account."""
         with self.storage.reading() as uow:

@@ -63,3 +63,17 @@ def test_revoking_the_pasted_token_ends_its_console_session(client, token, engin
     csrf = page.text.split('name="csrf-token" content="')[1].split('"')[0]
     again = client.post("/console/sign-in", data={"csrf_token": csrf, "token": pasted})
     assert again.status_code == 401 and "revoked" in again.text
+
+
+def test_sign_ins_and_refused_ones_are_in_the_audit_log(client, token, engine):
+    engine.add_user("ops-ann", "editor", "correct horse battery")
+    for name, password in (("ops-ann", "wrong password!"), ("ops-ann", "correct horse battery")):
+        page = client.get("/console/sign-in")
+        csrf = page.text.split('name="csrf-token" content="')[1].split('"')[0]
+        client.post("/console/sign-in", data={"csrf_token": csrf, "name": name,
+                                              "password": password})
+    events, _ = engine.audit_events(limit=10)
+    signs = [(e["action"], e["actor"], e["detail"].get("reason")) for e in events
+             if e["action"].startswith("console.")]
+    assert signs == [("console.sign_in", "ops-ann", None),
+                     ("console.sign_in_refused", "ops-ann", "wrong name or password")]

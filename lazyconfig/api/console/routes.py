@@ -12,7 +12,7 @@ from ...auth import claims_problem
 from ...settings import Settings
 from .. import session_auth
 from ..blueprint import PREFIX
-from ..context import engine, settings
+from ..context import engine, request_id, settings
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                static_folder="static")
@@ -77,10 +77,13 @@ def _checked_form() -> None:
 def sign_in_post():
     _checked_form()
     token = request.form.get("token", "").strip()
-    who = _by_token(token) if token else _by_password(request.form.get("name", ""),
-                                                       request.form.get("password", ""))
+    name = request.form.get("name", "")
+    who = _by_token(token) if token else _by_password(name, request.form.get("password", ""))
+    way = "token" if token else "password"
     if isinstance(who, str):
+        engine().record_sign_in(None if token else name, way, who, request_id=request_id())
         return _render("sign_in.html", 401, page="sign-in", title="Sign in", error=who)
+    engine().record_sign_in(who[0], way, request_id=request_id())
     session_auth.begin(*who)
     return redirect(url_for(".page", name="values"))
 
