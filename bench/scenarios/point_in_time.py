@@ -60,6 +60,7 @@ def _rows(ctx: Context, url: str, scale: seed.Scale, note: str) -> list[Row]:
             median(baseline), read, baseline, f"{note}; informational"),
         *[Row(SCENARIO, f"values_at({positions[name]:,}) ({name} of the log), s", "s",
               seconds, None, "max", ctx.database, f"values_at({middle:,})", median(read),
+              runs=[seconds], baseline_runs=read,
               note=f"{note}; informational: the same read elsewhere in the log")
           for name, seconds in spread.items()],
     ]
