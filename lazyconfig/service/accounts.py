@@ -54,8 +54,8 @@ class ConsoleAccounts:
             name = None
         with self.storage.writing() as uow:
             uow.audit.record(at=utcnow(), actor=name, request_id=request_id,
-                             action="console.sign_in" if refused is None
-                             else "console.sign_in_refused",
+                             action="sign_in" if refused is None
+                             else "sign_in.refused",
                              subject=f"console:{name or '?'}",
                              detail={"with": way, **({"reason": refused} if refused else {})})
             uow.commit()

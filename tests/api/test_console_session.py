@@ -74,6 +74,6 @@ def test_sign_ins_and_refused_ones_are_in_the_audit_log(client, token, engine):
                                               "password": password})
     events, _ = engine.audit_events(limit=10)
     signs = [(e["action"], e["actor"], e["detail"].get("reason")) for e in events
-             if e["action"].startswith("console.")]
-    assert signs == [("console.sign_in", "ops-ann", None),
-                     ("console.sign_in_refused", "ops-ann", "wrong name or password")]
+             if e["action"].startswith("sign_in")]
+    assert signs == [("sign_in", "ops-ann", None),
+                     ("sign_in.refused", "ops-ann", "wrong name or password")]
